@@ -1,0 +1,93 @@
+"""create_app(): the lifespan builds the engine and session factory; routers are mounted here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from cact.audit.router import router as audit_router
+from cact.auth.pages import router as auth_pages
+from cact.auth.router import router as auth_router
+from cact.auth.router import users_router
+from cact.competencies.router import router as competencies_router
+from cact.config import Settings, get_settings
+from cact.health.router import router as health_router
+from cact.kit.database import resolve_database_url
+from cact.kit.db import create_engine, create_sessionmaker
+from cact.kit.errors import install_error_handlers
+from cact.kit.migrate import head_revisions
+from cact.kit.ratelimit import RateLimiter
+from cact.kit.templates import UI_DIR
+
+API_DESCRIPTION = """Computer-assisted competency test delivery server.
+
+Staff endpoints use the session cookie from `POST /api/auth/login` and, for every call that
+changes something, the `X-CSRF-Token` header with the `csrf_token` that login returned.
+Errors always have the shape `{"error": "<code>", "detail": ...}`."""
+
+
+# Every router the app serves; the route-role test walks this table.
+ROUTERS: tuple[APIRouter, ...] = (
+    health_router,
+    auth_router,
+    users_router,
+    audit_router,
+    competencies_router,
+    auth_pages,
+)
+
+
+def attach_database(
+    app: FastAPI,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    side_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> None:
+    """``side_sessionmaker`` serves writes that must outlive the request's transaction."""
+    settings: Settings = app.state.settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    app.state.login_limiter = RateLimiter(
+        side_sessionmaker or sessionmaker,
+        limit=settings.login_max_failures,
+        window_seconds=settings.login_window_seconds,
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    url, embedded = resolve_database_url(settings)
+    engine = create_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
+    attach_database(app, engine, create_sessionmaker(engine))
+    try:
+        yield
+    finally:
+        await engine.dispose()
+        if embedded is not None:
+            embedded.stop()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = FastAPI(
+        title="CACT",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # the room's LAN has no internet for Swagger's CDN assets
+        redoc_url=None,
+    )
+    app.state.settings = settings or get_settings()
+    app.state.migration_heads = head_revisions()
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

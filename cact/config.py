@@ -1,0 +1,61 @@
+"""One validated settings object, read from the environment (prefix ``CACT_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-development-only"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("cact", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CACT_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL; when empty an embedded PostgreSQL is started in data_dir.",
+    )
+    data_dir: Path = Field(default_factory=default_data_dir)
+    secret_key: str = DEFAULT_SECRET
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    session_hours: float = Field(default=12.0, gt=0)
+    secure_cookies: bool = Field(
+        default=False, description="Send staff cookies only over HTTPS (behind the reverse proxy)."
+    )
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    log_level: str = "info"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        unsafe = self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        if self.environment != "development" and unsafe:
+            raise ValueError(
+                "CACT_SECRET_KEY must be a random value of at least 32 characters outside "
+                "development; make one with: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'"
+            )
+        return self
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.data_dir / "pgdata"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

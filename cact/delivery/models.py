@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cact.kit.db import Base, CreatedAt
+
+ATTEMPT_STATUSES = ("not_started", "in_progress", "submitted", "expired", "terminated")
+
+
+class Attempt(CreatedAt, Base):
+    """One participant's attempt at one sitting, with the form generated when the sitting opens."""
+
+    __tablename__ = "attempt"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('not_started', 'in_progress', 'submitted', 'expired', 'terminated')",
+            name="known_status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollment.id", ondelete="RESTRICT"), unique=True
+    )
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id", ondelete="RESTRICT"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(16), default="not_started")
+    form_seed: Mapped[int] = mapped_column(BigInteger)
+    started_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(String(32))
+    paused: Mapped[bool] = mapped_column(default=False)
+    kiosk_session_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    kiosk_session_started_at: Mapped[datetime | None]
+    reset_requested_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    last_ip: Mapped[str | None] = mapped_column(String(64))
+    scored_at: Mapped[datetime | None]
+
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class AttemptSection(Base):
+    """A section of an attempt; its deadline is stored, never computed by a client."""
+
+    __tablename__ = "attempt_section"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position"),
+        CheckConstraint("status IN ('pending', 'open', 'closed')", name="known_status"),
+        Index(
+            "ix_attempt_section_open_deadline", "deadline_at", postgresql_where="status = 'open'"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="RESTRICT"))
+    blueprint_section_id: Mapped[int] = mapped_column(
+        ForeignKey("blueprint_section.id", ondelete="RESTRICT")
+    )
+    position: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    time_limit_ms: Mapped[int] = mapped_column(BigInteger)
+    extra_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    paused_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    started_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class AttemptItem(Base):
+    """An item as presented in one attempt: its number and its option order."""
+
+    __tablename__ = "attempt_item"
+    __table_args__ = (UniqueConstraint("attempt_id", "number"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="RESTRICT"))
+    attempt_section_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt_section.id", ondelete="RESTRICT"), index=True
+    )
+    item_version_id: Mapped[int] = mapped_column(
+        ForeignKey("item_version.id", ondelete="RESTRICT"), index=True
+    )
+    number: Mapped[int]  # presented position within the attempt, 1-based
+    option_order: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))  # item_option ids
+
+
+class Response(Base):
+    """The current answer per attempt × item."""
+
+    __tablename__ = "response"
+
+    attempt_item_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt_item.id", ondelete="RESTRICT"), primary_key=True
+    )
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="RESTRICT"), index=True
+    )
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("item_option.id"))
+    doubtful: Mapped[bool] = mapped_column(default=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    first_answered_at: Mapped[datetime | None]
+    saved_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    change_count: Mapped[int] = mapped_column(default=1)
+
+
+class AnswerLog(Base):
+    """Every accepted change, append-only (a trigger refuses UPDATE and DELETE)."""
+
+    __tablename__ = "answer_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="RESTRICT"), index=True
+    )
+    attempt_item_id: Mapped[int] = mapped_column(ForeignKey("attempt_item.id", ondelete="RESTRICT"))
+    option_id: Mapped[int | None] = mapped_column(BigInteger)
+    doubtful: Mapped[bool]
+    seq: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    ip: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,45 @@
+"""Liveness and readiness for the room's monitoring and the reverse proxy."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from cact.kit.migrate import current_revisions
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    try:
+        async with request.app.state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            current = await current_revisions(connection)
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "error": "database_unreachable",
+                "detail": type(exc).__name__,
+            },
+            503,
+        )
+    heads = request.app.state.migration_heads
+    if current != heads:
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "error": "migrations_pending",
+                "detail": f"database at {sorted(current)}, code expects {sorted(heads)}; "
+                "run `cact db upgrade`",
+            },
+            503,
+        )
+    return JSONResponse({"status": "ready", "database": "ok", "migrations": sorted(heads)})

@@ -1,0 +1,1 @@
+"""Infrastructure shared by the domains; imports no domain module."""

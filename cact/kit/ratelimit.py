@@ -1,0 +1,71 @@
+"""Failed-try counters in PostgreSQL, so every worker sees the same count.
+
+Counters are written in their own short transaction: the request that fails rolls its own
+transaction back, and the failure must still count.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import String, case, delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cact.kit.db import Base
+
+
+class RateLimitBucket(Base):
+    __tablename__ = "rate_limit_bucket"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_started_at: Mapped[datetime]
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class RateLimiter:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], *, limit: int, window_seconds: int
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.limit = limit
+        self.window = timedelta(seconds=window_seconds)
+
+    async def retry_after(self, *keys: str) -> int | None:
+        """Seconds to wait when any key is over its limit, else None."""
+        now = datetime.now(UTC)
+        async with self.sessionmaker() as session:
+            rows = await session.scalars(
+                select(RateLimitBucket).where(RateLimitBucket.key.in_(keys))
+            )
+            waits = [
+                (row.window_started_at + self.window - now).total_seconds()
+                for row in rows
+                if row.count >= self.limit and row.window_started_at + self.window > now
+            ]
+        return max(1, int(max(waits)) + 1) if waits else None
+
+    async def hit(self, *keys: str) -> None:
+        now = datetime.now(UTC)
+        window_start = now - self.window
+        async with self.sessionmaker() as session:
+            for key in keys:
+                stmt = insert(RateLimitBucket).values(key=key, window_started_at=now, count=1)
+                expired = RateLimitBucket.window_started_at < window_start
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[RateLimitBucket.key],
+                    set_={
+                        "count": case((expired, 1), else_=RateLimitBucket.count + 1),
+                        "window_started_at": case(
+                            (expired, now), else_=RateLimitBucket.window_started_at
+                        ),
+                    },
+                )
+                await session.execute(stmt)
+            await session.commit()
+
+    async def clear(self, *keys: str) -> None:
+        async with self.sessionmaker() as session:
+            await session.execute(delete(RateLimitBucket).where(RateLimitBucket.key.in_(keys)))
+            await session.commit()

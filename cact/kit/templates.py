@@ -1,0 +1,31 @@
+"""The one Jinja2 environment (autoescaping on) for every server-rendered page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from cact.kit.i18n import LANG_COOKIE, request_language, translate
+
+UI_DIR = Path(__file__).resolve().parents[2] / "kiosk_ui"
+templates = Jinja2Templates(directory=str(UI_DIR / "templates"))
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
+    lang = request_language(request)
+    page_context: dict[str, Any] = {
+        "lang": lang,
+        "t": lambda key, **values: translate(lang, key, **values),
+        "staff": getattr(request.state, "staff", None),
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, name, page_context, status_code=status_code)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response

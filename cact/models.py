@@ -1,0 +1,47 @@
+"""Every table, imported in one place so that Alembic and the tests see the whole schema."""
+
+from cact.audit.models import AuditEvent
+from cact.auth.models import StaffSession, StaffUser
+from cact.bank.models import Item, ItemOption, ItemVersion, Media
+from cact.blueprints.models import Blueprint, BlueprintSection
+from cact.competencies.models import Competency, CompetencyLevel
+from cact.delivery.models import AnswerLog, Attempt, AttemptItem, AttemptSection, Response
+from cact.kit.db import Base
+from cact.kit.ratelimit import RateLimitBucket
+from cact.participants.models import Participant
+from cact.rooms.models import Room, Seat
+from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
+from cact.sittings.models import Enrollment, Sitting, SittingProctor
+from cact.standards.models import CompetencyStandard, Position
+
+__all__ = [
+    "AnswerLog",
+    "Attempt",
+    "AttemptItem",
+    "AttemptSection",
+    "AuditEvent",
+    "Base",
+    "Blueprint",
+    "BlueprintSection",
+    "Competency",
+    "CompetencyLevel",
+    "CompetencyStandard",
+    "Enrollment",
+    "Item",
+    "ItemOption",
+    "ItemVersion",
+    "Media",
+    "Participant",
+    "Position",
+    "RateLimitBucket",
+    "Response",
+    "Result",
+    "ResultCompetency",
+    "Room",
+    "ScoringPolicy",
+    "Seat",
+    "Sitting",
+    "SittingProctor",
+    "StaffSession",
+    "StaffUser",
+]

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, ForeignKey, Identity, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cact.kit.db import Base, CreatedAt
+
+
+class Room(CreatedAt, Base):
+    __tablename__ = "room"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(200))
+
+    seats: Mapped[list[Seat]] = relationship(
+        lazy="raise", order_by="(Seat.grid_row, Seat.grid_col)", cascade="all, delete-orphan"
+    )
+
+
+class Seat(Base):
+    __tablename__ = "seat"
+    __table_args__ = (UniqueConstraint("room_id", "label"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(32))
+    grid_row: Mapped[int]  # where the tile sits on the dashboard, like the room
+    grid_col: Mapped[int]
+    workstation_ip: Mapped[str | None] = mapped_column(String(64))
