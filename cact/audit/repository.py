@@ -10,7 +10,7 @@ from cact.kit.repository import Repository
 class AuditRepository(Repository[AuditEvent]):
     model = AuditEvent
 
-    def filtered(self, f: AuditFilter) -> Select[tuple[AuditEvent]]:
+    def filtered(self, f: AuditFilter) -> Select[AuditEvent]:
         statement = self.select().order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         if f.action:
             statement = statement.where(AuditEvent.action == f.action)

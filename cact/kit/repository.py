@@ -27,15 +27,15 @@ class Repository(Generic[M]):
         await self.session.flush()
         return obj
 
-    async def all(self, statement: Select[tuple[M]]) -> Sequence[M]:
+    async def all(self, statement: Select[M]) -> Sequence[M]:
         return (await self.session.scalars(statement)).all()
 
-    async def one_or_none(self, statement: Select[tuple[M]]) -> M | None:
+    async def one_or_none(self, statement: Select[M]) -> M | None:
         return (await self.session.scalars(statement)).one_or_none()
 
     async def count(self, statement: Select[Any]) -> int:
         counted = select(func.count()).select_from(statement.order_by(None).subquery())
         return int((await self.session.scalar(counted)) or 0)
 
-    def select(self) -> Select[tuple[M]]:
+    def select(self) -> Select[M]:
         return select(self.model)

@@ -29,9 +29,7 @@ async def test_login_sets_an_httponly_session_cookie_and_returns_a_csrf_token(
     assert sessions[0].id not in cookie  # only the token's hash is stored
 
 
-async def test_cookie_is_secure_when_served_over_https(
-    app: object, db: AsyncSession
-) -> None:
+async def test_cookie_is_secure_when_served_over_https(app: object, db: AsyncSession) -> None:
     from httpx import ASGITransport
 
     await create_staff(db, "admin", username="https")
@@ -90,7 +88,9 @@ async def test_logout_revokes_the_session(client: AsyncClient, db: AsyncSession)
     assert (await client.post("/api/auth/logout")).status_code == 204
     client.cookies.clear()
     assert (await client.get("/api/auth/me")).status_code == 401
-    events = (await db.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == user.id))).all()
+    events = (
+        await db.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == user.id))
+    ).all()
     assert set(events) >= {"staff.login", "staff.logout"}
 
 

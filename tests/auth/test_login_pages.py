@@ -80,9 +80,7 @@ async def test_a_staff_page_sends_an_anonymous_browser_to_the_login(client: Asyn
     assert response.headers["location"] == "/login?next=/staff"
 
 
-async def test_login_never_redirects_to_another_host(
-    client: AsyncClient, db: AsyncSession
-) -> None:
+async def test_login_never_redirects_to_another_host(client: AsyncClient, db: AsyncSession) -> None:
     await create_staff(db, "admin", username="phish")
     token = await _login_form(client)
     response = await client.post(

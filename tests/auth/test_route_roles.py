@@ -84,7 +84,9 @@ def test_every_staff_route_declares_a_role() -> None:
     assert len(ROUTES) >= 8  # the walk found the staff routes at all
 
 
-@pytest.mark.parametrize(("method", "path", "roles"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
+@pytest.mark.parametrize(
+    ("method", "path", "roles"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES]
+)
 async def test_staff_route_refuses_anonymous_and_wrong_role(
     client: AsyncClient, db: AsyncSession, method: str, path: str, roles: tuple[str, ...]
 ) -> None:
@@ -105,4 +107,3 @@ async def test_staff_route_refuses_anonymous_and_wrong_role(
     await login(client, insider)
     admitted = await client.request(method, url)
     assert admitted.status_code not in (401, 403), admitted.text
-
