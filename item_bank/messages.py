@@ -1,0 +1,283 @@
+"""The bilingual message of every problem code (Bahasa Indonesia first, then English)."""
+
+from collections.abc import Mapping
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "unsupported_file_type": (
+        "Jenis berkas {name} tidak dikenali. Gunakan .yaml, .json, .xlsx, .csv, .xml (soal QTI) "
+        "atau .zip (paket QTI).",
+        "Unrecognised file type {name}. Use .yaml, .json, .xlsx, .csv, .xml (QTI item) or .zip "
+        "(QTI package).",
+    ),
+    "unreadable_file": (
+        "Berkas tidak dapat dibaca: {reason}.",
+        "The file cannot be read: {reason}.",
+    ),
+    "empty_file": ("Berkas kosong.", "The file is empty."),
+    "file_too_large": (
+        "Berkas terlalu besar: {size} bait, batasnya {limit} bait.",
+        "The file is too large: {size} bytes, the limit is {limit} bytes.",
+    ),
+    "bad_encoding": (
+        "Berkas bukan teks UTF-8 atau UTF-16 yang sah (baris {line}). Simpan ulang sebagai "
+        '"CSV UTF-8" atau "Unicode Text".',
+        "The file is not valid UTF-8 or UTF-16 text (line {line}). Save it again as "
+        '"CSV UTF-8" or "Unicode Text".',
+    ),
+    "malformed_yaml": ("YAML tidak sah: {detail}.", "Invalid YAML: {detail}."),
+    "malformed_json": ("JSON tidak sah: {detail}.", "Invalid JSON: {detail}."),
+    "yaml_aliases_forbidden": (
+        "Anchor dan alias YAML (&, *) tidak diizinkan; tulis nilainya secara lengkap.",
+        "YAML anchors and aliases (&, *) are not allowed; write the values out in full.",
+    ),
+    "duplicate_key": ('Kunci "{key}" ditulis dua kali.', 'The key "{key}" is written twice.'),
+    "malformed_xml": ("XML tidak sah: {detail}.", "Malformed XML: {detail}."),
+    "xml_entities_forbidden": (
+        "XML berisi DOCTYPE atau entitas; demi keamanan keduanya tidak diizinkan.",
+        "The XML contains a DOCTYPE or entities; they are refused for safety.",
+    ),
+    "bad_zip": ("Berkas ZIP rusak atau bukan ZIP.", "The ZIP file is damaged or not a ZIP file."),
+    "zip_bomb": (
+        "Isi ZIP {member} melampaui batas ukuran atau rasio kompresi (dugaan zip bomb).",
+        "The ZIP member {member} exceeds the size or compression-ratio limit (suspected zip bomb).",
+    ),
+    "unsafe_zip_path": (
+        'Jalur berbahaya di dalam ZIP: "{member}" (jalur mutlak atau berisi "..").',
+        'Unsafe path inside the ZIP: "{member}" (absolute or containing "..").',
+    ),
+    "too_many_zip_members": (
+        "ZIP berisi {count} berkas; batasnya {limit}.",
+        "The ZIP holds {count} files; the limit is {limit}.",
+    ),
+    "malformed_spreadsheet": (
+        "Berkas XLSX tidak dapat dibuka: {detail}.",
+        "The XLSX file cannot be opened: {detail}.",
+    ),
+    "no_items": ("Berkas tidak berisi soal.", "The file contains no items."),
+    "too_many_items": (
+        "Berkas berisi lebih dari {limit} soal.",
+        "The file contains more than {limit} items.",
+    ),
+    "wrong_format": (
+        'Nilai "format" harus "{expected}", bukan "{value}".',
+        'The "format" value must be "{expected}", not "{value}".',
+    ),
+    "missing_field": ('Isian wajib "{name}" tidak ada.', 'The required field "{name}" is missing.'),
+    "unknown_field": ('Isian "{name}" tidak dikenal.', 'Unknown field "{name}".'),
+    "wrong_type": ("Nilai ini harus berupa {expected}.", "This value must be {expected}."),
+    "invalid_value": ("Nilai tidak sah: {detail}.", "Invalid value: {detail}."),
+    "invalid_language": (
+        'Bahasa harus "id" atau "en", bukan "{value}".',
+        'The language must be "id" or "en", not "{value}".',
+    ),
+    "not_an_integer": ('"{value}" bukan bilangan bulat.', '"{value}" is not a whole number.'),
+    "invalid_competency_code": (
+        'Kode kompetensi "{value}" tidak sesuai pola (contoh: M.01, SK.01, T.ADM.01).',
+        'The competency code "{value}" does not match the pattern (e.g. M.01, SK.01, T.ADM.01).',
+    ),
+    "invalid_competency_kind": (
+        'Jenis kompetensi "{value}" harus satu kata huruf kecil, misalnya technical.',
+        'The competency kind "{value}" must be one lowercase word, e.g. technical.',
+    ),
+    "duplicate_competency": (
+        "Kompetensi {value} dideklarasikan lebih dari sekali.",
+        "The competency {value} is declared more than once.",
+    ),
+    "bad_level_descriptors": (
+        "Deskriptor level, bila ada, harus tepat lima: level 1 sampai 5 berurutan.",
+        "Level descriptors, when given, must be exactly five: levels 1 to 5 in order.",
+    ),
+    "missing_id": ("Soal tidak memiliki id.", "The item has no id."),
+    "invalid_id": (
+        'Id soal "{value}" tidak sah: pakai huruf, angka, titik, garis bawah atau tanda hubung, '
+        "paling banyak 64 karakter.",
+        'The item id "{value}" is invalid: use letters, digits, dots, underscores or hyphens, '
+        "at most 64 characters.",
+    ),
+    "duplicate_id": (
+        'Id soal "{value}" sudah dipakai di {first}.',
+        'The item id "{value}" is already used at {first}.',
+    ),
+    "missing_competency": (
+        "Soal tidak menyebut kompetensi (isi kolom kompetensi atau pakai --competency KODE).",
+        "The item names no competency (fill in the competency or use --competency CODE).",
+    ),
+    "unknown_competency": (
+        'Kompetensi "{value}" tidak ada di kamus kompetensi dan tidak dideklarasikan '
+        "di berkas ini.",
+        'The competency "{value}" is not in the competency dictionary nor declared in this file.',
+    ),
+    "missing_kind": (
+        "Jenis soal tidak diisi (weighted/berbobot atau keyed/kunci).",
+        "The item kind is missing (weighted or keyed).",
+    ),
+    "unknown_kind": (
+        'Jenis soal "{value}" tidak dikenal: pakai weighted (berbobot) atau keyed (kunci).',
+        'Unknown item kind "{value}": use weighted or keyed.',
+    ),
+    "level_out_of_range": (
+        'Level "{value}" harus bilangan bulat 1 sampai 5.',
+        'The level "{value}" must be a whole number from 1 to 5.',
+    ),
+    "empty_stem": ("Teks soal kosong.", "The item stem is empty."),
+    "unsafe_media_path": (
+        'Jalur gambar "{value}" harus relatif terhadap berkas, tanpa "..", garis miring awal '
+        "atau alamat web.",
+        'The image path "{value}" must be relative to the file, without "..", a leading slash '
+        "or a web address.",
+    ),
+    "points_on_weighted": (
+        "Soal berbobot tidak memakai poin; nilainya berasal dari bobot opsi.",
+        "A weighted item takes no points; its score comes from the option weights.",
+    ),
+    "invalid_points": (
+        'Poin "{value}" harus bilangan bulat positif.',
+        'The points "{value}" must be a positive whole number.',
+    ),
+    "too_few_options": (
+        "Soal memiliki {count} opsi; paling sedikit 2.",
+        "The item has {count} options; at least 2 are needed.",
+    ),
+    "too_many_options": (
+        "Soal memiliki {count} opsi; paling banyak 6.",
+        "The item has {count} options; at most 6 are allowed.",
+    ),
+    "invalid_option_label": (
+        'Label opsi "{value}" tidak sah: opsi diberi label A sampai F berurutan, '
+        'di sini "{expected}".',
+        'Invalid option label "{value}": options are labelled A to F in order, here "{expected}".',
+    ),
+    "duplicate_option_label": (
+        'Label opsi "{value}" dipakai dua kali dalam satu soal.',
+        'The option label "{value}" is used twice in one item.',
+    ),
+    "empty_option_text": ("Teks opsi {label} kosong.", "The text of option {label} is empty."),
+    "option_gap": (
+        "Opsi {label} kosong padahal opsi sesudahnya terisi.",
+        "Option {label} is empty while a later option is filled in.",
+    ),
+    "missing_weight": (
+        "Opsi {label} tidak berbobot; pada soal berbobot setiap opsi wajib berbobot 0 sampai 10.",
+        "Option {label} has no weight; in a weighted item every option needs a weight "
+        "from 0 to 10.",
+    ),
+    "weight_out_of_range": (
+        'Bobot "{value}" pada opsi {label} harus bilangan bulat 0 sampai 10.',
+        'The weight "{value}" of option {label} must be a whole number from 0 to 10.',
+    ),
+    "weight_on_keyed": (
+        "Opsi {label} berbobot, padahal soal berkunci (keyed) tidak memakai bobot.",
+        "Option {label} has a weight, but a keyed item takes no weights.",
+    ),
+    "correct_on_weighted": (
+        "Opsi {label} ditandai benar, padahal soal berbobot tidak memakai kunci jawaban.",
+        "Option {label} is marked correct, but a weighted item has no answer key.",
+    ),
+    "no_correct_option": (
+        "Soal berkunci tidak memiliki opsi yang benar.",
+        "The keyed item has no correct option.",
+    ),
+    "two_correct_options": (
+        "Soal berkunci memiliki lebih dari satu opsi benar ({labels}); tepat satu yang boleh.",
+        "The keyed item has more than one correct option ({labels}); exactly one is allowed.",
+    ),
+    "correct_not_an_option": (
+        'Kunci "{value}" tidak menunjuk opsi yang ada.',
+        'The key "{value}" does not point to an existing option.',
+    ),
+    "unknown_column": (
+        'Kolom "{value}" tidak dikenal; lihat templat untuk nama kolom yang sah.',
+        'Unknown column "{value}"; see the template for valid column names.',
+    ),
+    "missing_column": (
+        'Kolom wajib "{name}" (atau "{alias}") tidak ada.',
+        'The required column "{name}" (or "{alias}") is missing.',
+    ),
+    "duplicate_column": (
+        'Kolom "{value}" muncul lebih dari sekali.',
+        'The column "{value}" appears more than once.',
+    ),
+    "missing_manifest": (
+        "Paket ZIP tidak berisi imsmanifest.xml di akarnya.",
+        "The ZIP package has no imsmanifest.xml at its root.",
+    ),
+    "missing_resource": (
+        'Berkas "{href}" yang disebut manifest tidak ada di dalam paket.',
+        'The file "{href}" named in the manifest is not in the package.',
+    ),
+    "not_qti_item": (
+        "Dokumen XML ini bukan assessmentItem QTI (elemen akarnya {root}).",
+        "This XML document is not a QTI assessmentItem (its root element is {root}).",
+    ),
+    "unsupported_qti_version": (
+        'Versi QTI tidak didukung (namespace "{namespace}"); yang didukung 2.1, 2.2 dan 3.0.',
+        'Unsupported QTI version (namespace "{namespace}"); 2.1, 2.2 and 3.0 are supported.',
+    ),
+    "unsupported_interaction": (
+        "Interaksi {interaction} tidak didukung; CACT hanya menerima pilihan ganda dengan satu "
+        "jawaban (choiceInteraction, maxChoices 1).",
+        "The {interaction} interaction is not supported; CACT takes single-answer multiple "
+        "choice only (choiceInteraction, maxChoices 1).",
+    ),
+    "no_interaction": (
+        "Soal QTI tidak berisi choiceInteraction.",
+        "The QTI item has no choiceInteraction.",
+    ),
+    "missing_scoring": (
+        "Soal QTI tidak memiliki correctResponse maupun mapping untuk penskoran.",
+        "The QTI item has neither a correctResponse nor a mapping to score it.",
+    ),
+    "too_many_images": (
+        "Soal memiliki lebih dari satu gambar; CACT mendukung satu gambar per soal.",
+        "The item has more than one image; CACT supports one image per item.",
+    ),
+    "rules_or_items": (
+        "Bagian tes harus berisi rules (aturan pemilihan) atau items (daftar tetap), "
+        "tidak keduanya.",
+        "A section must have either rules (selection rules) or items (a fixed list), not both.",
+    ),
+    "unknown_item": (
+        'Soal "{value}" tidak ada di bank soal.',
+        'The item "{value}" is not in the item bank.',
+    ),
+    "not_enough_items": (
+        "Aturan meminta {wanted} soal {competency}{level}, tetapi bank hanya memiliki {available}.",
+        "The rule asks for {wanted} {competency}{level} items, but the bank has only {available}.",
+    ),
+    "value_out_of_range": (
+        "Nilai di luar rentang yang diizinkan: {detail}.",
+        "The value is outside the allowed range: {detail}.",
+    ),
+}
+
+TERMS: dict[str, tuple[str, str]] = {
+    "text": ("teks", "text"),
+    "integer": ("bilangan bulat", "a whole number"),
+    "list": ("daftar", "a list"),
+    "mapping": ("pemetaan (kunci: nilai)", "a mapping (key: value)"),
+    "boolean": ("true atau false", "true or false"),
+}
+
+
+def render(code: str, params: Mapping[str, object]) -> tuple[str, str]:
+    """Both messages of `code`, with `params` filled in (`expected` names a term of TERMS)."""
+    message_id, message_en = MESSAGES[code]
+    term = TERMS.get(str(params.get("expected", "")))
+    values_id = {**params, "expected": term[0]} if term else params
+    values_en = {**params, "expected": term[1]} if term else params
+    return message_id.format_map(_Missing(values_id)), message_en.format_map(_Missing(values_en))
+
+
+class _Missing(dict[str, object]):
+    """`format_map` source that leaves unknown placeholders visible instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def problem_code_table() -> str:
+    """The Markdown table of problem codes used in docs/item-format.md."""
+    lines = ["| code | Bahasa Indonesia | English |", "|---|---|---|"]
+    for code, (message_id, message_en) in sorted(MESSAGES.items()):
+        lines.append(f"| `{code}` | {message_id} | {message_en} |".replace("\n", " "))
+    return "\n".join(lines)

@@ -1,0 +1,78 @@
+"""Rows of a sheet or CSV file read through a header of known columns."""
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from item_bank.columns import Column, header_map, normalise
+from item_bank.problems import Code, Location, Report
+from item_bank.values import cell_text, is_blank
+
+Rows = Iterable[tuple[int, Sequence[Any]]]
+
+
+@dataclass
+class Header:
+    """Which cell index holds which column, and where each cell of a row is."""
+
+    sheet: str | None
+    found: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def location(self, name: str, row: int) -> Location:
+        if name not in self.found:
+            return Location(sheet=self.sheet, row=row)
+        index, title = self.found[name]
+        return Location(
+            sheet=self.sheet, row=row, column=get_column_letter(index + 1), header=title
+        )
+
+    def value(self, name: str, cells: Sequence[Any]) -> Any:
+        index = self.found.get(name, (len(cells), ""))[0]
+        return cells[index] if index < len(cells) else None
+
+    def text(self, name: str, cells: Sequence[Any]) -> str | None:
+        return cell_text(self.value(name, cells))
+
+
+def data_rows(rows: Rows) -> Iterator[tuple[int, Sequence[Any]]]:
+    """The rows that have at least one filled cell."""
+    return ((n, cells) for n, cells in rows if not all(is_blank(c) for c in cells))
+
+
+def read_header(
+    rows: Iterator[tuple[int, Sequence[Any]]],
+    columns: tuple[Column, ...],
+    sheet: str | None,
+    report: Report,
+    optional: frozenset[str] = frozenset(),
+) -> Header | None:
+    """Map the first filled row onto `columns`; unknown, duplicate and missing ones are reported.
+
+    None when there is no header row or a required column is missing: the rows below would only
+    repeat that problem once per row.
+    """
+    first = next(rows, None)
+    header = Header(sheet)
+    number = first[0] if first else 1
+    known = header_map(columns)
+    for index, cell in enumerate(first[1] if first else ()):
+        title = cell_text(cell)
+        if title is None:
+            continue
+        spot = Location(sheet=sheet, row=number, column=get_column_letter(index + 1), header=title)
+        column = known.get(normalise(title))
+        if column is None:
+            report.add(Code.UNKNOWN_COLUMN, at=spot, value=title)
+        elif column.name in header.found:
+            report.add(Code.DUPLICATE_COLUMN, at=spot, value=title)
+        else:
+            header.found[column.name] = (index, title)
+    missing = [
+        c for c in columns if c.required and c.name not in header.found and c.name not in optional
+    ]
+    for column in missing:
+        spot = Location(sheet=sheet, row=number)
+        report.add(Code.MISSING_COLUMN, at=spot, name=column.name, alias=column.indonesian)
+    return header if first and not missing else None
