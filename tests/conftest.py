@@ -12,10 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from cact.app import attach_database, create_app
+from cact.audit.service import Actor
+from cact.competencies.service import load_standard_dictionary
 from cact.config import Settings
 from cact.kit import migrate
-from cact.kit.db import create_engine
+from cact.kit.db import create_engine, create_sessionmaker
 from tests.fixtures.database import TestServer, test_server
+from tests.fixtures.factories import create_staff, login
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 TEST_DATABASE = "cact_test"
@@ -41,7 +44,16 @@ async def recreate_database(server: TestServer, name: str) -> str:
 async def database_url(pg_server: TestServer) -> str:
     url = await recreate_database(pg_server, TEST_DATABASE)
     await asyncio.to_thread(migrate.upgrade, url)
+    await load_reference_data(url)
     return url
+
+
+async def load_reference_data(url: str) -> None:
+    """What `cact db upgrade` puts in every database: the competency dictionary."""
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await load_standard_dictionary(session, Actor.system("test setup"))
+    await engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -119,3 +131,9 @@ async def client(app: object) -> AsyncIterator[AsyncClient]:
         transport=transport, base_url="http://testserver", headers={"Accept": "application/json"}
     ) as http:
         yield http
+
+
+@pytest.fixture
+async def editor_client(client: AsyncClient, db: AsyncSession) -> AsyncClient:
+    await login(client, await create_staff(db, "editor"))
+    return client

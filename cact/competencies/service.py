@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,13 +13,32 @@ from cact.competencies.models import Competency, CompetencyLevel
 from cact.competencies.repository import CompetencyRepository
 from cact.kit.errors import NotFound
 
-if TYPE_CHECKING:
-    from item_bank.dictionary import CompetencyDefinition
-
 
 class CompetencyNotFound(NotFound):
     code = "competency_not_found"
     message = "Kompetensi tidak dikenal. / Unknown competency."
+
+
+@dataclass(frozen=True)
+class LevelData:
+    level: int
+    descriptor_id: str
+    descriptor_en: str = ""
+    title_id: str = ""
+    title_en: str = ""
+    indicators_id: list[str] = field(default_factory=list)
+    indicators_en: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CompetencyData:
+    code: str
+    kind: str
+    name_id: str
+    name_en: str
+    definition_id: str = ""
+    definition_en: str = ""
+    levels: list[LevelData] = field(default_factory=list)
 
 
 async def list_all(db: AsyncSession) -> list[Competency]:
@@ -33,41 +52,28 @@ async def get(db: AsyncSession, code: str) -> Competency:
     return competency
 
 
-def _levels(definition: CompetencyDefinition) -> list[CompetencyLevel]:
-    return [
-        CompetencyLevel(
-            level=level.level,
-            title_id=level.title.id if level.title else "",
-            title_en=level.title.en if level.title else "",
-            descriptor_id=level.descriptor.id,
-            descriptor_en=level.descriptor.en,
-            indicators_id=list(level.indicators.id) if level.indicators else [],
-            indicators_en=list(level.indicators.en) if level.indicators else [],
-        )
-        for level in definition.levels
-    ]
+async def known_codes(db: AsyncSession) -> set[str]:
+    return await CompetencyRepository(db).codes()
 
 
 async def upsert(
-    db: AsyncSession, definitions: Iterable[CompetencyDefinition], actor: Actor, *, source: str
+    db: AsyncSession, definitions: Iterable[CompetencyData], actor: Actor, *, source: str
 ) -> list[str]:
-    """Insert or refresh competencies (with their level descriptors); returns the codes changed."""
+    """Insert or refresh competencies (with their level descriptors); returns the codes."""
     repository = CompetencyRepository(db)
     changed: list[str] = []
-    for definition in definitions:
-        competency = await repository.with_levels(definition.code)
+    for data in definitions:
+        competency = await repository.with_levels(data.code)
         if competency is None:
-            competency = Competency(code=definition.code, levels=[])
+            competency = Competency(code=data.code, levels=[])
             db.add(competency)
-        competency.kind = definition.kind
-        competency.name_id = definition.name.id
-        competency.name_en = definition.name.en
-        competency.definition_id = definition.definition.id if definition.definition else ""
-        competency.definition_en = definition.definition.en if definition.definition else ""
-        competency.source = source
-        competency.levels = _levels(definition)
-        changed.append(definition.code)
-    await db.flush()
+        competency.kind, competency.source = data.kind, source
+        competency.name_id, competency.name_en = data.name_id, data.name_en
+        competency.definition_id, competency.definition_en = data.definition_id, data.definition_en
+        if data.levels:
+            competency.levels = [CompetencyLevel(**vars(level)) for level in data.levels]
+        changed.append(data.code)
+        await db.flush()
     if changed:
         await audit.record(
             db,
@@ -80,7 +86,7 @@ async def upsert(
 
 
 async def load_standard_dictionary(db: AsyncSession, actor: Actor) -> list[str]:
-    from item_bank.dictionary import load_dictionary
+    from cact.competencies.dictionary import standard_dictionary
 
-    dictionary = load_dictionary()
-    return await upsert(db, dictionary.competencies, actor, source=dictionary.source)
+    source, definitions = standard_dictionary()
+    return await upsert(db, definitions, actor, source=source)

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.service import Actor
 from cact.auth.models import StaffUser
 from cact.auth.passwords import hash_password_async
 from cact.auth.repository import StaffUserRepository
+from cact.bank import service as bank
+from cact.blueprints import service as blueprints
+from cact.blueprints.repository import BlueprintRepository
 from cact.competencies import service as competencies
+from cact.demo import people
+from cact.participants.models import Participant
+from cact.rooms import service as rooms
+from cact.sittings import roster
+from cact.sittings import service as sittings
+from cact.sittings.models import Sitting
+from cact.standards.models import Position
+from item_bank.blueprint import load_blueprint
+from item_bank.loader import Upload, load_items
 
 DEMO_ACTOR = Actor.system("cact demo")
+DEMO_BANK = Path(__file__).resolve().parents[2] / "item_bank" / "demo"
+DEMO_PARTICIPANTS = 30
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,83 @@ async def _ensure_staff(db: AsyncSession, staff: DemoStaff) -> None:
         user.password_hash, user.roles, user.is_active = password_hash, staff.roles, True
 
 
+async def load_bank(db: AsyncSession) -> None:
+    """The demo item sets and blueprint from item_bank/demo (unchanged items stay as they are)."""
+    known = await competencies.known_codes(db)
+    sets = sorted(DEMO_BANK.glob("*.yaml"))
+    loaded = load_items(
+        [Upload(p.name, p.read_bytes()) for p in sets if p.name != "blueprint.yaml"],
+        known_competencies=known,
+    )
+    if loaded.problems:
+        raise RuntimeError(f"the demo bank is invalid: {loaded.problems[0].message('en')}")
+    await bank.import_item_sets(db, loaded.item_sets, {}, DEMO_ACTOR)
+    design = load_blueprint("blueprint.yaml", (DEMO_BANK / "blueprint.yaml").read_bytes())
+    assert design.blueprint is not None, design.problems
+    existing = await BlueprintRepository(db).by_code(design.blueprint.code)
+    if existing is None or not await BlueprintRepository(db).in_use(existing.id):
+        await blueprints.save(db, design.blueprint, DEMO_ACTOR)
+
+
+async def _positions(db: AsyncSession) -> list[Position]:
+    found = []
+    for code, name, group in people.POSITIONS:
+        position = await db.scalar(select(Position).where(Position.code == code))
+        if position is None:
+            position = Position(code=code, name=name, group=group)
+            db.add(position)
+            await db.flush()
+        found.append(position)
+    return found
+
+
+async def _participants(db: AsyncSession, count: int) -> list[Participant]:
+    positions = await _positions(db)
+    found = []
+    for n in range(1, count + 1):
+        number = f"DEMO-{n:03d}"
+        participant = await db.scalar(
+            select(Participant).where(Participant.participant_no == number)
+        )
+        if participant is None:
+            participant = Participant(
+                participant_no=number,
+                nip=people.nip(n),
+                name=people.name(n),
+                position_id=positions[n % len(positions)].id,
+                unit="BKPSDM Kabupaten Demo",
+                agency="Pemerintah Kabupaten Demo",
+            )
+            db.add(participant)
+        found.append(participant)
+    await db.flush()
+    return found
+
+
+async def open_demo_sitting(db: AsyncSession, participants: int = DEMO_PARTICIPANTS) -> Sitting:
+    """A new sitting in the demo lab with the demo roster, opened (forms generated, token out)."""
+    room = await rooms.by_code(db, "LAB-DEMO") or await rooms.create_grid_room(
+        db, "LAB-DEMO", "Lab Komputer Demo", rows=5, cols=8, actor=DEMO_ACTOR
+    )
+    blueprint = await BlueprintRepository(db).by_code("DEMO-2026")
+    assert blueprint is not None, "load_bank() first"
+    count = await db.scalar(select(func.count()).select_from(Sitting)) or 0
+    sitting = await roster.create_sitting(
+        db,
+        code=f"DEMO-SESI-{count + 1}",
+        title=f"Sesi Demo {count + 1}",
+        room_id=room.id,
+        blueprint_id=blueprint.id,
+        starts_at=datetime.now(UTC),
+        actor=DEMO_ACTOR,
+    )
+    await db.refresh(room, ["seats"])
+    await roster.enroll_in_seat_order(
+        db, sitting, await _participants(db, participants), room.seats, DEMO_ACTOR
+    )
+    return await sittings.open_sitting(db, sitting.id, DEMO_ACTOR)
+
+
 async def load(db: AsyncSession) -> DemoData:
     data = DemoData()
     data.competencies = await competencies.load_standard_dictionary(db, DEMO_ACTOR)
@@ -65,6 +158,10 @@ async def load(db: AsyncSession) -> DemoData:
         data.staff.append(
             {key: value for key, value in asdict(staff).items() if key != "full_name"}
         )
+    await load_bank(db)
+    sitting = await open_demo_sitting(db)
+    data.sitting = {"id": sitting.id, "code": sitting.code, "token": sitting.token}
+    data.participants = [f"DEMO-{n:03d}" for n in range(1, DEMO_PARTICIPANTS + 1)]
     return data
 
 

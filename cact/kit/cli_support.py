@@ -15,6 +15,7 @@ def _register_tables() -> None:
     """Every mapped class must be imported before the first query configures the mappers."""
     import cact.models  # noqa: F401
 
+
 T = TypeVar("T")
 
 

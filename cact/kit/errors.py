@@ -7,6 +7,7 @@ machine code, ``detail`` a sentence for a person (or, for 422, the list of inval
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -67,7 +68,13 @@ class TooManyRequests(CactError):
 
 
 def error_body(code: str, detail: Any) -> dict[str, Any]:
-    return {"error": code, "detail": detail}
+    # server_time: kiosks correct their clocks from every answer, errors included (SPEC §3.2).
+    return {"error": code, "detail": detail, "server_time": datetime.now(UTC).isoformat()}
+
+
+def error_response(exc: CactError) -> JSONResponse:
+    """For an endpoint that must commit what it recorded and still answer with an error."""
+    return JSONResponse(error_body(exc.code, exc.detail), exc.status, headers=exc.headers)
 
 
 def wants_html(request: Request) -> bool:

@@ -14,10 +14,19 @@ LANG_COOKIE = "cact_lang"
 CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "kiosk_ui" / "i18n"
 
 
+def _read(path: Path) -> dict[str, str]:
+    data: dict[str, str] = json.loads(path.read_text("utf-8"))
+    return data
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    data: dict[str, str] = json.loads((CATALOGUE_DIR / f"{lang}.json").read_text("utf-8"))
-    return data
+    """``<lang>.json`` plus every ``<part>.<lang>.json`` beside it; the main file wins a clash."""
+    merged: dict[str, str] = {}
+    for part in sorted(CATALOGUE_DIR.glob(f"*.{lang}.json")):
+        merged.update(_read(part))
+    merged.update(_read(CATALOGUE_DIR / f"{lang}.json"))
+    return merged
 
 
 def request_language(request: Request) -> str:

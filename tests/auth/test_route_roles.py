@@ -30,8 +30,9 @@ PUBLIC_ROUTES = {
     ("POST", "/login"),
     ("POST", "/api/auth/login"),
 }
-# The kiosk authenticates participants with its own bearer token, not staff roles.
-PUBLIC_PREFIXES = ("/api/kiosk/", "/kiosk")
+# The kiosk authenticates participants with its own bearer token, not staff roles; item images
+# are addressed by content hash so that kiosks' <img> tags (which send no token) can load them.
+PUBLIC_PREFIXES = ("/api/kiosk/", "/kiosk", "/media/")
 
 
 def _declared_roles(dependant: Dependant) -> tuple[str, ...] | None:

@@ -45,7 +45,9 @@ async def test_a_domain_error_has_its_status_and_the_one_shape() -> None:
     async with await _client() as client:
         response = await client.get("/closed")
     assert response.status_code == 409
-    assert response.json() == {"error": "section_closed", "detail": "Bagian ini sudah ditutup."}
+    body = response.json()
+    assert (body["error"], body["detail"]) == ("section_closed", "Bagian ini sudah ditutup.")
+    assert body["server_time"].endswith("+00:00")
 
 
 async def test_an_unexpected_error_is_a_500_without_a_stack_trace() -> None:
@@ -74,6 +76,6 @@ async def test_unknown_paths_and_methods_use_the_error_shape() -> None:
     async with await _client() as client:
         missing = await client.get("/nowhere")
         wrong_method = await client.delete("/closed")
-    assert missing.json() == {"error": "not_found", "detail": "Not Found"}
+    assert (missing.json()["error"], missing.json()["detail"]) == ("not_found", "Not Found")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["error"] == "method_not_allowed"

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from cact.bank.models import Item, ItemOption, ItemVersion, Media
+from cact.bank.schemas import ItemFilter
+from cact.kit.repository import Repository
+
+
+class ItemRepository(Repository[Item]):
+    model = Item
+
+    async def by_ids(self, ids: list[str]) -> dict[str, Item]:
+        items = await self.all(self.select().where(Item.id.in_(ids)))
+        return {item.id: item for item in items}
+
+    def filtered(self, f: ItemFilter) -> Select[Item]:
+        current = and_(ItemVersion.item_id == Item.id, ItemVersion.version == Item.current_version)
+        statement = self.select().join(ItemVersion, current).order_by(Item.id)
+        if f.competency:
+            statement = statement.where(Item.competency_code == f.competency)
+        if f.kind:
+            statement = statement.where(Item.kind == f.kind)
+        if f.status:
+            statement = statement.where(Item.status == f.status)
+        if f.level is not None:
+            statement = statement.where(ItemVersion.level == f.level)
+        if f.q:
+            pattern = f"%{f.q}%"
+            matching_option = select(ItemOption.id).where(
+                ItemOption.item_version_id == ItemVersion.id, ItemOption.text_html.ilike(pattern)
+            )
+            statement = statement.where(
+                or_(
+                    Item.id.ilike(pattern),
+                    ItemVersion.stem_html.ilike(pattern),
+                    matching_option.exists(),
+                )
+            )
+        return statement
+
+
+class ItemVersionRepository(Repository[ItemVersion]):
+    model = ItemVersion
+
+    def _with_options(self) -> Select[ItemVersion]:
+        return self.select().options(selectinload(ItemVersion.options))
+
+    async def current_of(self, items: list[Item]) -> dict[str, ItemVersion]:
+        if not items:
+            return {}
+        wanted = [(item.id, item.current_version) for item in items]
+        statement = self._with_options().where(
+            or_(*(and_(ItemVersion.item_id == i, ItemVersion.version == v) for i, v in wanted))
+        )
+        return {v.item_id: v for v in await self.all(statement)}
+
+    async def history(self, item_id: str) -> list[ItemVersion]:
+        statement = (
+            self._with_options()
+            .where(ItemVersion.item_id == item_id)
+            .order_by(ItemVersion.version.desc())
+        )
+        return list(await self.all(statement))
+
+    async def version(self, item_id: str, version: int) -> ItemVersion | None:
+        statement = self._with_options().where(
+            ItemVersion.item_id == item_id, ItemVersion.version == version
+        )
+        return await self.one_or_none(statement)
+
+    async def active_current(self) -> list[ItemVersion]:
+        """Every active item's current version, with options: the pool forms are drawn from."""
+        statement = (
+            self._with_options()
+            .join(Item, Item.id == ItemVersion.item_id)
+            .where(Item.status == "active", ItemVersion.version == Item.current_version)
+            .order_by(ItemVersion.item_id)
+        )
+        return list(await self.all(statement))
+
+    async def count_used(self, version_id: int) -> int:
+        from cact.delivery.models import AttemptItem
+
+        used = select(func.count()).where(AttemptItem.item_version_id == version_id)
+        return int(await self.session.scalar(used) or 0)
+
+
+class MediaRepository(Repository[Media]):
+    model = Media
+
+    async def by_sha(self, sha256: str) -> Media | None:
+        return await self.one_or_none(self.select().where(Media.sha256 == sha256))

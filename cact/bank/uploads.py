@@ -1,0 +1,104 @@
+"""Uploaded files → validated item sets, or every problem with its location (nothing stored)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from fastapi import UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cact.bank.service import MediaFile
+from cact.competencies.service import known_codes
+from cact.kit.errors import InvalidInput, NotFound
+from item_bank.loader import Upload, load_items
+from item_bank.models import ItemSet
+from item_bank.problems import Problem
+from item_bank.safety import DEFAULT_LIMITS
+
+MAX_FILES = 50
+
+
+class ItemSetRejected(InvalidInput):
+    code = "invalid_item_set"
+    message = (
+        "Berkas soal tidak valid; tidak ada yang disimpan. / Invalid item files; nothing saved."
+    )
+
+
+class TooManyFiles(InvalidInput):
+    code = "too_many_files"
+    message = (
+        f"Paling banyak {MAX_FILES} berkas sekali unggah. / At most {MAX_FILES} files at once."
+    )
+
+
+class ValidationReport(BaseModel):
+    valid: bool
+    item_count: int
+    problems: list[Problem]
+
+
+@dataclass
+class LoadedUpload:
+    item_sets: list[ItemSet] = field(default_factory=list)
+    media: dict[str, MediaFile] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(self) -> ValidationReport:
+        return ValidationReport(
+            valid=not self.problems,
+            item_count=sum(len(s.items) for s in self.item_sets),
+            problems=self.problems,
+        )
+
+    def raise_for_problems(self) -> None:
+        if self.problems:
+            raise ItemSetRejected([p.model_dump(exclude_none=True) for p in self.problems])
+
+
+async def _read(files: Sequence[UploadFile]) -> list[Upload]:
+    if len(files) > MAX_FILES:
+        raise TooManyFiles()
+    uploads = []
+    for file in files:
+        # Read one byte past the limit: enough to know it is too large without holding more.
+        data = await file.read(DEFAULT_LIMITS.max_file_bytes + 1)
+        uploads.append(Upload(file.filename or "upload", data))
+    return uploads
+
+
+async def load(
+    db: AsyncSession, files: Sequence[UploadFile], *, default_competency: str | None
+) -> LoadedUpload:
+    uploads = await _read(files)
+    known = await known_codes(db)
+    result = load_items(
+        uploads, default_competency=default_competency or None, known_competencies=known
+    )
+    return LoadedUpload(item_sets=result.item_sets, problems=result.problems)
+
+
+class UnknownTemplateFormat(NotFound):
+    code = "unknown_template_format"
+    message = "Templat tersedia sebagai .xlsx atau .csv. / Templates come as .xlsx or .csv."
+
+
+def template_response(fmt: str) -> Response:
+    from item_bank.sheet_writer import write_template
+
+    if fmt == "xlsx":
+        return Response(
+            write_template("xlsx"),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": 'attachment; filename="cact-template-soal.xlsx"'},
+        )
+    if fmt == "csv":
+        return Response(
+            write_template("csv"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="cact-template-soal.csv"'},
+        )
+    raise UnknownTemplateFormat()

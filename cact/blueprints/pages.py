@@ -1,0 +1,7 @@
+"""Editor pages for blueprints (server-rendered)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+
+from cact.audit.service import Actor
+from cact.auth.deps import EditorUser, client_ip
+from cact.bank.presenters import kiosk_item
+from cact.blueprints import service
+from cact.blueprints.schemas import (
+    BlueprintCheck,
+    BlueprintRead,
+    FormPreview,
+    PreviewSection,
+    ShortfallRead,
+)
+from cact.kit.db import DbSession
+from cact.kit.errors import InvalidInput
+from item_bank.blueprint import load_blueprint
+from item_bank.safety import DEFAULT_LIMITS
+
+router = APIRouter(prefix="/api/blueprints", tags=["blueprints"])
+
+
+class BlueprintRejected(InvalidInput):
+    code = "invalid_blueprint"
+    message = "Berkas kisi-kisi tidak valid. / Invalid blueprint file."
+
+
+@router.get("", response_model=list[BlueprintRead])
+async def list_blueprints(_: EditorUser, db: DbSession) -> list[BlueprintRead]:
+    return [BlueprintRead.model_validate(b) for b in await service.listing(db)]
+
+
+@router.post("/import", response_model=BlueprintRead, status_code=201)
+async def import_blueprint(
+    editor: EditorUser, request: Request, db: DbSession, file: Annotated[UploadFile, File()]
+) -> BlueprintRead:
+    data = await file.read(DEFAULT_LIMITS.max_file_bytes + 1)
+    loaded = load_blueprint(file.filename or "blueprint.yaml", data)
+    if loaded.blueprint is None:
+        raise BlueprintRejected([p.model_dump(exclude_none=True) for p in loaded.problems])
+    blueprint = await service.save(db, loaded.blueprint, Actor.staff(editor, client_ip(request)))
+    return BlueprintRead.model_validate(await service.get(db, blueprint.id))
+
+
+@router.get("/{blueprint_id}", response_model=BlueprintRead)
+async def get_blueprint(blueprint_id: int, _: EditorUser, db: DbSession) -> BlueprintRead:
+    return BlueprintRead.model_validate(await service.get(db, blueprint_id))
+
+
+@router.get("/{blueprint_id}/check", response_model=BlueprintCheck)
+async def check_blueprint(blueprint_id: int, _: EditorUser, db: DbSession) -> BlueprintCheck:
+    wanted, missing = await service.check(db, blueprint_id)
+    return BlueprintCheck(
+        satisfiable=not missing,
+        item_count=wanted,
+        shortfalls=[ShortfallRead(**vars(s)) for s in missing],
+    )
+
+
+@router.get("/{blueprint_id}/preview", response_model=FormPreview)
+async def preview_form(
+    blueprint_id: int,
+    _: EditorUser,
+    db: DbSession,
+    seed: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+) -> FormPreview:
+    """One generated form, as a participant would get it (same generator, same shuffles)."""
+    seed = secrets.randbits(62) if seed is None else seed
+    blueprint = await service.get(db, blueprint_id)
+    form, versions = await service.generate_form(db, blueprint, seed)
+    media = await service.media_for(db, versions.values())
+    number = 0
+    sections = []
+    for design, section in zip(blueprint.sections, form, strict=True):
+        items = []
+        for form_item in section.items:
+            number += 1
+            version = versions[form_item.version_id]
+            items.append(
+                kiosk_item(
+                    number,
+                    form_item.item_id,
+                    version,
+                    list(form_item.option_order),
+                    media.get(version.media_id or 0),
+                )
+            )
+        sections.append(
+            PreviewSection(
+                title=section.title, time_limit_seconds=design.time_limit_seconds, items=items
+            )
+        )
+    return FormPreview(seed=seed, sections=sections)

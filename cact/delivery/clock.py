@@ -1,0 +1,48 @@
+"""Server-owned time: deadlines are stored; remaining time is computed here, never by a client."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from cact.delivery.models import AttemptSection
+
+
+def effective_deadline(section: AttemptSection, now: datetime) -> datetime | None:
+    """While a section is paused its deadline moves with the clock: paused time is not spent."""
+    if section.deadline_at is None:
+        return None
+    if section.paused_at is not None:
+        return section.deadline_at + (now - section.paused_at)
+    return section.deadline_at
+
+
+def remaining_ms(section: AttemptSection, now: datetime) -> int:
+    if section.status == "closed":
+        return 0
+    deadline = effective_deadline(section, now)
+    if section.status == "pending" or deadline is None:
+        return section.time_limit_ms + section.extra_ms
+    return max(0, int((deadline - now) / timedelta(milliseconds=1)))
+
+
+def open_section(section: AttemptSection, now: datetime) -> None:
+    section.status = "open"
+    section.started_at = now
+    section.deadline_at = now + timedelta(milliseconds=section.time_limit_ms + section.extra_ms)
+
+
+def close_section(section: AttemptSection, now: datetime, reason: str) -> None:
+    section.status = "closed"
+    section.closed_at = now
+    section.close_reason = reason
+    section.paused_at = None
+
+
+def accepts_saves(section: AttemptSection, now: datetime, grace: timedelta) -> bool:
+    deadline = effective_deadline(section, now)
+    return section.status == "open" and deadline is not None and now <= deadline + grace
+
+
+def overdue(section: AttemptSection, now: datetime, grace: timedelta) -> bool:
+    deadline = effective_deadline(section, now)
+    return section.status == "open" and deadline is not None and now > deadline + grace

@@ -1,0 +1,26 @@
+"""The kiosk's caller: the attempt behind the bearer token (never a staff cookie)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from cact.delivery.errors import KioskUnauthorized
+from cact.delivery.repository import AttemptRepository
+from cact.delivery.service import KioskContext, session_hash
+from cact.kit.db import DbSession
+
+
+async def kiosk_context(request: Request, db: DbSession) -> KioskContext:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise KioskUnauthorized()
+    found = await AttemptRepository(db).by_kiosk_session(session_hash(token.strip()))
+    if found is None:
+        raise KioskUnauthorized()
+    attempt, sitting_status = found
+    return KioskContext(attempt, sitting_status)
+
+
+Kiosk = Annotated[KioskContext, Depends(kiosk_context)]

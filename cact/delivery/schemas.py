@@ -1,0 +1,101 @@
+"""Kiosk protocol v1 (SPEC §3.8). Fields may be added, never renamed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class Timed(BaseModel):
+    server_time: datetime = Field(description="Server time, ISO-8601 UTC; the kiosk's clock offset")
+
+
+class KioskLoginRequest(BaseModel):
+    participant_no: str = Field(min_length=1, max_length=32)
+    token: str = Field(min_length=1, max_length=16)
+    secret: str | None = Field(default=None, max_length=64, description="birth date or PIN")
+
+
+class ParticipantView(BaseModel):
+    name: str
+    participant_no: str
+    position: str | None
+
+
+class KioskLoginResponse(Timed):
+    kiosk_token: str = Field(description="Send as `Authorization: Bearer …` on every call")
+    attempt_id: int
+    participant: ParticipantView
+
+
+class SectionSummary(BaseModel):
+    id: int
+    title: str
+    status: str = Field(description="pending | open | closed")
+    remaining_ms: int
+    time_limit_ms: int
+    item_count: int
+    answered_count: int
+
+
+class AttemptView(Timed):
+    attempt_id: int
+    status: str = Field(description="not_started | in_progress | submitted | expired | terminated")
+    paused: bool
+    current_section_id: int | None
+    sitting_title: str
+    instructions_html: str
+    sections: list[SectionSummary]
+
+
+class MediaView(BaseModel):
+    url: str
+    alt: str
+
+
+class OptionView(BaseModel):
+    option_id: int
+    label: str
+    text_html: str
+
+
+class ItemView(BaseModel):
+    item_id: int
+    number: int
+    stem_html: str
+    media: MediaView | None
+    options: list[OptionView]
+
+
+class StoredAnswer(BaseModel):
+    option_id: int | None
+    doubtful: bool
+    seq: int
+
+
+class SectionView(Timed):
+    id: int
+    title: str
+    status: str
+    remaining_ms: int
+    items: list[ItemView]
+    answers: dict[str, StoredAnswer]
+
+
+class AnswerRequest(BaseModel):
+    option_id: int | None = Field(description="null clears the answer")
+    doubtful: bool = False
+    seq: int = Field(ge=1, le=2**62, description="per-attempt, strictly increasing")
+
+
+class AnswerAck(Timed):
+    applied: bool = Field(description="false: a higher or equal seq is already stored")
+    stored_seq: int
+    remaining_ms: int
+
+
+class HeartbeatView(Timed):
+    status: str
+    paused: bool
+    remaining_ms: int | None

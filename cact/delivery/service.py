@@ -1,0 +1,367 @@
+"""The attempt's life: login, start, sections, answers, submit, finish, and the deadline."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cact.audit import service as audit
+from cact.audit.service import Actor
+from cact.auth.passwords import verify_password
+from cact.delivery import clock
+from cact.delivery.errors import (
+    AlreadyLoggedIn,
+    AttemptClosed,
+    AttemptNotStarted,
+    InvalidOption,
+    LoginRefused,
+    NotYourAttempt,
+    SectionClosed,
+    SectionNotStarted,
+    SittingNotRunning,
+    TooManyKioskLogins,
+    UnknownAttemptItem,
+    UnknownSection,
+)
+from cact.delivery.models import Attempt, AttemptSection
+from cact.delivery.repository import (
+    AttemptRepository,
+    ItemRepository,
+    ResponseRepository,
+    SectionRepository,
+)
+from cact.kit.ratelimit import RateLimiter
+from cact.participants.models import Participant
+from cact.sittings.models import Sitting
+from cact.sittings.tokens import normalise
+
+CLOSED_STATUSES = ("submitted", "expired", "terminated")
+
+
+@dataclass(frozen=True)
+class KioskContext:
+    """The attempt behind a kiosk token, with its sitting's status (for the pause flag)."""
+
+    attempt: Attempt
+    sitting_status: str
+
+    @property
+    def paused(self) -> bool:
+        return self.attempt.paused or self.sitting_status == "paused"
+
+
+@dataclass(frozen=True)
+class KioskLogin:
+    token: str
+    attempt: Attempt
+    participant: Participant
+
+
+def session_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _token_valid(sitting: Sitting, given: str, now: datetime) -> bool:
+    token = normalise(given)
+    if sitting.token and secrets.compare_digest(token, sitting.token):
+        return True
+    grace = sitting.previous_token_valid_until
+    return bool(
+        sitting.previous_token
+        and grace is not None
+        and now <= grace
+        and secrets.compare_digest(token, sitting.previous_token)
+    )
+
+
+async def _second_factor_ok(participant: Participant, secret: str | None) -> bool:
+    if participant.pin_hash is not None:
+        return secret is not None and await verify_password(participant.pin_hash, secret)
+    if participant.birth_date is not None:
+        return secret is not None and secret.strip() == participant.birth_date.isoformat()
+    return True
+
+
+async def login(
+    db: AsyncSession,
+    limiter: RateLimiter,
+    *,
+    participant_no: str,
+    token: str,
+    secret: str | None,
+    ip: str | None,
+    now: datetime,
+) -> KioskLogin:
+    keys = (f"kiosk-login:p:{participant_no.strip().upper()}",)
+    if await limiter.retry_after(*keys):
+        raise TooManyKioskLogins()
+    found = await AttemptRepository(db).for_login(participant_no.strip())
+    if found is None:
+        await limiter.hit(*keys)
+        raise LoginRefused()
+    attempt, participant, sitting = found
+    if not _token_valid(sitting, token, now) or not await _second_factor_ok(participant, secret):
+        await limiter.hit(*keys)
+        raise LoginRefused()
+    if attempt.status in CLOSED_STATUSES:
+        raise AttemptClosed()
+    if attempt.kiosk_session_hash is not None:
+        # Logging in elsewhere needs the proctor: the dashboard shows this request.
+        attempt.reset_requested_at = now
+        await db.flush()
+        await audit.record(
+            db,
+            Actor.participant(participant.id, participant.participant_no, ip),
+            "attempt.login_refused_active_session",
+            target_type="attempt",
+            target_id=attempt.id,
+            sitting_id=attempt.sitting_id,
+        )
+        raise AlreadyLoggedIn()
+    await limiter.clear(*keys)
+    kiosk_token = secrets.token_urlsafe(32)
+    attempt.kiosk_session_hash = session_hash(kiosk_token)
+    attempt.kiosk_session_started_at = attempt.last_seen_at = now
+    attempt.last_ip, attempt.reset_requested_at = ip, None
+    await db.flush()
+    await audit.record(
+        db,
+        Actor.participant(participant.id, participant.participant_no, ip),
+        "attempt.login",
+        target_type="attempt",
+        target_id=attempt.id,
+        sitting_id=attempt.sitting_id,
+    )
+    return KioskLogin(kiosk_token, attempt, participant)
+
+
+async def reset_login(db: AsyncSession, attempt_id: int, reason: str, actor: Actor) -> Attempt:
+    """The proctor's reset: the old kiosk token stops working; the participant logs in again."""
+    attempt = await AttemptRepository(db).for_update(attempt_id)
+    if attempt is None:
+        raise UnknownAttempt()
+    attempt.kiosk_session_hash = None
+    attempt.reset_requested_at = None
+    await db.flush()
+    await audit.record(
+        db,
+        actor,
+        "attempt.reset_login",
+        target_type="attempt",
+        target_id=attempt.id,
+        reason=reason,
+        sitting_id=attempt.sitting_id,
+    )
+    return attempt
+
+
+class UnknownAttempt(UnknownSection):
+    code = "unknown_attempt"
+    message = "Ujian tidak ditemukan. / Attempt not found."
+
+
+def _current(sections: list[AttemptSection]) -> AttemptSection | None:
+    return next((s for s in sections if s.status == "open"), None)
+
+
+async def sections_of(db: AsyncSession, attempt: Attempt) -> list[AttemptSection]:
+    return await SectionRepository(db).of_attempt(attempt.id)
+
+
+async def start(db: AsyncSession, context: KioskContext, now: datetime) -> Attempt:
+    if context.sitting_status not in ("open", "running"):
+        raise SittingNotRunning()
+    attempt = await AttemptRepository(db).for_update(context.attempt.id)
+    assert attempt is not None
+    if attempt.status in CLOSED_STATUSES:
+        raise AttemptClosed()
+    if attempt.status == "not_started":
+        sections = await SectionRepository(db).of_attempt(attempt.id, lock=True)
+        attempt.status, attempt.started_at = "in_progress", now
+        clock.open_section(sections[0], now)
+        await db.flush()
+        await audit.record(
+            db,
+            _participant(attempt),
+            "attempt.start",
+            target_type="attempt",
+            target_id=attempt.id,
+            sitting_id=attempt.sitting_id,
+        )
+    return attempt
+
+
+def _participant(attempt: Attempt) -> Actor:
+    return Actor("participant", attempt.participant_id, f"attempt {attempt.id}", attempt.last_ip)
+
+
+async def section_for_view(
+    db: AsyncSession, context: KioskContext, section_id: int
+) -> AttemptSection:
+    section = await SectionRepository(db).get(section_id)
+    if section is None:
+        raise UnknownSection()
+    if section.attempt_id != context.attempt.id:
+        raise NotYourAttempt()
+    if section.status == "pending":
+        raise SectionNotStarted()
+    if section.status == "closed":
+        raise SectionClosed()
+    return section
+
+
+async def save_answer(
+    db: AsyncSession,
+    context: KioskContext,
+    attempt_item_id: int,
+    *,
+    option_id: int | None,
+    doubtful: bool,
+    seq: int,
+    now: datetime,
+    grace: timedelta,
+    ip: str | None,
+) -> tuple[bool, int, AttemptSection]:
+    """The hot path: one lookup, one conditional upsert, one log row."""
+    found = await ItemRepository(db).with_section(attempt_item_id)
+    if found is None:
+        raise UnknownAttemptItem()
+    item, section = found
+    if item.attempt_id != context.attempt.id:
+        raise NotYourAttempt()
+    if context.attempt.status in CLOSED_STATUSES:
+        raise AttemptClosed()
+    if not clock.accepts_saves(section, now, grace):
+        raise SectionNotStarted() if section.status == "pending" else SectionClosed()
+    if option_id is not None and option_id not in item.option_order:
+        raise InvalidOption()
+    applied, stored = await ResponseRepository(db).save_if_newer(
+        attempt_id=item.attempt_id,
+        attempt_item_id=item.id,
+        option_id=option_id,
+        doubtful=doubtful,
+        seq=seq,
+        now=now,
+        ip=ip,
+    )
+    return applied, stored, section
+
+
+async def heartbeat(db: AsyncSession, context: KioskContext, ip: str | None, now: datetime) -> None:
+    context.attempt.last_seen_at, context.attempt.last_ip = now, ip
+    await db.flush()
+
+
+async def _locked(db: AsyncSession, context: KioskContext) -> tuple[Attempt, list[AttemptSection]]:
+    attempt = await AttemptRepository(db).for_update(context.attempt.id)
+    assert attempt is not None
+    if attempt.status in CLOSED_STATUSES:
+        raise AttemptClosed()
+    if attempt.status == "not_started":
+        raise AttemptNotStarted()
+    return attempt, await SectionRepository(db).of_attempt(attempt.id, lock=True)
+
+
+async def submit_section(
+    db: AsyncSession, context: KioskContext, section_id: int, now: datetime
+) -> Attempt:
+    attempt, sections = await _locked(db, context)
+    section = next((s for s in sections if s.id == section_id), None)
+    if section is None:
+        raise UnknownSection()
+    if section.status != "open":
+        raise SectionClosed() if section.status == "closed" else SectionNotStarted()
+    _advance_past(attempt, sections, section, now, "submitted")
+    await db.flush()
+    await audit.record(
+        db,
+        _participant(attempt),
+        "section.submit",
+        target_type="attempt_section",
+        target_id=section.id,
+        sitting_id=attempt.sitting_id,
+    )
+    return attempt
+
+
+async def finish(db: AsyncSession, context: KioskContext, now: datetime) -> Attempt:
+    attempt, sections = await _locked(db, context)
+    for section in sections:
+        if section.status != "closed":
+            clock.close_section(section, now, "finished")
+    _close_attempt(attempt, now, "submitted", "finished")
+    await db.flush()
+    await audit.record(
+        db,
+        _participant(attempt),
+        "attempt.finish",
+        target_type="attempt",
+        target_id=attempt.id,
+        sitting_id=attempt.sitting_id,
+    )
+    return attempt
+
+
+def _advance_past(
+    attempt: Attempt,
+    sections: list[AttemptSection],
+    section: AttemptSection,
+    now: datetime,
+    reason: str,
+) -> None:
+    """Close ``section``; the next one starts at once, or the attempt ends with the last."""
+    clock.close_section(section, now, reason)
+    following = next(
+        (s for s in sections if s.position > section.position and s.status == "pending"), None
+    )
+    if following is not None:
+        clock.open_section(following, now)
+    elif reason == "deadline":
+        _close_attempt(attempt, now, "expired", reason)
+    else:
+        _close_attempt(attempt, now, "submitted", reason)
+
+
+def _close_attempt(attempt: Attempt, now: datetime, status: str, reason: str) -> None:
+    attempt.status, attempt.closed_at, attempt.close_reason = status, now, reason
+
+
+async def expire_overdue(
+    db: AsyncSession, attempt_id: int, now: datetime, grace: timedelta
+) -> bool:
+    """Close the attempt's overdue sections (the sweeper). True only when this call closed
+    something: another worker may hold the attempt, or have closed it a moment ago."""
+    attempt = await AttemptRepository(db).for_update_skip_locked(attempt_id)
+    if attempt is None:
+        return False
+    sections = await SectionRepository(db).of_attempt(attempt.id, lock=True)
+    closed = []
+    section = _current(sections)
+    while (
+        section is not None
+        and clock.overdue(section, now, grace)
+        and attempt.status == "in_progress"
+    ):
+        _advance_past(attempt, sections, section, now, "deadline")
+        closed.append(section.id)
+        section = _current(sections)
+    if closed:
+        await db.flush()
+        await audit.record(
+            db,
+            Actor.system("deadline"),
+            "section.expire",
+            target_type="attempt",
+            target_id=attempt.id,
+            sitting_id=attempt.sitting_id,
+            details={"sections": closed, "attempt_status": attempt.status},
+        )
+    return bool(closed)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,44 @@
+"""Closes sections whose deadline (plus the save grace) has passed, with no kiosk involved.
+
+Every worker runs one; ``FOR UPDATE SKIP LOCKED`` on the attempt row makes each close happen
+exactly once, and a restarted server catches up on everything that expired while it was down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cact.delivery import service
+from cact.delivery.repository import AttemptRepository
+
+logger = logging.getLogger("cact.sweeper")
+BATCH = 200
+
+
+async def sweep_once(sessionmaker: async_sessionmaker[AsyncSession], grace: timedelta) -> int:
+    """One pass; returns how many attempts this worker advanced."""
+    now = service.utcnow()
+    async with sessionmaker() as session:
+        attempt_ids = await AttemptRepository(session).overdue_attempt_ids(now - grace, BATCH)
+    advanced = 0
+    for attempt_id in attempt_ids:
+        async with sessionmaker() as session, session.begin():
+            if await service.expire_overdue(session, attempt_id, now, grace):
+                advanced += 1
+    return advanced
+
+
+async def run(
+    sessionmaker: async_sessionmaker[AsyncSession], grace: timedelta, interval: float
+) -> None:
+    while True:
+        try:
+            while await sweep_once(sessionmaker, grace) >= BATCH:
+                pass  # a deadline herd: keep going without sleeping
+        except Exception:  # the sweeper must outlive a database restart
+            logger.exception("deadline sweep failed; retrying")
+        await asyncio.sleep(interval)

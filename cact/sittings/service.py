@@ -1,0 +1,149 @@
+"""Sittings: opening one generates every participant's form in one pass and releases the token."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cact.audit import service as audit
+from cact.audit.service import Actor
+from cact.blueprints import forms
+from cact.blueprints import service as blueprints
+from cact.blueprints.models import BlueprintSection
+from cact.delivery.models import Attempt, AttemptItem, AttemptSection
+from cact.kit.errors import Conflict, NotFound
+from cact.sittings.models import Sitting
+from cact.sittings.repository import EnrollmentRepository, SittingRepository
+from cact.sittings.tokens import new_token
+
+
+class SittingNotFound(NotFound):
+    code = "sitting_not_found"
+    message = "Sesi tidak ditemukan. / Sitting not found."
+
+
+class SittingNotScheduled(Conflict):
+    code = "sitting_not_scheduled"
+    message = "Sesi sudah dibuka sebelumnya. / The sitting was already opened."
+
+
+async def get(db: AsyncSession, sitting_id: int) -> Sitting:
+    sitting = await SittingRepository(db).get(sitting_id)
+    if sitting is None:
+        raise SittingNotFound()
+    return sitting
+
+
+async def open_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitting:
+    """Generate every enrolled participant's form now, so that the start herd builds nothing."""
+    sitting = await SittingRepository(db).for_update(sitting_id)
+    if sitting is None:
+        raise SittingNotFound()
+    if sitting.status != "scheduled":
+        raise SittingNotScheduled()
+    blueprint = await blueprints.get(db, sitting.blueprint_id)
+    design = blueprints.design_of(blueprint)
+    pool, _ = await blueprints.pool(db)
+    missing = forms.shortfalls(design, pool)
+    if missing:
+        raise blueprints.BlueprintUnsatisfiable([vars(s) for s in missing])
+    enrollments = await EnrollmentRepository(db).for_sitting(sitting.id)
+    seeds = {e.id: secrets.randbits(62) for e in enrollments}
+    participants = {e.id: e.participant_id for e in enrollments}
+    attempt_ids = await _insert_attempts(db, sitting, seeds, participants)
+    generated = {
+        attempt_id: forms.generate(design, pool, seeds[enrollment_id])
+        for enrollment_id, attempt_id in attempt_ids.items()
+    }
+    await _insert_forms(db, blueprint.sections, generated)
+    now = datetime.now(UTC)
+    sitting.status, sitting.opened_at = "open", now
+    sitting.token, sitting.token_released_at = new_token(), now
+    await db.flush()
+    await audit.record(
+        db,
+        actor,
+        "sitting.open",
+        target_type="sitting",
+        target_id=sitting.id,
+        sitting_id=sitting.id,
+        details={"attempts": len(attempt_ids)},
+    )
+    return sitting
+
+
+async def _insert_attempts(
+    db: AsyncSession, sitting: Sitting, seeds: dict[int, int], participants: dict[int, int]
+) -> dict[int, int]:
+    if not seeds:
+        return {}
+    rows = [
+        {
+            "enrollment_id": eid,
+            "sitting_id": sitting.id,
+            "participant_id": participants[eid],
+            "form_seed": seed,
+            "status": "not_started",
+            "paused": False,
+        }
+        for eid, seed in seeds.items()
+    ]
+    result = await db.execute(
+        insert(Attempt).returning(Attempt.id, Attempt.enrollment_id, sort_by_parameter_order=True),
+        rows,
+    )
+    return {enrollment_id: attempt_id for attempt_id, enrollment_id in result.all()}
+
+
+async def _insert_forms(
+    db: AsyncSession,
+    sections: list[BlueprintSection],
+    generated: dict[int, list[forms.FormSection]],
+) -> None:
+    """Two statements for the whole sitting: every attempt's sections, then every item."""
+    section_rows = [
+        {
+            "attempt_id": attempt_id,
+            "blueprint_section_id": design.id,
+            "position": position,
+            "status": "pending",
+            "time_limit_ms": design.time_limit_seconds * 1000,
+            "extra_ms": 0,
+            "paused_ms": 0,
+        }
+        for attempt_id in generated
+        for position, design in enumerate(sections, start=1)
+    ]
+    if not section_rows:
+        return
+    section_ids = iter(
+        (
+            await db.execute(
+                insert(AttemptSection).returning(AttemptSection.id, sort_by_parameter_order=True),
+                section_rows,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    item_rows = []
+    for attempt_id, form in generated.items():
+        number = 0
+        for section in form:
+            section_id = next(section_ids)
+            for item in section.items:
+                number += 1
+                item_rows.append(
+                    {
+                        "attempt_id": attempt_id,
+                        "attempt_section_id": section_id,
+                        "item_version_id": item.version_id,
+                        "number": number,
+                        "option_order": list(item.option_order),
+                    }
+                )
+    if item_rows:
+        await db.execute(insert(AttemptItem), item_rows)
