@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from cact.bank.models import Item, ItemOption, ItemVersion, Media
@@ -50,9 +53,13 @@ class ItemVersionRepository(Repository[ItemVersion]):
     async def current_of(self, items: list[Item]) -> dict[str, ItemVersion]:
         if not items:
             return {}
-        wanted = [(item.id, item.current_version) for item in items]
-        statement = self._with_options().where(
-            or_(*(and_(ItemVersion.item_id == i, ItemVersion.version == v) for i, v in wanted))
+        statement = (
+            self._with_options()
+            .join(
+                Item,
+                and_(Item.id == ItemVersion.item_id, Item.current_version == ItemVersion.version),
+            )
+            .where(Item.id.in_([item.id for item in items]))
         )
         return {v.item_id: v for v in await self.all(statement)}
 
@@ -92,3 +99,52 @@ class MediaRepository(Repository[Media]):
 
     async def by_sha(self, sha256: str) -> Media | None:
         return await self.one_or_none(self.select().where(Media.sha256 == sha256))
+
+
+VERSION_COLUMNS = (
+    "id",
+    "item_id",
+    "version",
+    "level",
+    "stem_html",
+    "media_id",
+    "media_alt",
+    "points",
+    "source",
+    "created_by",
+)
+OPTION_COLUMNS = ("item_version_id", "position", "label", "text_html", "weight", "correct")
+
+
+async def copy_versions(
+    session: AsyncSession,
+    versions: list[tuple[object, ...]],
+    options_of: Callable[[int, int], list[tuple[object, ...]]],
+) -> None:
+    """Bulk-load versions and their options with COPY (an upload of thousands of items).
+
+    ``versions`` are rows in VERSION_COLUMNS order without the id; ``options_of(i, id)`` gives
+    the option rows (OPTION_COLUMNS without the version id) of the i-th version."""
+    if not versions:
+        return
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    ids = [
+        row[0]
+        for row in await raw.fetch(
+            "SELECT nextval(pg_get_serial_sequence('item_version', 'id')) "
+            "FROM generate_series(1, $1)",
+            len(versions),
+        )
+    ]
+    await raw.copy_records_to_table(
+        "item_version",
+        records=[(vid, *row) for vid, row in zip(ids, versions, strict=True)],
+        columns=VERSION_COLUMNS,
+    )
+    await raw.copy_records_to_table(
+        "item_option",
+        records=[(vid, *o) for i, vid in enumerate(ids) for o in options_of(i, vid)],
+        columns=OPTION_COLUMNS,
+    )

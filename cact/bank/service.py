@@ -7,12 +7,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
-from cact.bank.models import Item, ItemOption, ItemVersion, Media
-from cact.bank.repository import ItemRepository, ItemVersionRepository, MediaRepository
+from cact.bank.models import Item, ItemVersion, Media
+from cact.bank.repository import (
+    ItemRepository,
+    ItemVersionRepository,
+    MediaRepository,
+    copy_versions,
+)
 from cact.bank.schemas import ImportOutcome, ItemFilter
 from cact.competencies import service as competencies
 from cact.competencies.service import CompetencyData, LevelData
@@ -69,24 +75,36 @@ def _incoming(item: bank_file.Item, media_sha: str | None) -> object:
     )
 
 
-def _version(
-    item: bank_file.Item, number: int, media: Media | None, source: str | None, actor: Actor
-) -> ItemVersion:
-    return ItemVersion(
-        item_id=item.id,
-        version=number,
-        level=item.level,
-        stem_html=item.stem,
-        media_id=media.id if media else None,
-        media_alt=item.media.alt if item.media else None,
-        points=item.points,
-        source=source,
-        created_by=actor.id if actor.kind == "staff" else None,
-        options=[
-            ItemOption(
-                position=i, label=o.label, text_html=o.text, weight=o.weight, correct=o.correct
-            )
-            for i, o in enumerate(item.options)
+@dataclass(frozen=True)
+class _NewVersion:
+    item: bank_file.Item
+    number: int
+    media_id: int | None
+    source: str | None
+
+
+def _version_row(new: _NewVersion, actor: Actor) -> tuple[object, ...]:
+    item = new.item
+    return (
+        item.id,
+        new.number,
+        item.level,
+        item.stem,
+        new.media_id,
+        item.media.alt if item.media else None,
+        item.points,
+        new.source,
+        actor.id if actor.kind == "staff" else None,
+    )
+
+
+async def _insert_versions(db: AsyncSession, new: list[_NewVersion], actor: Actor) -> None:
+    await copy_versions(
+        db,
+        [_version_row(v, actor) for v in new],
+        lambda i, _: [
+            (position, o.label, o.text, o.weight, o.correct)
+            for position, o in enumerate(new[i].item.options)
         ],
     )
 
@@ -122,29 +140,39 @@ async def import_item_sets(
     sources = {item.id: s.source or s.title for s in item_sets for item in s.items}
     existing = await ItemRepository(db).by_ids([i.id for i in incoming])
     currents = await ItemVersionRepository(db).current_of(list(existing.values()))
+    new_items: list[dict[str, object]] = []
+    versions: list[_NewVersion] = []
     for item in incoming:
         stored_media = await _store_media(db, media[item.media.src]) if item.media else None
         media_sha = stored_media.sha256 if stored_media else None
+        media_id = stored_media.id if stored_media else None
         found = existing.get(item.id)
         if found is None:
-            db.add(
-                Item(id=item.id, competency_code=item.competency, kind=item.kind, current_version=1)
+            new_items.append(
+                {
+                    "id": item.id,
+                    "competency_code": item.competency,
+                    "kind": item.kind,
+                    "status": "active",
+                    "current_version": 1,
+                }
             )
-            await db.flush()
-            db.add(_version(item, 1, stored_media, sources[item.id], actor))
+            versions.append(_NewVersion(item, 1, media_id, sources[item.id]))
             outcome.created.append(item.id)
             continue
         if (found.competency_code, found.kind) != (item.competency, item.kind):
             raise ItemIdentityChanged(f"{item.id}: {found.competency_code}/{found.kind}")
         current = currents.get(item.id)
-        current_sha = await _media_sha(db, current)
-        if _content(current, current_sha) == _incoming(item, media_sha):
+        if _content(current, await _media_sha(db, current)) == _incoming(item, media_sha):
             outcome.unchanged.append(item.id)
             continue
         found.current_version += 1
-        db.add(_version(item, found.current_version, stored_media, sources[item.id], actor))
+        versions.append(_NewVersion(item, found.current_version, media_id, sources[item.id]))
         outcome.new_versions.append(item.id)
     await db.flush()
+    if new_items:
+        await db.execute(insert(Item), new_items)
+    await _insert_versions(db, versions, actor)
     await audit.record(
         db,
         actor,
