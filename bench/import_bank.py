@@ -17,14 +17,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.import_items import KNOWN, generated_set  # noqa: E402
-from cact.audit.service import Actor  # noqa: E402
-from cact.bank import service as bank  # noqa: E402
-from cact.competencies.service import load_standard_dictionary  # noqa: E402
-from cact.kit import migrate  # noqa: E402
-from cact.kit.cli_support import run_in_transaction  # noqa: E402
-from cact.kit.embedded_pg import EmbeddedPostgres  # noqa: E402
-from item_bank import load_item_bytes, write_item_set  # noqa: E402
+from bench.import_items import KNOWN, generated_set
+from cact.audit.service import Actor
+from cact.bank import service as bank
+from cact.competencies.service import load_standard_dictionary
+from cact.kit import migrate
+from cact.kit.cli_support import run_in_transaction
+from cact.kit.embedded_pg import EmbeddedPostgres
+from item_bank import load_item_bytes, write_item_set
 
 
 def main(count: int) -> None:

@@ -171,6 +171,7 @@ def items_import(
     """Import item files into the bank in one transaction: all of them or nothing."""
     from cact.audit.service import Actor
     from cact.bank import service as bank
+    from cact.bank.uploads import media_file
     from cact.competencies.service import known_codes
     from cact.kit.cli_support import run_in_transaction
     from cact.kit.errors import CactError
@@ -180,12 +181,16 @@ def items_import(
 
     async def job(db: AsyncSession) -> ImportOutcome:
         loaded = load_item_files(
-            files, default_competency=competency, known_competencies=await known_codes(db)
+            files,
+            default_competency=competency,
+            known_competencies=await known_codes(db),
+            with_media=True,
         )
         if loaded.problems:
             raise _Invalid(loaded.problems)
+        media = {src: media_file(blob) for src, blob in loaded.media.items()}
         outcome = await bank.import_item_sets(
-            db, loaded.item_sets, {}, Actor.system("cact items import"), dry_run=dry_run
+            db, loaded.item_sets, media, Actor.system("cact items import"), dry_run=dry_run
         )
         if dry_run:
             await db.rollback()

@@ -15,6 +15,7 @@ from item_bank.loader import (
     load_item_files,
     load_items,
 )
+from item_bank.media import MediaBlob
 from item_bank.models import (
     Blueprint,
     BlueprintSection,
@@ -45,6 +46,7 @@ __all__ = [
     "LoadResult",
     "LocalizedText",
     "Media",
+    "MediaBlob",
     "Option",
     "OutputFormat",
     "Problem",

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from item_bank.media import MediaRef
 from item_bank.models import (
     COMPETENCY_CODE_PATTERN,
     COMPETENCY_KIND_PATTERN,
@@ -24,7 +25,7 @@ from item_bank.models import (
 )
 from item_bank.options import OptionChecker
 from item_bank.problems import Code, FieldPath, Location, Report
-from item_bank.text import clean_plain, clean_rich, is_blank_rich
+from item_bank.text import clean_plain, clean_rich, has_image, is_blank_rich
 from item_bank.values import as_int, is_blank, is_safe_relative
 
 SET_KEYS = frozenset({"format", "title", "language", "source", "competencies", "items"})
@@ -53,6 +54,7 @@ class ItemSetChecker:
     report: Report
     context: CheckContext
     seen_ids: list[SeenId] = field(default_factory=list)
+    media_refs: list[MediaRef] = field(default_factory=list)
     _first_seen: dict[str, SeenId] = field(default_factory=dict)
     _item_id: str | None = None
 
@@ -188,6 +190,8 @@ class ItemSetChecker:
         if value is not None and not isinstance(value, str):
             self.add(Code.WRONG_TYPE, path, expected="text")
             return None
+        if value and has_image(value):
+            self.add(Code.IMAGE_IN_TEXT, path)
         text = clean_rich(value or "")
         if is_blank_rich(text):
             self.add(empty, path)
@@ -213,6 +217,8 @@ class ItemSetChecker:
         src = self.plain(value.get("src"), (*path, "src"), required=True)
         if src is not None and not is_safe_relative(src):
             self.add(Code.UNSAFE_MEDIA_PATH, (*path, "src"), value=src)
+        elif src is not None:
+            self.media_refs.append(MediaRef(self._item_id, src, (*path, "src")))
         alt = self.plain(value.get("alt"), (*path, "alt"), required=False)
         return {"src": src, "alt": alt or ""}
 

@@ -1,7 +1,7 @@
 """Load item files of any supported format, validate them and report every problem at once.
 
 Uploads are all-or-nothing: use `LoadResult.ok` before storing anything. A file's set appears in
-`item_sets` only when that file has no problem at all.
+`item_sets` (and its images in `media`) only when that file has no problem at all.
 """
 
 import io
@@ -13,11 +13,20 @@ from typing import Any
 
 from item_bank.checker import CheckContext, ItemSetChecker, SeenId, describe
 from item_bank.dictionary import dictionary_codes
+from item_bank.media import (
+    MediaBlob,
+    MediaRef,
+    MediaSource,
+    UploadedImages,
+    ZipImages,
+    collect_media,
+    is_image_upload,
+)
 from item_bank.models import ItemSet
 from item_bank.native import read_native
 from item_bank.problems import Code, Problem, Report
-from item_bank.qti import read_qti_item, read_qti_package
-from item_bank.safety import DEFAULT_LIMITS, Limits
+from item_bank.qti import find_manifest, read_qti_archive, read_qti_item, read_qti_package
+from item_bank.safety import DEFAULT_LIMITS, Limits, SafeZip, open_zip
 from item_bank.spreadsheet import read_csv, read_xlsx
 
 EXTENSIONS = {
@@ -32,6 +41,8 @@ EXTENSIONS = {
     ".xml": "qti",
     ".zip": "qti-package",
 }
+NATIVE_SUFFIXES = (".yaml", ".yml", ".json")
+BLUEPRINT_MARK = b"cact-blueprint/"
 
 
 @dataclass(frozen=True)
@@ -44,8 +55,12 @@ class Upload:
 
 @dataclass
 class LoadResult:
+    """Valid item sets, every problem, and (when loaded `with_media`) the images the items use,
+    keyed by the exact `media.src` of those items."""
+
     item_sets: list[ItemSet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    media: dict[str, MediaBlob] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -57,6 +72,26 @@ class _Loaded:
     report: Report
     item_set: ItemSet | None = None
     seen_ids: list[SeenId] = field(default_factory=list)
+    media_refs: list[MediaRef] = field(default_factory=list)
+    media: dict[str, MediaBlob] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Job:
+    context: CheckContext
+    limits: Limits
+    with_media: bool
+    images: UploadedImages
+
+
+def is_native_member(name: str) -> bool:
+    """A YAML or JSON item file inside a zip (not a macOS resource fork or a hidden file)."""
+    base = name.rsplit("/", 1)[-1]
+    return (
+        name.lower().endswith(NATIVE_SUFFIXES)
+        and not name.startswith("__MACOSX/")
+        and not base.startswith(".")
+    )
 
 
 def detect_format(name: str, data: bytes) -> str | None:
@@ -69,7 +104,10 @@ def detect_format(name: str, data: bytes) -> str | None:
         if "xl/workbook.xml" in names:
             return "xlsx"
         if names:
-            return "qti-package"
+            native = find_manifest(frozenset(names)) is None and any(map(is_native_member, names))
+            return "native-package" if native else "qti-package"
+    if is_image_upload(name, data):
+        return "image"
     found = EXTENSIONS.get(PurePosixPath(name.replace("\\", "/")).suffix.lower())
     if found is not None:
         return found
@@ -97,25 +135,64 @@ def read_document(upload: Upload, report: Report, need_competency: bool, limits:
     return None
 
 
-def _load_one(upload: Upload, context: CheckContext, limits: Limits) -> _Loaded:
-    loaded = _Loaded(Report(upload.name))
-    report = loaded.report
-    if len(upload.data) > limits.max_file_bytes:
-        report.add(Code.FILE_TOO_LARGE, size=len(upload.data), limit=limits.max_file_bytes)
-        return loaded
+def _load_upload(upload: Upload, job: _Job) -> list[_Loaded]:
+    """One uploaded file; a native package gives one result per item file inside it."""
+    report = Report(upload.name)
+    if len(upload.data) > job.limits.max_file_bytes:
+        report.add(Code.FILE_TOO_LARGE, size=len(upload.data), limit=job.limits.max_file_bytes)
+        return [_Loaded(report)]
     if not upload.data.strip():
         report.add(Code.EMPTY_FILE)
-        return loaded
-    document = read_document(upload, report, context.default_competency is None, limits)
+        return [_Loaded(report)]
+    kind = detect_format(upload.name, upload.data)
+    if kind in ("qti-package", "native-package"):
+        archive = open_zip(upload.data, report, job.limits)
+        if archive is None:
+            return [_Loaded(report)]
+        if kind == "native-package":
+            return _load_native_package(upload.name, archive, job)
+        return [_check(report, read_qti_archive(archive, report), False, job, ZipImages(archive))]
+    document = read_document(upload, report, job.context.default_competency is None, job.limits)
+    return [_check(report, document, kind in ("yaml", "json"), job, job.images)]
+
+
+def _load_native_package(name: str, archive: SafeZip, job: _Job) -> list[_Loaded]:
+    loads = []
+    for member in sorted(filter(is_native_member, archive.names)):
+        report = Report(f"{name}!{member}")
+        data = archive.read(member)
+        if BLUEPRINT_MARK in data[:4096]:
+            continue  # a zipped bank folder may hold its blueprint; it is not an item set
+        if len(data) > job.limits.max_file_bytes:
+            report.add(Code.FILE_TOO_LARGE, size=len(data), limit=job.limits.max_file_bytes)
+            loads.append(_Loaded(report))
+            continue
+        document = read_native(data, report, is_json=member.lower().endswith(".json"))
+        loads.append(_check(report, document, True, job, ZipImages(archive, member)))
+    if not loads:
+        package = Report(name)
+        package.add(Code.NO_ITEMS)
+        loads.append(_Loaded(package))
+    return loads
+
+
+def _check(report: Report, document: Any, native: bool, job: _Job, media: MediaSource) -> _Loaded:
+    loaded = _Loaded(report)
     if document is None:
         return loaded
-    native = detect_format(upload.name, upload.data) in ("yaml", "json")
+    context = job.context
     file_context = CheckContext(
-        context.known_competencies, context.default_competency, native, limits.max_items_per_file
+        context.known_competencies,
+        context.default_competency,
+        native,
+        job.limits.max_items_per_file,
     )
     checker = ItemSetChecker(report, file_context)
     loaded.item_set = checker.check(document)
     loaded.seen_ids = checker.seen_ids
+    loaded.media_refs = checker.media_refs
+    if job.with_media:
+        loaded.media = collect_media(report, checker.media_refs, media, job.limits)
     return loaded
 
 
@@ -139,28 +216,63 @@ def _cross_file_duplicates(loads: list[_Loaded]) -> None:
             first.setdefault(item_id, origin)
 
 
+def _media_conflicts(loads: list[_Loaded]) -> None:
+    """One `src` must name one image across the whole load (two packages may both hold
+    `images/1.png`); `LoadResult.media` has one entry per `src`."""
+    first: dict[str, tuple[bytes, str]] = {}
+    for loaded in loads:
+        for ref in loaded.media_refs:
+            blob = loaded.media.get(ref.src)
+            if blob is None:
+                continue
+            where = describe(loaded.report.file, loaded.report.source.locate(ref.path))
+            data, origin = first.setdefault(ref.src, (blob.data, where))
+            if data != blob.data:
+                loaded.report.add(
+                    Code.MEDIA_CONFLICT, ref.path, item_id=ref.item_id, value=ref.src, first=origin
+                )
+
+
 def load_items(
     uploads: Iterable[Upload],
     *,
     default_competency: str | None = None,
     known_competencies: Collection[str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    with_media: bool = False,
 ) -> LoadResult:
     """Load and validate several files together (ids must be unique across all of them).
 
     `known_competencies` defaults to the bundled PermenPANRB dictionary; the server passes the
     dictionary codes plus the organisation's technical competencies. `default_competency` is used
     for items that name none (typical for QTI from other tools).
+
+    `with_media`: image files may be uploaded alongside the item files; every item's `media.src`
+    must name an image in its package or among those uploads (PNG, JPEG, GIF or WebP within
+    `limits.max_media_bytes`), and `LoadResult.media` returns them. Without it image files are
+    not item files, and `media.src` is only checked to be a safe relative path.
     """
     known = frozenset(dictionary_codes() if known_competencies is None else known_competencies)
-    context = CheckContext(known, default_competency)
-    loads = [_load_one(upload, context, limits) for upload in uploads]
+    files: list[Upload] = []
+    images: list[Upload] = []
+    for upload in uploads:
+        is_image = with_media and detect_format(upload.name, upload.data) == "image"
+        (images if is_image else files).append(upload)
+    job = _Job(
+        CheckContext(known, default_competency),
+        limits,
+        with_media,
+        UploadedImages((i.name, i.data) for i in images),
+    )
+    loads = [loaded for upload in files for loaded in _load_upload(upload, job)]
     _cross_file_duplicates(loads)
+    _media_conflicts(loads)
     result = LoadResult()
     for loaded in loads:
         result.problems.extend(loaded.report.problems)
         if loaded.item_set is not None and not loaded.report.problems:
             result.item_sets.append(loaded.item_set)
+            result.media.update(loaded.media)
     return result
 
 
@@ -171,13 +283,15 @@ def load_item_bytes(
     default_competency: str | None = None,
     known_competencies: Collection[str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    with_media: bool = False,
 ) -> LoadResult:
-    """One uploaded file (name + bytes)."""
+    """One uploaded file (name + bytes); `with_media` makes a package's images required."""
     return load_items(
         [Upload(name, data)],
         default_competency=default_competency,
         known_competencies=known_competencies,
         limits=limits,
+        with_media=with_media,
     )
 
 
@@ -187,8 +301,12 @@ def load_item_files(
     default_competency: str | None = None,
     known_competencies: Collection[str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    with_media: bool = False,
 ) -> LoadResult:
-    """Files on disk; a missing, unreadable or oversized file is a problem, not an exception."""
+    """Files on disk; a missing, unreadable or oversized file is a problem, not an exception.
+
+    With `with_media`, images are among `paths` (or inside the packages) as for `load_items`.
+    """
     uploads: list[Upload] = []
     unreadable: list[Problem] = []
     for path in map(Path, paths):
@@ -207,6 +325,7 @@ def load_item_files(
         default_competency=default_competency,
         known_competencies=known_competencies,
         limits=limits,
+        with_media=with_media,
     )
     result.problems[:0] = unreadable
     return result

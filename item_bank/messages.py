@@ -5,9 +5,9 @@ from collections.abc import Mapping
 MESSAGES: dict[str, tuple[str, str]] = {
     "unsupported_file_type": (
         "Jenis berkas {name} tidak dikenali. Gunakan .yaml, .json, .xlsx, .csv, .xml (soal QTI) "
-        "atau .zip (paket QTI).",
+        "atau .zip (paket QTI, atau .yaml/.json beserta gambarnya).",
         "Unrecognised file type {name}. Use .yaml, .json, .xlsx, .csv, .xml (QTI item) or .zip "
-        "(QTI package).",
+        "(QTI package, or .yaml/.json files with their images).",
     ),
     "unreadable_file": (
         "Berkas tidak dapat dibaca: {reason}.",
@@ -126,6 +126,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'The image path "{value}" must be relative to the file, without "..", a leading slash '
         "or a web address.",
     ),
+    "image_in_text": (
+        "Teks ini berisi gambar (tag img) yang akan terbuang saat teks dibersihkan. Satu gambar "
+        "per soal dicantumkan di isian media soal, bukan di teks soal atau opsi.",
+        "This text contains an image (an img tag) that sanitising would drop. An item's one image "
+        "goes in its media field, not in the stem or option text.",
+    ),
+    "missing_media": (
+        'Gambar "{value}" tidak ada di unggahan maupun di dalam paket. Unggah berkas gambarnya '
+        "bersama berkas soal, dengan nama atau jalur yang sama.",
+        'The image "{value}" is neither in the upload nor inside the package. Upload the image '
+        "file together with the item file, under the same name or path.",
+    ),
+    "unsupported_media_type": (
+        'Berkas "{value}" bukan gambar PNG, JPEG, GIF atau WebP (dinilai dari isinya). SVG tidak '
+        "diterima karena dapat memuat skrip.",
+        'The file "{value}" is not a PNG, JPEG, GIF or WebP image (judged by its content). SVG is '
+        "refused because it can carry script.",
+    ),
+    "media_too_large": (
+        'Gambar "{value}" terlalu besar: {size} bait, batasnya {limit} bait per gambar.',
+        'The image "{value}" is too large: {size} bytes, the limit is {limit} bytes per image.',
+    ),
+    "media_conflict": (
+        'Jalur gambar "{value}" menunjuk gambar yang berbeda di {first}; beri nama berbeda.',
+        'The image path "{value}" names a different image at {first}; give them different names.',
+    ),
     "points_on_weighted": (
         "Soal berbobot tidak memakai poin; nilainya berasal dari bobot opsi.",
         "A weighted item takes no points; its score comes from the option weights.",
@@ -198,8 +224,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'The column "{value}" appears more than once.',
     ),
     "missing_manifest": (
-        "Paket ZIP tidak berisi imsmanifest.xml di akarnya.",
-        "The ZIP package has no imsmanifest.xml at its root.",
+        "Paket ZIP tidak berisi imsmanifest.xml di akarnya (paket QTI) maupun berkas soal "
+        ".yaml/.json.",
+        "The ZIP package has neither an imsmanifest.xml at its root (QTI package) nor .yaml/.json "
+        "item files.",
     ),
     "missing_resource": (
         'Berkas "{href}" yang disebut manifest tidak ada di dalam paket.',

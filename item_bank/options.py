@@ -5,7 +5,7 @@ from typing import Any
 
 from item_bank.models import MAX_OPTIONS, MAX_WEIGHT, MIN_OPTIONS, MIN_WEIGHT, OPTION_LABELS
 from item_bank.problems import Code, FieldPath, Report
-from item_bank.text import clean_rich, is_blank_rich
+from item_bank.text import clean_rich, has_image, is_blank_rich
 from item_bank.values import as_int, is_blank
 
 OPTION_KEYS = frozenset({"label", "text", "weight", "correct"})
@@ -85,6 +85,8 @@ class OptionChecker:
         if value is not None and not isinstance(value, str | int | float):
             self.add(Code.WRONG_TYPE, path, expected="text")
             return None
+        if isinstance(value, str) and has_image(value):
+            self.add(Code.IMAGE_IN_TEXT, path)
         text = clean_rich("" if value is None else str(value))
         if is_blank_rich(text):
             self.add(Code.EMPTY_OPTION_TEXT, path, label=label)

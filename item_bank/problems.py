@@ -59,6 +59,7 @@ class Code(StrEnum):
     LEVEL_OUT_OF_RANGE = "level_out_of_range"
     EMPTY_STEM = "empty_stem"
     UNSAFE_MEDIA_PATH = "unsafe_media_path"
+    IMAGE_IN_TEXT = "image_in_text"
     POINTS_ON_WEIGHTED = "points_on_weighted"
     INVALID_POINTS = "invalid_points"
     TOO_FEW_OPTIONS = "too_few_options"
@@ -74,6 +75,11 @@ class Code(StrEnum):
     NO_CORRECT_OPTION = "no_correct_option"
     TWO_CORRECT_OPTIONS = "two_correct_options"
     CORRECT_NOT_AN_OPTION = "correct_not_an_option"
+    # item images
+    MISSING_MEDIA = "missing_media"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    MEDIA_TOO_LARGE = "media_too_large"
+    MEDIA_CONFLICT = "media_conflict"
     # spreadsheets
     UNKNOWN_COLUMN = "unknown_column"
     MISSING_COLUMN = "missing_column"

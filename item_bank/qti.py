@@ -59,8 +59,11 @@ def read_qti_item(data: bytes, report: Report) -> dict[str, Any] | None:
 
 def read_qti_package(data: bytes, report: Report, limits: Limits) -> dict[str, Any] | None:
     archive = open_zip(data, report, limits)
-    if archive is None:
-        return None
+    return None if archive is None else read_qti_archive(archive, report)
+
+
+def read_qti_archive(archive: SafeZip, report: Report) -> dict[str, Any] | None:
+    """A checked zip holding a content package; item media `src` become member names."""
     manifest_name = find_manifest(archive.names)
     if manifest_name is None:
         report.add(Code.MISSING_MANIFEST)

@@ -18,6 +18,7 @@ MAX_TOTAL_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 MAX_ZIP_MEMBERS = 5_000
 MAX_ITEMS_PER_FILE = 20_000
+MAX_MEDIA_BYTES = 2 * 1024 * 1024
 # Small members may compress extremely well (empty XML parts); only larger ones are ratio-checked.
 RATIO_CHECK_FROM_BYTES = 1024 * 1024
 
@@ -30,6 +31,7 @@ class Limits:
     max_compression_ratio: int = MAX_COMPRESSION_RATIO
     max_zip_members: int = MAX_ZIP_MEMBERS
     max_items_per_file: int = MAX_ITEMS_PER_FILE
+    max_media_bytes: int = MAX_MEDIA_BYTES
 
 
 DEFAULT_LIMITS = Limits()

@@ -28,6 +28,7 @@ _CLEANER = nh3.Cleaner(
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NEWLINE_RUN = re.compile(r"[ \t]*\n\s*")
 _TAG = re.compile(r"<[A-Za-z/!?]")
+_IMAGE = re.compile(r"<img[\s/>]", re.IGNORECASE)
 
 
 def clean_plain(value: str) -> str:
@@ -38,6 +39,11 @@ def clean_plain(value: str) -> str:
 
 def looks_like_html(value: str) -> bool:
     return _TAG.search(value) is not None
+
+
+def has_image(value: str) -> bool:
+    """True when the fragment holds an `<img>`, which the sanitiser would drop without a trace."""
+    return _IMAGE.search(value) is not None
 
 
 def clean_rich(value: str) -> str:

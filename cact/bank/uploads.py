@@ -1,4 +1,5 @@
-"""Uploaded files → validated item sets, or every problem with its location (nothing stored)."""
+"""Uploaded files → validated item sets and their images, or every problem with its location
+(nothing stored)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from cact.bank.service import MediaFile
 from cact.competencies.service import known_codes
 from cact.kit.errors import InvalidInput, NotFound
 from item_bank.loader import Upload, load_items
+from item_bank.media import MediaBlob
 from item_bank.models import ItemSet
 from item_bank.problems import Problem
 from item_bank.safety import DEFAULT_LIMITS
 
 MAX_FILES = 50
+FILENAME_LENGTH = 255  # media.filename
 
 
 class ItemSetRejected(InvalidInput):
@@ -73,12 +76,25 @@ async def _read(files: Sequence[UploadFile]) -> list[Upload]:
 async def load(
     db: AsyncSession, files: Sequence[UploadFile], *, default_competency: str | None
 ) -> LoadedUpload:
+    """Item files and the images their items use, uploaded together or inside zip packages."""
     uploads = await _read(files)
     known = await known_codes(db)
     result = load_items(
-        uploads, default_competency=default_competency or None, known_competencies=known
+        uploads,
+        default_competency=default_competency or None,
+        known_competencies=known,
+        with_media=True,
     )
-    return LoadedUpload(item_sets=result.item_sets, problems=result.problems)
+    return LoadedUpload(
+        item_sets=result.item_sets,
+        media={src: media_file(blob) for src, blob in result.media.items()},
+        problems=result.problems,
+    )
+
+
+def media_file(blob: MediaBlob) -> MediaFile:
+    # Keep the end of an over-long name: it holds the extension.
+    return MediaFile(blob.filename[-FILENAME_LENGTH:], blob.content_type, blob.data)
 
 
 class UnknownTemplateFormat(NotFound):

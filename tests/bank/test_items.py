@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.models import AuditEvent
 from cact.bank.models import ItemOption, ItemVersion
-from tests.fixtures.uploads import upload
 from tests.fixtures.factories import create_attempt_using
+from tests.fixtures.uploads import upload
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.blueprints.models import Blueprint
-from tests.fixtures.uploads import DEMO, upload
 from tests.fixtures.factories import create_sitting
+from tests.fixtures.uploads import DEMO, upload
 
 
 def _blueprint_file(data: bytes | None = None) -> dict[str, tuple[str, bytes, str]]:

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from cact.kit.db import create_engine
 from tests.conftest import TEST_SECRET, recreate_database
 from tests.fixtures.database import TestServer
+from tests.fixtures.images import png
 
 CACT = str(Path(sys.executable).with_name("cact"))
 
@@ -148,3 +149,22 @@ async def test_items_import_stores_all_files_or_nothing(
     assert done.returncode == 0, done.stderr
     assert "imported: 18 new" in done.stdout
     assert await _scalar(scratch_env["CACT_DATABASE_URL"], "SELECT count(*) FROM item") == 18
+
+
+async def test_items_import_stores_the_images_beside_the_files(
+    scratch_env: dict[str, str], tmp_path: Path
+) -> None:
+    assert run_cact("db", "upgrade", env=scratch_env).returncode == 0
+    (tmp_path / "rambu.png").write_bytes(png((10, 120, 200)))
+    item_set = tmp_path / "gambar.yaml"
+    item_set.write_text(
+        "format: cact-items/1\ntitle: Bergambar\nlanguage: id\nitems:\n"
+        "  - id: G-1\n    competency: M.03\n    kind: weighted\n    stem: Lihat rambu ini.\n"
+        "    media: {src: rambu.png, alt: Rambu}\n"
+        "    options: [{text: a, weight: 1}, {text: b, weight: 4}]\n",
+        "utf-8",
+    )
+    done = run_cact("items", "import", str(item_set), str(tmp_path / "rambu.png"), env=scratch_env)
+    assert done.returncode == 0, done.stderr
+    stored = await _scalar(scratch_env["CACT_DATABASE_URL"], "SELECT content_type FROM media")
+    assert stored == "image/png"
