@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint format serve clean
+.PHONY: demo test lint format serve clean browser
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CACT needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -16,8 +16,19 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)  ## embedded PostgreSQL, migrations, demo data, serve; prints URLs and logins
 	$(BIN)/cact demo
 
-test: $(INSTALLED)  ## the whole suite (embedded PostgreSQL unless CACT_TEST_DATABASE_URL is set)
+test: $(INSTALLED) browser  ## the whole suite (embedded PostgreSQL unless CACT_TEST_DATABASE_URL is set)
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium (never a downloaded browser build).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "Chromium is missing for the browser tests: sudo apt-get install -y chromium"; \
+	  fi; \
+	fi
 
 lint: $(INSTALLED)  ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -20,6 +22,7 @@ from cact.blueprints.pages import router as blueprint_pages
 from cact.blueprints.router import router as blueprints_router
 from cact.competencies.router import router as competencies_router
 from cact.config import Settings, get_settings
+from cact.delivery import sweeper
 from cact.delivery.pages import router as kiosk_page
 from cact.delivery.router import router as kiosk_router
 from cact.health.router import router as health_router
@@ -85,10 +88,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(
         url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
     )
-    attach_database(app, engine, create_sessionmaker(engine))
+    sessionmaker = create_sessionmaker(engine)
+    attach_database(app, engine, sessionmaker)
+    sweeping = asyncio.create_task(
+        sweeper.run(
+            sessionmaker,
+            timedelta(seconds=settings.save_grace_seconds),
+            settings.sweep_interval_seconds,
+        ),
+        name="deadline-sweeper",
+    )
     try:
         yield
     finally:
+        sweeping.cancel()
+        with suppress(asyncio.CancelledError):
+            await sweeping
         await engine.dispose()
         if embedded is not None:
             embedded.stop()

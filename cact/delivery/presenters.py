@@ -76,6 +76,7 @@ async def attempt_view(db: AsyncSession, context: KioskContext, now: datetime) -
         current_section_id=current,
         sitting_title=sitting_title or "",
         instructions_html=_instructions(summaries),
+        max_seq=await ResponseRepository(db).max_seq(attempt.id),
         sections=summaries,
     )
 

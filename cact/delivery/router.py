@@ -143,6 +143,7 @@ async def heartbeat(kiosk: Kiosk, request: Request, db: DbSession) -> HeartbeatV
         server_time=now,
         status=kiosk.attempt.status,
         paused=kiosk.paused,
+        current_section_id=current.id if current else None,
         remaining_ms=clock.remaining_ms(current, now) if current else None,
     )
 
@@ -159,3 +160,10 @@ async def finish(kiosk: Kiosk, db: DbSession) -> AttemptView:
     now = service.utcnow()
     attempt = await service.finish(db, kiosk, now)
     return await presenters.attempt_view(db, KioskContext(attempt, kiosk.sitting_status), now)
+
+
+@router.post("/logout", status_code=204, responses=ERRORS)
+async def logout(kiosk: Kiosk, request: Request, db: DbSession) -> None:
+    """The participant leaves this workstation ("Bukan saya", or after finishing): the kiosk
+    token stops working and logging in again needs no proctor."""
+    await service.logout(db, kiosk, _ip(request))

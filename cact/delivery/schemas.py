@@ -46,6 +46,7 @@ class AttemptView(Timed):
     current_section_id: int | None
     sitting_title: str
     instructions_html: str
+    max_seq: int = Field(description="the highest seq stored for this attempt (0: none)")
     sections: list[SectionSummary]
 
 
@@ -98,4 +99,5 @@ class AnswerAck(Timed):
 class HeartbeatView(Timed):
     status: str
     paused: bool
+    current_section_id: int | None
     remaining_ms: int | None

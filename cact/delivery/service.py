@@ -159,6 +159,20 @@ async def reset_login(db: AsyncSession, attempt_id: int, reason: str, actor: Act
     return attempt
 
 
+async def logout(db: AsyncSession, context: KioskContext, ip: str | None) -> None:
+    attempt = context.attempt
+    attempt.kiosk_session_hash = None
+    await db.flush()
+    await audit.record(
+        db,
+        _participant(attempt),
+        "attempt.logout",
+        target_type="attempt",
+        target_id=attempt.id,
+        sitting_id=attempt.sitting_id,
+    )
+
+
 class UnknownAttempt(UnknownSection):
     code = "unknown_attempt"
     message = "Ujian tidak ditemukan. / Attempt not found."

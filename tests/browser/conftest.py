@@ -1,0 +1,131 @@
+"""A real CACT server process on the test PostgreSQL, and Debian's Chromium driven by Playwright.
+
+Under CI=true a missing browser fails the run; elsewhere the browser tests are skipped with the
+command that installs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, async_playwright
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cact.kit import migrate
+from cact.kit.db import create_engine, create_sessionmaker
+from tests.conftest import TEST_SECRET, load_reference_data, recreate_database
+from tests.fixtures.database import TestServer
+from tests.fixtures.sittings import open_sitting
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CACT = str(Path(sys.executable).with_name("cact"))
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    database_url: str
+    engine: AsyncEngine
+    token: str
+    participant_nos: list[str]
+    used: int = 0
+
+    def next_participant(self) -> str:
+        """Every test gets a participant of its own."""
+        self.used += 1
+        return self.participant_nos[self.used - 1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("cact serve exited early")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("cact serve did not become ready")
+
+
+@pytest.fixture(scope="session")
+async def live_server(pg_server: TestServer) -> AsyncIterator[LiveServer]:
+    url = await recreate_database(pg_server, "cact_live")
+    await asyncio.to_thread(migrate.upgrade, url)
+    await load_reference_data(url)
+    engine = create_engine(url, pool_size=2, max_overflow=2)
+    async with create_sessionmaker(engine)() as db, db.begin():
+        opened = await open_sitting(db, participants=20)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CACT_DATABASE_URL": url,
+        "CACT_ENVIRONMENT": "test",
+        "CACT_SECRET_KEY": TEST_SECRET,
+        "CACT_SAVE_GRACE_SECONDS": "1",
+        "CACT_SWEEP_INTERVAL_SECONDS": "0.5",
+        "CACT_LOG_LEVEL": "warning",
+    }
+    process = subprocess.Popen([CACT, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await asyncio.to_thread(_wait_ready, base, process)
+        yield LiveServer(base, url, engine, opened.token, opened.participant_nos)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        await engine.dispose()
+
+
+def _browser_missing() -> str | None:
+    if Path(CHROMIUM).exists():
+        return None
+    return f"{CHROMIUM} is missing: apt-get install -y chromium"
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    missing = _browser_missing()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def kiosk_context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    context = await browser.new_context(viewport={"width": 1024, "height": 768}, locale="id-ID")
+    yield context
+    await context.close()
