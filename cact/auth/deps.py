@@ -37,6 +37,25 @@ class WrongRole(Forbidden):
 
 
 @dataclass(frozen=True)
+class StaffUserView:
+    id: int
+    username: str
+    full_name: str
+    roles: list[str]
+
+
+@dataclass(frozen=True)
+class StaffSessionView:
+    csrf_token: str
+
+
+@dataclass(frozen=True)
+class StaffPageContext:
+    user: StaffUserView
+    session: StaffSessionView
+
+
+@dataclass(frozen=True)
 class StaffContext:
     user: StaffUser
     session: StaffSession
@@ -64,7 +83,12 @@ async def staff_context(request: Request, db: DbSession) -> StaffContext:
         raise WrongRole()
     if request.method not in SAFE_METHODS and not await _csrf_ok(request, staff_session.csrf_token):
         raise CsrfRejected()
-    request.state.staff = StaffContext(user, staff_session)
+    # Pages read plain values: an error page is rendered after the request's rollback, when
+    # the ORM rows can no longer load anything.
+    request.state.staff = StaffPageContext(
+        StaffUserView(user.id, user.username, user.full_name, list(user.roles)),
+        StaffSessionView(staff_session.csrf_token),
+    )
     return StaffContext(user, staff_session)
 
 

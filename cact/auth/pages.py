@@ -21,12 +21,19 @@ router = APIRouter(include_in_schema=False)
 
 LOGIN_CSRF_COOKIE = "cact_login_csrf"
 
+EDITOR_LINKS = [
+    {"href": "/editor/items", "label": "home.editor.items"},
+    {"href": "/editor/upload", "label": "home.editor.upload"},
+    {"href": "/editor/blueprints", "label": "home.editor.blueprints"},
+    {"href": "/api/competencies", "label": "home.competencies"},
+]
 HOME_LINKS = {
     "admin": [
         {"href": "/api/audit", "label": "home.audit"},
         {"href": "/api/staff-users", "label": "home.staff"},
+        *EDITOR_LINKS,
     ],
-    "editor": [{"href": "/api/competencies", "label": "home.competencies"}],
+    "editor": EDITOR_LINKS,
     "proctor": [],
 }
 
@@ -125,7 +132,9 @@ async def logout_submit(staff: CurrentStaff, request: Request, db: DbSession) ->
 
 @router.get("/staff")
 async def staff_home(user: AnyStaffUser, request: Request) -> HTMLResponse:
-    links = [link for role in user.roles for link in HOME_LINKS.get(role, [])]
+    links = list(
+        {link["href"]: link for role in user.roles for link in HOME_LINKS.get(role, [])}.values()
+    )
     links.append({"href": "/openapi.json", "label": "home.api"})
     return render(request, "staff/home.html", {"links": links})
 

@@ -7,7 +7,6 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 
 from cact.audit.service import Actor
 from cact.auth.deps import EditorUser, client_ip
-from cact.bank.presenters import kiosk_item
 from cact.blueprints import service
 from cact.blueprints.schemas import (
     BlueprintCheck,
@@ -71,27 +70,8 @@ async def preview_form(
     """One generated form, as a participant would get it (same generator, same shuffles)."""
     seed = secrets.randbits(62) if seed is None else seed
     blueprint = await service.get(db, blueprint_id)
-    form, versions = await service.generate_form(db, blueprint, seed)
-    media = await service.media_for(db, versions.values())
-    number = 0
-    sections = []
-    for design, section in zip(blueprint.sections, form, strict=True):
-        items = []
-        for form_item in section.items:
-            number += 1
-            version = versions[form_item.version_id]
-            items.append(
-                kiosk_item(
-                    number,
-                    form_item.item_id,
-                    version,
-                    list(form_item.option_order),
-                    media.get(version.media_id or 0),
-                )
-            )
-        sections.append(
-            PreviewSection(
-                title=section.title, time_limit_seconds=design.time_limit_seconds, items=items
-            )
-        )
+    sections = [
+        PreviewSection(title=p.title, time_limit_seconds=p.time_limit_seconds, items=p.items)
+        for p in await service.form_preview(db, blueprint, seed)
+    ]
     return FormPreview(seed=seed, sections=sections)

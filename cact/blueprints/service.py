@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.bank.models import ItemVersion, Media
+from cact.bank.presenters import kiosk_item
 from cact.bank.repository import ItemVersionRepository
 from cact.blueprints import forms
 from cact.blueprints.models import Blueprint, BlueprintSection
@@ -147,3 +148,36 @@ async def media_for(db: AsyncSession, versions: Iterable[ItemVersion]) -> dict[i
         return {}
     found = await db.scalars(select(Media).where(Media.id.in_(ids)))
     return {m.id: m for m in found}
+
+
+@dataclass(frozen=True)
+class PreviewedSection:
+    title: str
+    time_limit_seconds: int
+    items: list[dict[str, object]]  # kiosk protocol shape, numbered across the form
+    versions: list[int]  # the bank version of each item, for the editor
+
+
+async def form_preview(db: AsyncSession, blueprint: Blueprint, seed: int) -> list[PreviewedSection]:
+    """One form as a participant would get it (raises BlueprintUnsatisfiable)."""
+    form, versions = await generate_form(db, blueprint, seed)
+    media = await media_for(db, versions.values())
+    number = 0
+    previewed = []
+    for design, drawn in zip(blueprint.sections, form, strict=True):
+        items, numbers = [], []
+        for form_item in drawn.items:
+            number += 1
+            version = versions[form_item.version_id]
+            items.append(
+                kiosk_item(
+                    number,
+                    form_item.item_id,
+                    version,
+                    list(form_item.option_order),
+                    media.get(version.media_id or 0),
+                )
+            )
+            numbers.append(version.version)
+        previewed.append(PreviewedSection(drawn.title, design.time_limit_seconds, items, numbers))
+    return previewed

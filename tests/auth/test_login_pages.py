@@ -110,3 +110,30 @@ async def test_logout_form_ends_the_session(client: AsyncClient, db: AsyncSessio
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
     assert (await client.get("/staff", headers=HTML)).status_code == 303
+
+
+async def test_a_logged_in_user_without_the_role_gets_a_readable_403_page(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    await create_staff(db, "proctor", username="bukaneditor")
+    token = await _login_form(client)
+    await client.post(
+        "/login", data={"username": "bukaneditor", "password": PASSWORD, "csrf_token": token}
+    )
+    page = await client.get("/editor/items", headers=HTML)
+    assert page.status_code == 403
+    assert "Peran Anda tidak mengizinkan" in page.text
+    assert "Petugas Uji" in page.text  # the header still knows who is logged in
+
+
+async def test_the_staff_home_links_the_pages_of_each_role(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    await create_staff(db, "editor", "admin", username="duaperan")
+    token = await _login_form(client)
+    await client.post(
+        "/login", data={"username": "duaperan", "password": PASSWORD, "csrf_token": token}
+    )
+    home = (await client.get("/staff", headers=HTML)).text
+    assert home.count('href="/editor/upload"') == 1
+    assert 'href="/api/audit"' in home
