@@ -32,6 +32,8 @@ from cact.kit.errors import install_error_handlers
 from cact.kit.migrate import head_revisions
 from cact.kit.ratelimit import RateLimiter
 from cact.kit.templates import UI_DIR
+from cact.proctoring.events import EventHub, asyncpg_dsn
+from cact.proctoring.router import router as proctor_router
 
 API_DESCRIPTION = """Computer-assisted competency test delivery server.
 
@@ -52,6 +54,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     blueprints_router,
     kiosk_router,
     kiosk_page,
+    proctor_router,
     auth_pages,
     bank_pages,
     blueprint_pages,
@@ -90,6 +93,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     sessionmaker = create_sessionmaker(engine)
     attach_database(app, engine, sessionmaker)
+    app.state.events = EventHub(asyncpg_dsn(url))
+    app.state.events.start()
     sweeping = asyncio.create_task(
         sweeper.run(
             sessionmaker,
@@ -104,6 +109,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeping.cancel()
         with suppress(asyncio.CancelledError):
             await sweeping
+        await app.state.events.stop()
         await engine.dispose()
         if embedded is not None:
             embedded.stop()

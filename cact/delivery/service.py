@@ -36,6 +36,7 @@ from cact.delivery.repository import (
 )
 from cact.kit.ratelimit import RateLimiter
 from cact.participants.models import Participant
+from cact.proctoring.events import RoomEvent, publish
 from cact.sittings.models import Sitting
 from cact.sittings.tokens import normalise
 
@@ -121,6 +122,7 @@ async def login(
             target_id=attempt.id,
             sitting_id=attempt.sitting_id,
         )
+        await _changed(db, attempt, "reset_requested")
         raise AlreadyLoggedIn()
     await limiter.clear(*keys)
     kiosk_token = secrets.token_urlsafe(32)
@@ -136,6 +138,7 @@ async def login(
         target_id=attempt.id,
         sitting_id=attempt.sitting_id,
     )
+    await _changed(db, attempt, "login")
     return KioskLogin(kiosk_token, attempt, participant)
 
 
@@ -156,6 +159,7 @@ async def reset_login(db: AsyncSession, attempt_id: int, reason: str, actor: Act
         reason=reason,
         sitting_id=attempt.sitting_id,
     )
+    await _changed(db, attempt, "reset")
     return attempt
 
 
@@ -171,6 +175,7 @@ async def logout(db: AsyncSession, context: KioskContext, ip: str | None) -> Non
         target_id=attempt.id,
         sitting_id=attempt.sitting_id,
     )
+    await _changed(db, attempt, "logout")
 
 
 class UnknownAttempt(UnknownSection):
@@ -197,6 +202,8 @@ async def start(db: AsyncSession, context: KioskContext, now: datetime) -> Attem
         sections = await SectionRepository(db).of_attempt(attempt.id, lock=True)
         attempt.status, attempt.started_at = "in_progress", now
         clock.open_section(sections[0], now)
+        if attempt.paused:  # paused by the proctor before the start: the clock waits too
+            sections[0].paused_at = now
         await db.flush()
         await audit.record(
             db,
@@ -206,6 +213,7 @@ async def start(db: AsyncSession, context: KioskContext, now: datetime) -> Attem
             target_id=attempt.id,
             sitting_id=attempt.sitting_id,
         )
+        await _changed(db, attempt, "start")
     return attempt
 
 
@@ -262,12 +270,15 @@ async def save_answer(
         now=now,
         ip=ip,
     )
+    if applied:
+        await _changed(db, context.attempt, "answer")
     return applied, stored, section
 
 
 async def heartbeat(db: AsyncSession, context: KioskContext, ip: str | None, now: datetime) -> None:
     context.attempt.last_seen_at, context.attempt.last_ip = now, ip
     await db.flush()
+    await _changed(db, context.attempt, "seen")
 
 
 async def _locked(db: AsyncSession, context: KioskContext) -> tuple[Attempt, list[AttemptSection]]:
@@ -289,7 +300,7 @@ async def submit_section(
         raise UnknownSection()
     if section.status != "open":
         raise SectionClosed() if section.status == "closed" else SectionNotStarted()
-    _advance_past(attempt, sections, section, now, "submitted")
+    ending = _advance_past(sections, section, now, "submitted")
     await db.flush()
     await audit.record(
         db,
@@ -299,6 +310,10 @@ async def submit_section(
         target_id=section.id,
         sitting_id=attempt.sitting_id,
     )
+    if ending:
+        await close_attempt(db, attempt, now, ending, "submitted")
+    else:
+        await _changed(db, attempt, "section")
     return attempt
 
 
@@ -307,8 +322,6 @@ async def finish(db: AsyncSession, context: KioskContext, now: datetime) -> Atte
     for section in sections:
         if section.status != "closed":
             clock.close_section(section, now, "finished")
-    _close_attempt(attempt, now, "submitted", "finished")
-    await db.flush()
     await audit.record(
         db,
         _participant(attempt),
@@ -317,31 +330,37 @@ async def finish(db: AsyncSession, context: KioskContext, now: datetime) -> Atte
         target_id=attempt.id,
         sitting_id=attempt.sitting_id,
     )
+    await close_attempt(db, attempt, now, "submitted", "finished")
     return attempt
 
 
 def _advance_past(
-    attempt: Attempt,
-    sections: list[AttemptSection],
-    section: AttemptSection,
-    now: datetime,
-    reason: str,
-) -> None:
-    """Close ``section``; the next one starts at once, or the attempt ends with the last."""
+    sections: list[AttemptSection], section: AttemptSection, now: datetime, reason: str
+) -> str | None:
+    """Close ``section`` and start the next one at once; after the last, return the status the
+    attempt closes with."""
     clock.close_section(section, now, reason)
     following = next(
         (s for s in sections if s.position > section.position and s.status == "pending"), None
     )
     if following is not None:
         clock.open_section(following, now)
-    elif reason == "deadline":
-        _close_attempt(attempt, now, "expired", reason)
-    else:
-        _close_attempt(attempt, now, "submitted", reason)
+        return None
+    return "expired" if reason == "deadline" else "submitted"
 
 
-def _close_attempt(attempt: Attempt, now: datetime, status: str, reason: str) -> None:
+async def close_attempt(
+    db: AsyncSession, attempt: Attempt, now: datetime, status: str, reason: str
+) -> None:
+    """Every close path ends here, under the attempt's row lock, exactly once per attempt."""
     attempt.status, attempt.closed_at, attempt.close_reason = status, now, reason
+    attempt.paused = False
+    await db.flush()
+    await _changed(db, attempt, "closed")
+
+
+async def _changed(db: AsyncSession, attempt: Attempt, what: str) -> None:
+    await publish(db, RoomEvent(attempt.sitting_id, "attempt", attempt.id, {"what": what}))
 
 
 async def expire_overdue(
@@ -353,28 +372,30 @@ async def expire_overdue(
     if attempt is None:
         return False
     sections = await SectionRepository(db).of_attempt(attempt.id, lock=True)
-    closed = []
+    closed: list[int] = []
+    ending: str | None = None
     section = _current(sections)
-    while (
-        section is not None
-        and clock.overdue(section, now, grace)
-        and attempt.status == "in_progress"
-    ):
-        _advance_past(attempt, sections, section, now, "deadline")
+    while section is not None and clock.overdue(section, now, grace) and ending is None:
+        ending = _advance_past(sections, section, now, "deadline")
         closed.append(section.id)
         section = _current(sections)
-    if closed:
-        await db.flush()
-        await audit.record(
-            db,
-            Actor.system("deadline"),
-            "section.expire",
-            target_type="attempt",
-            target_id=attempt.id,
-            sitting_id=attempt.sitting_id,
-            details={"sections": closed, "attempt_status": attempt.status},
-        )
-    return bool(closed)
+    if not closed:
+        return False
+    await db.flush()
+    await audit.record(
+        db,
+        Actor.system("deadline"),
+        "section.expire",
+        target_type="attempt",
+        target_id=attempt.id,
+        sitting_id=attempt.sitting_id,
+        details={"sections": closed, "attempt_status": ending or attempt.status},
+    )
+    if ending:
+        await close_attempt(db, attempt, now, ending, "deadline")
+    else:
+        await _changed(db, attempt, "section")
+    return True
 
 
 def utcnow() -> datetime:

@@ -1,0 +1,131 @@
+"""Live room events through PostgreSQL LISTEN/NOTIFY, so every worker's dashboards see every
+change, whichever worker made it.
+
+Publishing is a ``pg_notify`` in the caller's transaction: PostgreSQL delivers it only if that
+transaction commits. Each process keeps ONE listening connection (not one per browser) and fans
+the events out to its subscribers in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+logger = logging.getLogger("cact.events")
+CHANNEL = "cact_room"
+QUEUE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class RoomEvent:
+    sitting_id: int
+    kind: str  # attempt | sitting | incident
+    attempt_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def payload(self) -> str:
+        return json.dumps(
+            {"s": self.sitting_id, "k": self.kind, "a": self.attempt_id, "d": self.data},
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def parse(cls, payload: str) -> RoomEvent:
+        raw = json.loads(payload)
+        return cls(int(raw["s"]), str(raw["k"]), raw.get("a"), raw.get("d") or {})
+
+
+async def publish(db: AsyncSession, event: RoomEvent) -> None:
+    await db.execute(
+        text("SELECT pg_notify(:channel, :payload)"),
+        {"channel": CHANNEL, "payload": event.payload()},
+    )
+
+
+class EventHub:
+    """The process's one listener and its in-memory subscribers, by sitting."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self._subscribers: dict[int, set[asyncio.Queue[RoomEvent | None]]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._listen_forever(), name="room-events")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for queues in self._subscribers.values():
+            for queue in queues:
+                queue.put_nowait(None)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, sitting_id: int) -> AsyncIterator[asyncio.Queue[RoomEvent | None]]:
+        queue: asyncio.Queue[RoomEvent | None] = asyncio.Queue(QUEUE_SIZE)
+        self._subscribers.setdefault(sitting_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            self._subscribers.get(sitting_id, set()).discard(queue)
+
+    def _deliver(self, event: RoomEvent) -> None:
+        for queue in list(self._subscribers.get(event.sitting_id, ())):
+            if queue.full():
+                # A stalled browser: drop its backlog and tell it to resynchronise.
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait(RoomEvent(event.sitting_id, "resync"))
+            else:
+                queue.put_nowait(event)
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            self._deliver(RoomEvent.parse(payload))
+        except (ValueError, KeyError, TypeError):
+            logger.warning("ignored a malformed room event: %.200s", payload)
+
+    async def _listen_forever(self) -> None:
+        while True:
+            try:
+                connection = await asyncpg.connect(self.dsn)
+            except (OSError, asyncpg.PostgresError):
+                await asyncio.sleep(1)
+                continue
+            try:
+                await connection.add_listener(CHANNEL, self._on_notify)
+                self.connected.set()
+                # After a reconnect, events may have been missed: every dashboard resyncs.
+                for sitting_id in list(self._subscribers):
+                    self._deliver(RoomEvent(sitting_id, "resync"))
+                lost = asyncio.Event()
+                connection.add_termination_listener(lambda _conn, gone=lost: gone.set())
+                await lost.wait()
+            except (OSError, asyncpg.PostgresError):
+                logger.warning("room event listener lost its connection; reconnecting")
+            finally:
+                self.connected.clear()
+                with contextlib.suppress(Exception):
+                    await connection.close()
+
+
+def asyncpg_dsn(url: str) -> str:
+    """asyncpg.connect() takes the plain libpq form of our SQLAlchemy URL."""
+    from sqlalchemy.engine import make_url
+
+    from cact.kit.db import async_url
+
+    parsed = make_url(async_url(url))
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
