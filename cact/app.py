@@ -11,7 +11,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from cact.audit.export import router as audit_export
+from cact.audit.pages import router as audit_pages
 from cact.audit.router import router as audit_router
+from cact.auth.admin_pages import router as admin_pages
 from cact.auth.pages import router as auth_pages
 from cact.auth.router import router as auth_router
 from cact.auth.router import users_router
@@ -32,8 +35,14 @@ from cact.kit.errors import install_error_handlers
 from cact.kit.migrate import head_revisions
 from cact.kit.ratelimit import RateLimiter
 from cact.kit.templates import UI_DIR
+from cact.participants.pages import router as participants_pages
+from cact.participants.router import router as participants_router
 from cact.proctoring.events import EventHub, asyncpg_dsn
 from cact.proctoring.router import router as proctor_router
+from cact.rooms.pages import router as rooms_pages
+from cact.rooms.router import router as rooms_router
+from cact.sittings.pages import router as sittings_pages
+from cact.sittings.router import router as sittings_router
 
 API_DESCRIPTION = """Computer-assisted competency test delivery server.
 
@@ -58,29 +67,29 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth_pages,
     bank_pages,
     blueprint_pages,
+    audit_export,
+    rooms_router,
+    participants_router,
+    sittings_router,
+    admin_pages,
+    rooms_pages,
+    participants_pages,
+    sittings_pages,
+    audit_pages,
 )
 
 
 def attach_database(
-    app: FastAPI,
-    engine: AsyncEngine,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    *,
-    side_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    app: FastAPI, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    """``side_sessionmaker`` serves writes that must outlive the request's transaction."""
     settings: Settings = app.state.settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     app.state.login_limiter = RateLimiter(
-        side_sessionmaker or sessionmaker,
-        limit=settings.login_max_failures,
-        window_seconds=settings.login_window_seconds,
+        limit=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )
     app.state.kiosk_limiter = RateLimiter(
-        side_sessionmaker or sessionmaker,
-        limit=settings.kiosk_login_max_failures,
-        window_seconds=settings.login_window_seconds,
+        limit=settings.kiosk_login_max_failures, window_seconds=settings.login_window_seconds
     )
 
 

@@ -159,6 +159,56 @@ def demo(
         _serve(settings, url, settings.host, settings.port, settings.workers)
 
 
+@app.command()
+def rehearsal(
+    url: Annotated[str, typer.Option(help="The server to rehearse, e.g. http://127.0.0.1:8000")],
+    kiosks: Annotated[int, typer.Option(min=1, max=10_000, help="Simulated kiosks")] = 200,
+    think_ms: Annotated[int, typer.Option(help="Mean think time per answer (compressed)")] = 300,
+    drop_share: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of kiosks that drop and replay")
+    ] = 0.1,
+    deadline: Annotated[
+        bool, typer.Option("--deadline/--finish", help="Run into a common deadline, or finish")
+    ] = True,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the figures here")] = None,
+) -> None:
+    """Rehearse a full sitting against a running server; exit 1 when an acknowledged answer is
+    lost. Uses the server's database (same CACT_DATABASE_URL / CACT_DATA_DIR) to prepare the
+    rehearsal sitting and to check every answer."""
+    import asyncio
+
+    from cact.kit.cli_support import register_tables
+    from cact.kit.db import create_engine, create_sessionmaker
+    from cact.rehearsal.runner import Options, run
+    from cact.rehearsal.stats import Stats
+
+    settings = _settings()
+    db_url, _ = _database(settings)
+    register_tables()
+    options = Options(
+        url=url.rstrip("/"),
+        kiosks=kiosks,
+        think_seconds=think_ms / 1000,
+        drop_share=drop_share,
+        deadline=deadline,
+    )
+
+    async def main() -> tuple[Stats, int]:
+        engine = create_engine(db_url, pool_size=4, max_overflow=4)
+        try:
+            return await run(options, create_sessionmaker(engine), settings.save_grace_seconds)
+        finally:
+            await engine.dispose()
+
+    stats, lost = asyncio.run(main())
+    typer.echo(stats.table())
+    if json_file is not None:
+        json_file.write_text(json.dumps(stats.summary(), indent=2) + "\n", "utf-8")
+    if lost:
+        typer.secho(f"{lost} acknowledged answer(s) LOST", fg="red", err=True)
+        raise typer.Exit(1)
+
+
 def items_import(
     files: Annotated[list[Path], typer.Argument(exists=False, help="Item files to import")],
     competency: Annotated[

@@ -89,17 +89,6 @@ def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession
 
 
 @pytest.fixture
-async def side_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """Writes that outlive a failed request (failed-login counters) go through their own
-    connection, as in production, and are rolled back after the test as well."""
-    async with engine.connect() as conn:
-        transaction = await conn.begin()
-        yield conn
-        if transaction.is_active:
-            await transaction.rollback()
-
-
-@pytest.fixture
 async def db(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session:
         yield session
@@ -115,12 +104,9 @@ def app(
     settings: Settings,
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
-    side_connection: AsyncConnection,
 ) -> object:
     application = create_app(settings)
-    attach_database(
-        application, engine, sessionmaker, side_sessionmaker=_savepoint_sessions(side_connection)
-    )
+    attach_database(application, engine, sessionmaker)
     return application
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from cact.audit.service import Actor
 from cact.auth import service
@@ -14,6 +15,7 @@ from cact.auth.schemas import (
     StaffUserUpdate,
 )
 from cact.kit.db import DbSession
+from cact.kit.errors import error_response
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 users_router = APIRouter(prefix="/api/staff-users", tags=["staff users"])
@@ -22,16 +24,19 @@ users_router = APIRouter(prefix="/api/staff-users", tags=["staff users"])
 @router.post("/login", response_model=LoginResponse)
 async def login(
     body: LoginRequest, request: Request, response: Response, db: DbSession
-) -> LoginResponse:
+) -> LoginResponse | JSONResponse:
     settings = request.app.state.settings
-    logged_in = await service.login(
-        db,
-        request.app.state.login_limiter,
-        body.username,
-        body.password,
-        ip=client_ip(request),
-        session_hours=settings.session_hours,
-    )
+    try:
+        logged_in = await service.login(
+            db,
+            request.app.state.login_limiter,
+            body.username,
+            body.password,
+            ip=client_ip(request),
+            session_hours=settings.session_hours,
+        )
+    except service.InvalidCredentials as refused:
+        return error_response(refused)  # commits the counted failure
     set_session_cookie(response, request, settings, logged_in.token)
     return LoginResponse(
         user=StaffUserRead.model_validate(logged_in.user), csrf_token=logged_in.csrf_token

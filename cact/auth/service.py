@@ -67,16 +67,16 @@ async def login(
     session_hours: float,
 ) -> LoggedIn:
     keys = _limit_keys(username, ip)
-    wait = await limiter.retry_after(*keys)
+    wait = await limiter.retry_after(db, *keys)
     if wait is not None:
         raise TooManyLoginTries(headers={"Retry-After": str(wait)})
     users = StaffUserRepository(db)
     user = await users.by_username(username.lower())
     valid = await verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
-        await limiter.hit(*keys)
+        await limiter.hit(db, *keys)
         raise InvalidCredentials()
-    await limiter.clear(keys[0])
+    await limiter.clear(db, keys[0])
     if needs_rehash(user.password_hash):
         user.password_hash = await hash_password_async(password)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)

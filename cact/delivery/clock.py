@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from cact.delivery.models import AttemptSection
 
 
-def effective_deadline(section: AttemptSection, now: datetime) -> datetime | None:
+class SectionTimes(Protocol):
+    """What the clock reads of a section: the ORM row, or the save path's lighter row."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def deadline_at(self) -> datetime | None: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
+    @property
+    def time_limit_ms(self) -> int: ...
+    @property
+    def extra_ms(self) -> int: ...
+
+
+def effective_deadline(section: SectionTimes, now: datetime) -> datetime | None:
     """While a section is paused its deadline moves with the clock: paused time is not spent."""
     if section.deadline_at is None:
         return None
@@ -16,7 +32,7 @@ def effective_deadline(section: AttemptSection, now: datetime) -> datetime | Non
     return section.deadline_at
 
 
-def remaining_ms(section: AttemptSection, now: datetime) -> int:
+def remaining_ms(section: SectionTimes, now: datetime) -> int:
     if section.status == "closed":
         return 0
     deadline = effective_deadline(section, now)
@@ -38,11 +54,11 @@ def close_section(section: AttemptSection, now: datetime, reason: str) -> None:
     section.paused_at = None
 
 
-def accepts_saves(section: AttemptSection, now: datetime, grace: timedelta) -> bool:
+def accepts_saves(section: SectionTimes, now: datetime, grace: timedelta) -> bool:
     deadline = effective_deadline(section, now)
     return section.status == "open" and deadline is not None and now <= deadline + grace
 
 
-def overdue(section: AttemptSection, now: datetime, grace: timedelta) -> bool:
+def overdue(section: SectionTimes, now: datetime, grace: timedelta) -> bool:
     deadline = effective_deadline(section, now)
     return section.status == "open" and deadline is not None and now > deadline + grace

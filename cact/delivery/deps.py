@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from cact.delivery.errors import KioskUnauthorized
 from cact.delivery.repository import AttemptRepository
-from cact.delivery.service import KioskContext, session_hash
+from cact.delivery.service import AttemptRef, KioskContext, session_hash
 from cact.kit.db import DbSession
 
 
@@ -19,7 +19,8 @@ async def kiosk_context(request: Request, db: DbSession) -> KioskContext:
     found = await AttemptRepository(db).by_kiosk_session(session_hash(token.strip()))
     if found is None:
         raise KioskUnauthorized()
-    attempt, sitting_status = found
+    attempt_id, sitting_id, participant_id, status, paused, last_ip, sitting_status = found
+    attempt = AttemptRef(attempt_id, sitting_id, participant_id, status, paused, last_ip)
     return KioskContext(attempt, sitting_status)
 
 

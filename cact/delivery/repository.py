@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, and_, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row, and_, func, select, text, update
 
-from cact.delivery.models import AnswerLog, Attempt, AttemptItem, AttemptSection, Response
+from cact.delivery.models import Attempt, AttemptItem, AttemptSection, Response
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
 from cact.sittings.models import Sitting
@@ -14,13 +14,16 @@ from cact.sittings.models import Sitting
 class AttemptRepository(Repository[Attempt]):
     model = Attempt
 
-    async def by_kiosk_session(self, session_hash: str) -> Row[Attempt, str] | None:
-        statement = (
-            select(Attempt, Sitting.status)
-            .join(Sitting, Sitting.id == Attempt.sitting_id)
-            .where(Attempt.kiosk_session_hash == session_hash)
+    async def by_kiosk_session(
+        self, session_hash: str
+    ) -> Row[int, int, int, str, bool, str | None, str] | None:
+        """(id, sitting_id, participant_id, status, paused, last_ip, sitting status)."""
+        return (await self.session.execute(_BY_KIOSK_SESSION, {"hash": session_hash})).first()
+
+    async def touch(self, attempt_id: int, now: datetime, ip: str | None) -> None:
+        await self.session.execute(
+            update(Attempt).where(Attempt.id == attempt_id).values(last_seen_at=now, last_ip=ip)
         )
-        return (await self.session.execute(statement)).one_or_none()
 
     async def for_update(self, attempt_id: int) -> Attempt | None:
         return await self.one_or_none(
@@ -59,6 +62,15 @@ class AttemptRepository(Repository[Attempt]):
             .limit(limit)
         )
         return list(dict.fromkeys((await self.session.scalars(statement)).all()))
+
+
+_BY_KIOSK_SESSION = text(
+    """
+    SELECT a.id, a.sitting_id, a.participant_id, a.status, a.paused, a.last_ip, s.status
+    FROM attempt a JOIN sitting s ON s.id = a.sitting_id
+    WHERE a.kiosk_session_hash = :hash
+    """
+)
 
 
 class SectionRepository(Repository[AttemptSection]):
@@ -100,13 +112,64 @@ class ItemRepository(Repository[AttemptItem]):
         )
         return list(await self.all(statement))
 
-    async def with_section(self, attempt_item_id: int) -> Row[AttemptItem, AttemptSection] | None:
-        statement = (
-            select(AttemptItem, AttemptSection)
-            .join(AttemptSection, AttemptSection.id == AttemptItem.attempt_section_id)
-            .where(AttemptItem.id == attempt_item_id)
-        )
-        return (await self.session.execute(statement)).one_or_none()
+    async def save_target(self, attempt_item_id: int) -> SaveTarget | None:
+        """The item and its section's clock, as plain columns (the answer-save hot path)."""
+        row = (await self.session.execute(_SAVE_TARGET, {"item": attempt_item_id})).first()
+        return None if row is None else SaveTarget(*row)
+
+
+@dataclass(frozen=True)
+class SaveTarget:
+    attempt_id: int
+    option_order: list[int]
+    status: str
+    deadline_at: datetime | None
+    paused_at: datetime | None
+    time_limit_ms: int
+    extra_ms: int
+
+
+_SAVE_TARGET = text(
+    """
+    SELECT i.attempt_id, i.option_order, s.status, s.deadline_at, s.paused_at,
+           s.time_limit_ms, s.extra_ms
+    FROM attempt_item i JOIN attempt_section s ON s.id = i.attempt_section_id
+    WHERE i.id = :item
+    """
+)
+
+# One round trip: apply the answer only with a higher seq, log it, and tell the dashboards.
+_SAVE_IF_NEWER = text(
+    """
+    WITH saved AS (
+        INSERT INTO response (attempt_item_id, attempt_id, option_id, doubtful, seq, saved_at,
+                              first_answered_at, change_count)
+        VALUES (:item, :attempt, :option, :doubtful, :seq, :now,
+                CASE WHEN CAST(:option AS bigint) IS NULL THEN NULL
+                     ELSE CAST(:now AS timestamptz) END,
+                1)
+        ON CONFLICT (attempt_item_id) DO UPDATE SET
+            option_id = EXCLUDED.option_id,
+            doubtful = EXCLUDED.doubtful,
+            seq = EXCLUDED.seq,
+            saved_at = EXCLUDED.saved_at,
+            change_count = response.change_count + 1,
+            first_answered_at = COALESCE(response.first_answered_at, EXCLUDED.first_answered_at)
+        WHERE response.seq < EXCLUDED.seq
+        RETURNING seq
+    ), logged AS (
+        INSERT INTO answer_log (attempt_id, attempt_item_id, option_id, doubtful, seq,
+                                received_at, ip)
+        SELECT :attempt, :item, :option, :doubtful, :seq, :now, :ip FROM saved
+        RETURNING 1
+    ), notified AS (
+        SELECT pg_notify(:channel, :event) FROM saved
+    )
+    SELECT (SELECT seq FROM saved),
+           (SELECT seq FROM response WHERE attempt_item_id = :item),
+           (SELECT count(*) FROM logged) + (SELECT count(*) FROM notified)
+    """
+)
 
 
 class ResponseRepository(Repository[Response]):
@@ -136,51 +199,28 @@ class ResponseRepository(Repository[Response]):
         seq: int,
         now: datetime,
         ip: str | None,
+        event: tuple[str, str],
     ) -> tuple[bool, int]:
-        """Apply the answer only when ``seq`` is higher than the stored one; log what applies.
-        Returns (applied, the sequence number now stored)."""
-        values = {
-            "attempt_item_id": attempt_item_id,
-            "attempt_id": attempt_id,
-            "option_id": option_id,
-            "doubtful": doubtful,
-            "seq": seq,
-            "saved_at": now,
-            "first_answered_at": now if option_id is not None else None,
-            "change_count": 1,
-        }
-        upsert = insert(Response).values(values)
-        excluded = upsert.excluded
-        statement = upsert.on_conflict_do_update(
-            index_elements=[Response.attempt_item_id],
-            set_={
-                "option_id": excluded.option_id,
-                "doubtful": excluded.doubtful,
-                "seq": excluded.seq,
-                "saved_at": excluded.saved_at,
-                "change_count": Response.change_count + 1,
-                "first_answered_at": func.coalesce(
-                    Response.first_answered_at, excluded.first_answered_at
-                ),
-            },
-            where=Response.seq < excluded.seq,
-        ).returning(Response.seq)
-        stored = (await self.session.execute(statement)).scalar_one_or_none()
-        if stored is None:
-            current = await self.session.scalar(
-                select(Response.seq).where(Response.attempt_item_id == attempt_item_id)
+        """Apply the answer only when ``seq`` is higher than the stored one; log and announce
+        what applies. Returns (applied, the sequence number now stored)."""
+        channel, payload = event
+        row = (
+            await self.session.execute(
+                _SAVE_IF_NEWER,
+                {
+                    "item": attempt_item_id,
+                    "attempt": attempt_id,
+                    "option": option_id,
+                    "doubtful": doubtful,
+                    "seq": seq,
+                    "now": now,
+                    "ip": ip,
+                    "channel": channel,
+                    "event": payload,
+                },
             )
-            return False, int(current or 0)
-        self.session.add(
-            AnswerLog(
-                attempt_id=attempt_id,
-                attempt_item_id=attempt_item_id,
-                option_id=option_id,
-                doubtful=doubtful,
-                seq=seq,
-                received_at=now,
-                ip=ip,
-            )
-        )
-        await self.session.flush()
-        return True, int(stored)
+        ).one()
+        applied_seq, previous_seq, _ = row
+        if applied_seq is not None:
+            return True, int(applied_seq)
+        return False, int(previous_seq or 0)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from cact.delivery import clock, presenters, service
 from cact.delivery.deps import Kiosk
-from cact.delivery.errors import AlreadyLoggedIn
+from cact.delivery.errors import AlreadyLoggedIn, LoginRefused
 from cact.delivery.schemas import (
     AnswerAck,
     AnswerRequest,
@@ -22,7 +22,7 @@ from cact.delivery.schemas import (
     ParticipantView,
     SectionView,
 )
-from cact.delivery.service import KioskContext
+from cact.delivery.service import AttemptRef, KioskContext
 from cact.kit.db import DbSession
 from cact.kit.errors import error_response
 from cact.standards.models import Position
@@ -69,8 +69,9 @@ async def login(
             ip=_ip(request),
             now=now,
         )
-    except AlreadyLoggedIn as refused:
-        # Answer 409 but keep the recorded reset request: the proctor's dashboard shows it.
+    except (AlreadyLoggedIn, LoginRefused) as refused:
+        # Answer with the error but commit what was recorded: the counted failure (rate
+        # limiting) or the reset request the proctor's dashboard shows.
         return error_response(refused)
     participant = logged_in.participant
     position = (
@@ -97,7 +98,9 @@ async def get_attempt(kiosk: Kiosk, db: DbSession) -> AttemptView:
 async def start_attempt(kiosk: Kiosk, db: DbSession) -> AttemptView:
     now = service.utcnow()
     attempt = await service.start(db, kiosk, now)
-    return await presenters.attempt_view(db, KioskContext(attempt, kiosk.sitting_status), now)
+    return await presenters.attempt_view(
+        db, KioskContext(AttemptRef.of(attempt), kiosk.sitting_status), now
+    )
 
 
 @router.get("/sections/{section_id}", response_model=SectionView, responses=ERRORS)
@@ -152,14 +155,18 @@ async def heartbeat(kiosk: Kiosk, request: Request, db: DbSession) -> HeartbeatV
 async def submit_section(section_id: int, kiosk: Kiosk, db: DbSession) -> AttemptView:
     now = service.utcnow()
     attempt = await service.submit_section(db, kiosk, section_id, now)
-    return await presenters.attempt_view(db, KioskContext(attempt, kiosk.sitting_status), now)
+    return await presenters.attempt_view(
+        db, KioskContext(AttemptRef.of(attempt), kiosk.sitting_status), now
+    )
 
 
 @router.post("/finish", response_model=AttemptView, responses=ERRORS)
 async def finish(kiosk: Kiosk, db: DbSession) -> AttemptView:
     now = service.utcnow()
     attempt = await service.finish(db, kiosk, now)
-    return await presenters.attempt_view(db, KioskContext(attempt, kiosk.sitting_status), now)
+    return await presenters.attempt_view(
+        db, KioskContext(AttemptRef.of(attempt), kiosk.sitting_status), now
+    )
 
 
 @router.post("/logout", status_code=204, responses=ERRORS)

@@ -32,11 +32,12 @@ from cact.delivery.repository import (
     AttemptRepository,
     ItemRepository,
     ResponseRepository,
+    SaveTarget,
     SectionRepository,
 )
 from cact.kit.ratelimit import RateLimiter
 from cact.participants.models import Participant
-from cact.proctoring.events import RoomEvent, publish
+from cact.proctoring.events import CHANNEL, RoomEvent, publish
 from cact.sittings.models import Sitting
 from cact.sittings.tokens import normalise
 
@@ -44,10 +45,33 @@ CLOSED_STATUSES = ("submitted", "expired", "terminated")
 
 
 @dataclass(frozen=True)
+class AttemptRef:
+    """The attempt as every kiosk call sees it: plain columns, read in one cheap query."""
+
+    id: int
+    sitting_id: int
+    participant_id: int
+    status: str
+    paused: bool
+    last_ip: str | None
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> AttemptRef:
+        return cls(
+            attempt.id,
+            attempt.sitting_id,
+            attempt.participant_id,
+            attempt.status,
+            attempt.paused,
+            attempt.last_ip,
+        )
+
+
+@dataclass(frozen=True)
 class KioskContext:
     """The attempt behind a kiosk token, with its sitting's status (for the pause flag)."""
 
-    attempt: Attempt
+    attempt: AttemptRef
     sitting_status: str
 
     @property
@@ -98,15 +122,15 @@ async def login(
     now: datetime,
 ) -> KioskLogin:
     keys = (f"kiosk-login:p:{participant_no.strip().upper()}",)
-    if await limiter.retry_after(*keys):
+    if await limiter.retry_after(db, *keys):
         raise TooManyKioskLogins()
     found = await AttemptRepository(db).for_login(participant_no.strip())
     if found is None:
-        await limiter.hit(*keys)
+        await limiter.hit(db, *keys)
         raise LoginRefused()
     attempt, participant, sitting = found
     if not _token_valid(sitting, token, now) or not await _second_factor_ok(participant, secret):
-        await limiter.hit(*keys)
+        await limiter.hit(db, *keys)
         raise LoginRefused()
     if attempt.status in CLOSED_STATUSES:
         raise AttemptClosed()
@@ -124,7 +148,7 @@ async def login(
         )
         await _changed(db, attempt, "reset_requested")
         raise AlreadyLoggedIn()
-    await limiter.clear(*keys)
+    await limiter.clear(db, *keys)
     kiosk_token = secrets.token_urlsafe(32)
     attempt.kiosk_session_hash = session_hash(kiosk_token)
     attempt.kiosk_session_started_at = attempt.last_seen_at = now
@@ -164,7 +188,8 @@ async def reset_login(db: AsyncSession, attempt_id: int, reason: str, actor: Act
 
 
 async def logout(db: AsyncSession, context: KioskContext, ip: str | None) -> None:
-    attempt = context.attempt
+    attempt = await AttemptRepository(db).for_update(context.attempt.id)
+    assert attempt is not None
     attempt.kiosk_session_hash = None
     await db.flush()
     await audit.record(
@@ -187,7 +212,7 @@ def _current(sections: list[AttemptSection]) -> AttemptSection | None:
     return next((s for s in sections if s.status == "open"), None)
 
 
-async def sections_of(db: AsyncSession, attempt: Attempt) -> list[AttemptSection]:
+async def sections_of(db: AsyncSession, attempt: AttemptRef) -> list[AttemptSection]:
     return await SectionRepository(db).of_attempt(attempt.id)
 
 
@@ -247,37 +272,35 @@ async def save_answer(
     now: datetime,
     grace: timedelta,
     ip: str | None,
-) -> tuple[bool, int, AttemptSection]:
-    """The hot path: one lookup, one conditional upsert, one log row."""
-    found = await ItemRepository(db).with_section(attempt_item_id)
-    if found is None:
+) -> tuple[bool, int, SaveTarget]:
+    """The hot path, two round trips: the item's clock, then upsert + log + notify."""
+    target = await ItemRepository(db).save_target(attempt_item_id)
+    if target is None:
         raise UnknownAttemptItem()
-    item, section = found
-    if item.attempt_id != context.attempt.id:
+    if target.attempt_id != context.attempt.id:
         raise NotYourAttempt()
     if context.attempt.status in CLOSED_STATUSES:
         raise AttemptClosed()
-    if not clock.accepts_saves(section, now, grace):
-        raise SectionNotStarted() if section.status == "pending" else SectionClosed()
-    if option_id is not None and option_id not in item.option_order:
+    if not clock.accepts_saves(target, now, grace):
+        raise SectionNotStarted() if target.status == "pending" else SectionClosed()
+    if option_id is not None and option_id not in target.option_order:
         raise InvalidOption()
+    event = RoomEvent(context.attempt.sitting_id, "attempt", target.attempt_id, {"what": "answer"})
     applied, stored = await ResponseRepository(db).save_if_newer(
-        attempt_id=item.attempt_id,
-        attempt_item_id=item.id,
+        attempt_id=target.attempt_id,
+        attempt_item_id=attempt_item_id,
         option_id=option_id,
         doubtful=doubtful,
         seq=seq,
         now=now,
         ip=ip,
+        event=(CHANNEL, event.payload()),
     )
-    if applied:
-        await _changed(db, context.attempt, "answer")
-    return applied, stored, section
+    return applied, stored, target
 
 
 async def heartbeat(db: AsyncSession, context: KioskContext, ip: str | None, now: datetime) -> None:
-    context.attempt.last_seen_at, context.attempt.last_ip = now, ip
-    await db.flush()
+    await AttemptRepository(db).touch(context.attempt.id, now, ip)
     await _changed(db, context.attempt, "seen")
 
 
@@ -359,7 +382,7 @@ async def close_attempt(
     await _changed(db, attempt, "closed")
 
 
-async def _changed(db: AsyncSession, attempt: Attempt, what: str) -> None:
+async def _changed(db: AsyncSession, attempt: Attempt | AttemptRef, what: str) -> None:
     await publish(db, RoomEvent(attempt.sitting_id, "attempt", attempt.id, {"what": what}))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.kit.db import create_engine, create_sessionmaker
 
 
-def _register_tables() -> None:
+def register_tables() -> None:
     """Every mapped class must be imported before the first query configures the mappers."""
     import cact.models  # noqa: F401
 
@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 
 def run_in_transaction(url: str, job: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    _register_tables()
+    register_tables()
 
     async def main() -> T:
         engine = create_engine(url, pool_size=2, max_overflow=0)

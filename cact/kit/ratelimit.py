@@ -1,7 +1,9 @@
 """Failed-try counters in PostgreSQL, so every worker sees the same count.
 
-Counters are written in their own short transaction: the request that fails rolls its own
-transaction back, and the failure must still count.
+The counters live in the caller's transaction. An endpoint that refuses a login therefore
+answers with an error *response* (see ``error_response``) instead of raising, so that its
+transaction — and the counted failure — commits. Using the request's own connection matters
+under a login herd: a second connection per request would exhaust the pool.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import String, case, delete, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cact.kit.db import Base
@@ -25,35 +27,29 @@ class RateLimitBucket(Base):
 
 
 class RateLimiter:
-    def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], *, limit: int, window_seconds: int
-    ) -> None:
-        self.sessionmaker = sessionmaker
+    def __init__(self, *, limit: int, window_seconds: int) -> None:
         self.limit = limit
         self.window = timedelta(seconds=window_seconds)
 
-    async def retry_after(self, *keys: str) -> int | None:
+    async def retry_after(self, db: AsyncSession, *keys: str) -> int | None:
         """Seconds to wait when any key is over its limit, else None."""
         now = datetime.now(UTC)
-        async with self.sessionmaker() as session:
-            rows = await session.scalars(
-                select(RateLimitBucket).where(RateLimitBucket.key.in_(keys))
-            )
-            waits = [
-                (row.window_started_at + self.window - now).total_seconds()
-                for row in rows
-                if row.count >= self.limit and row.window_started_at + self.window > now
-            ]
+        rows = await db.scalars(select(RateLimitBucket).where(RateLimitBucket.key.in_(keys)))
+        waits = [
+            (row.window_started_at + self.window - now).total_seconds()
+            for row in rows
+            if row.count >= self.limit and row.window_started_at + self.window > now
+        ]
         return max(1, int(max(waits)) + 1) if waits else None
 
-    async def hit(self, *keys: str) -> None:
+    async def hit(self, db: AsyncSession, *keys: str) -> None:
         now = datetime.now(UTC)
         window_start = now - self.window
-        async with self.sessionmaker() as session:
-            for key in keys:
-                stmt = insert(RateLimitBucket).values(key=key, window_started_at=now, count=1)
-                expired = RateLimitBucket.window_started_at < window_start
-                stmt = stmt.on_conflict_do_update(
+        for key in keys:
+            upsert = insert(RateLimitBucket).values(key=key, window_started_at=now, count=1)
+            expired = RateLimitBucket.window_started_at < window_start
+            await db.execute(
+                upsert.on_conflict_do_update(
                     index_elements=[RateLimitBucket.key],
                     set_={
                         "count": case((expired, 1), else_=RateLimitBucket.count + 1),
@@ -62,10 +58,7 @@ class RateLimiter:
                         ),
                     },
                 )
-                await session.execute(stmt)
-            await session.commit()
+            )
 
-    async def clear(self, *keys: str) -> None:
-        async with self.sessionmaker() as session:
-            await session.execute(delete(RateLimitBucket).where(RateLimitBucket.key.in_(keys)))
-            await session.commit()
+    async def clear(self, db: AsyncSession, *keys: str) -> None:
+        await db.execute(delete(RateLimitBucket).where(RateLimitBucket.key.in_(keys)))

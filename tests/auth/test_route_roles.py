@@ -49,7 +49,10 @@ def _declared_roles(dependant: Dependant) -> tuple[str, ...] | None:
 def _api_routes() -> Iterator[APIRoute]:
     for router in ROUTERS:
         for route in router.routes:
-            assert isinstance(route, APIRoute), f"unexpected route type {route!r}"
+            assert isinstance(route, APIRoute), (
+                f"{type(route).__name__} in a router: keep routers flat and add each one to "
+                "cact.app.ROUTERS (no include_router inside a router)"
+            )
             yield route
 
 

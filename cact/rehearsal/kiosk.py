@@ -1,0 +1,127 @@
+"""One simulated kiosk speaking protocol v1, with the real kiosk's habits: every answer sent
+at once with a rising seq, retried until acknowledged, queued while "offline" and replayed."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from cact.rehearsal.stats import Stats
+
+API = "/api/kiosk/v1"
+RETRIES = 8
+
+
+@dataclass
+class Plan:
+    think_seconds: float
+    heartbeat_seconds: float
+    offline_items: int  # answers given "offline" (queued, then replayed); 0 for most kiosks
+    finish: bool  # False: stop before the last submit and let the deadline close it
+
+
+@dataclass
+class SimKiosk:
+    http: httpx.AsyncClient
+    participant_no: str
+    token: str
+    stats: Stats
+    plan: Plan
+    rng: random.Random
+    headers: dict[str, str] = field(default_factory=dict)
+    seq: int = 0
+    acknowledged: dict[int, tuple[int, int | None]] = field(default_factory=dict)
+    first_section_at: float | None = None
+    last_beat: float = 0.0
+
+    async def call(self, name: str, method: str, path: str, body: Any = None) -> httpx.Response:
+        """Retry network failures and 5xx with backoff, as the kiosk's outbox does."""
+        for attempt in range(RETRIES):
+            started = time.perf_counter()
+            try:
+                response = await self.http.request(
+                    method, API + path, json=body, headers=self.headers
+                )
+            except httpx.TransportError as exc:
+                self.stats.error(name, type(exc).__name__)
+            else:
+                self.stats.record(name, time.perf_counter() - started)
+                if response.status_code < 500:
+                    return response
+                self.stats.error(name, f"HTTP {response.status_code}")
+            await asyncio.sleep(min(5.0, 0.2 * 2**attempt) * (0.5 + self.rng.random()))
+        raise RuntimeError(f"{name} failed {RETRIES} times")
+
+    async def login_and_start(self) -> int:
+        response = await self.call(
+            "login", "POST", "/login", {"participant_no": self.participant_no, "token": self.token}
+        )
+        response.raise_for_status()
+        self.headers = {"Authorization": f"Bearer {response.json()['kiosk_token']}"}
+        (await self.call("attempt", "GET", "/attempt")).raise_for_status()
+        started = await self.call("start", "POST", "/attempt/start")
+        started.raise_for_status()
+        section_id = int(started.json()["current_section_id"])
+        (await self.call("section", "GET", f"/sections/{section_id}")).raise_for_status()
+        self.first_section_at = time.monotonic()
+        self.last_beat = time.monotonic()
+        return section_id
+
+    async def save(self, item_id: int, option_id: int | None, seq: int) -> None:
+        response = await self.call(
+            "answer",
+            "PUT",
+            f"/answers/{item_id}",
+            {"option_id": option_id, "doubtful": False, "seq": seq},
+        )
+        if response.status_code == 200:
+            body = response.json()
+            if body["applied"]:
+                self.acknowledged[item_id] = (seq, option_id)
+        else:
+            self.stats.error("answer", f"HTTP {response.status_code} {response.text[:60]}")
+
+    async def heartbeat_if_due(self) -> None:
+        if time.monotonic() - self.last_beat >= self.plan.heartbeat_seconds:
+            self.last_beat = time.monotonic()
+            await self.call("heartbeat", "POST", "/heartbeat")
+
+    async def answer_section(self, section_id: int) -> None:
+        section = (await self.call("section", "GET", f"/sections/{section_id}")).json()
+        offline: list[tuple[int, int | None, int]] = []
+        for index, item in enumerate(section["items"]):
+            await asyncio.sleep(self.plan.think_seconds * (0.5 + self.rng.random()))
+            option = self.rng.choice(item["options"])["option_id"]
+            self.seq += 1
+            if index < self.plan.offline_items:
+                offline.append((item["item_id"], option, self.seq))  # the network is down
+                continue
+            if offline:  # back online: the queue replays in order
+                for queued in offline:
+                    await self.save(*queued)
+                offline.clear()
+            await self.save(item["item_id"], option, self.seq)
+            await self.heartbeat_if_due()
+        for queued in offline:
+            await self.save(*queued)
+
+    async def run(self, section_id: int) -> None:
+        while True:
+            await self.answer_section(section_id)
+            attempt = (await self.call("attempt", "GET", "/attempt")).json()
+            pending = [s for s in attempt["sections"] if s["status"] == "pending"]
+            if not pending and not self.plan.finish:
+                return  # leave the last section open: the deadline will close it
+            submitted = await self.call("submit", "POST", f"/sections/{section_id}/submit")
+            if submitted.status_code != 200:
+                self.stats.error("submit", f"HTTP {submitted.status_code}")
+                return
+            after = submitted.json()
+            if after["status"] != "in_progress" or after["current_section_id"] is None:
+                return
+            section_id = int(after["current_section_id"])

@@ -1,0 +1,135 @@
+"""`cact rehearsal`: prove before exam day that the room server holds a full sitting.
+
+Prepares a rehearsal sitting with N synthetic participants (in the server's database), logs all
+kiosks in at once, answers every item through kiosk protocol v1, lets a share of kiosks drop and
+replay, runs into the deadline (or finishes), then checks every acknowledged save against what
+the database holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cact.delivery.models import Attempt, AttemptSection, Response
+from cact.rehearsal.kiosk import Plan, SimKiosk
+from cact.rehearsal.prepare import Rehearsal, prepare
+from cact.rehearsal.stats import Stats
+
+
+@dataclass(frozen=True)
+class Options:
+    url: str
+    kiosks: int
+    think_seconds: float = 0.3
+    heartbeat_seconds: float = 15.0
+    drop_share: float = 0.1
+    offline_items: int = 5
+    deadline: bool = True
+    deadline_wait_seconds: float = 120.0
+    seed: int = 2026
+
+
+async def _verify(
+    sessionmaker: async_sessionmaker[AsyncSession], kiosks: list[SimKiosk], stats: Stats
+) -> int:
+    """Every acknowledged (applied) save must be what the database holds, item by item."""
+    expected = {item: saved for kiosk in kiosks for item, saved in kiosk.acknowledged.items()}
+    async with sessionmaker() as db:
+        rows = await db.execute(
+            select(Response.attempt_item_id, Response.seq, Response.option_id).where(
+                Response.attempt_item_id.in_(list(expected))
+            )
+        )
+        stored = {item: (seq, option) for item, seq, option in rows.all()}
+    lost = sum(1 for item, saved in expected.items() if stored.get(item) != saved)
+    stats.figures["acknowledged answers"] = len(expected)
+    stats.figures["lost answers"] = lost
+    return lost
+
+
+async def _deadline_herd(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    sitting_id: int,
+    grace: float,
+    wait: float,
+) -> float | None:
+    """Every open section gets one common deadline; how long until every attempt is closed
+    (and scored) after it — counted from the deadline plus the server's save grace."""
+    deadline = datetime.now(UTC) + timedelta(seconds=1)
+    in_sitting = select(Attempt.id).where(Attempt.sitting_id == sitting_id)
+    async with sessionmaker() as db, db.begin():
+        await db.execute(
+            update(AttemptSection)
+            .where(AttemptSection.status == "open", AttemptSection.attempt_id.in_(in_sitting))
+            .values(deadline_at=deadline)
+        )
+    due = deadline + timedelta(seconds=grace)
+    limit = time.monotonic() + wait + 1 + grace
+    while time.monotonic() < limit:
+        async with sessionmaker() as db:
+            running = await db.scalar(
+                select(func.count())
+                .select_from(Attempt)
+                .where(Attempt.sitting_id == sitting_id, Attempt.status == "in_progress")
+            )
+        if not running:
+            return max(0.0, (datetime.now(UTC) - due).total_seconds())
+        await asyncio.sleep(0.2)
+    return None
+
+
+async def run(
+    options: Options, sessionmaker: async_sessionmaker[AsyncSession], grace_seconds: float
+) -> tuple[Stats, int]:
+    stats = Stats()
+    rng = random.Random(options.seed)
+    started = time.perf_counter()
+    async with sessionmaker() as db, db.begin():
+        rehearsal: Rehearsal = await prepare(db, options.kiosks)
+    stats.figures["prepare (forms generated) s"] = round(time.perf_counter() - started, 2)
+    droppers = set(rng.sample(range(options.kiosks), int(options.kiosks * options.drop_share)))
+    limits = httpx.Limits(max_connections=options.kiosks + 8, max_keepalive_connections=None)
+    timeout = httpx.Timeout(30.0, connect=30.0)
+    async with httpx.AsyncClient(base_url=options.url, limits=limits, timeout=timeout) as http:
+        kiosks = [
+            SimKiosk(
+                http,
+                number,
+                rehearsal.token,
+                stats,
+                Plan(
+                    options.think_seconds,
+                    options.heartbeat_seconds,
+                    options.offline_items if n in droppers else 0,
+                    not options.deadline,
+                ),
+                random.Random(options.seed + n),
+            )
+            for n, number in enumerate(rehearsal.participant_nos)
+        ]
+        herd_start = time.monotonic()
+        sections = await asyncio.gather(*(k.login_and_start() for k in kiosks))
+        ready = max(k.first_section_at or herd_start for k in kiosks)
+        stats.figures["start herd s"] = round(ready - herd_start, 2)
+        answering = time.monotonic()
+        await asyncio.gather(*(k.run(s) for k, s in zip(kiosks, sections, strict=True)))
+        answer_seconds = time.monotonic() - answering
+        saves = len(stats.latencies.get("answer", []))
+        stats.figures["answer saves per second"] = round(saves / max(answer_seconds, 0.001), 1)
+    if options.deadline:
+        herd = await _deadline_herd(
+            sessionmaker, rehearsal.sitting_id, grace_seconds, options.deadline_wait_seconds
+        )
+        stats.figures["deadline herd s"] = "did not finish" if herd is None else round(herd, 2)
+    lost = await _verify(sessionmaker, kiosks, stats)
+    stats.figures["kiosks"] = options.kiosks
+    stats.figures["sitting id"] = rehearsal.sitting_id
+    return stats, lost

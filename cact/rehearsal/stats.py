@@ -1,0 +1,59 @@
+"""Latency and error bookkeeping for a rehearsal, and its report (a table and JSON)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def record(self, call: str, seconds: float) -> None:
+        self.latencies[call].append(seconds * 1000)
+
+    def error(self, call: str, what: str) -> None:
+        self.errors[f"{call}: {what}"] += 1
+
+    def summary(self) -> dict[str, Any]:
+        calls = {
+            call: {
+                "count": len(values),
+                "p50_ms": round(percentile(values, 0.50), 1),
+                "p95_ms": round(percentile(values, 0.95), 1),
+                "p99_ms": round(percentile(values, 0.99), 1),
+                "max_ms": round(max(values), 1),
+                "mean_ms": round(statistics.fmean(values), 1),
+            }
+            for call, values in sorted(self.latencies.items())
+        }
+        return {"calls": calls, "errors": dict(self.errors), **self.figures}
+
+    def table(self) -> str:
+        summary = self.summary()
+        lines = [f"{'call':<24}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"]
+        for call, row in summary["calls"].items():
+            lines.append(
+                f"{call:<24}{row['count']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"
+                f"{row['p99_ms']:>9}{row['max_ms']:>9}"
+            )
+        lines.append("")
+        for key, value in self.figures.items():
+            lines.append(f"{key:<32}{value}")
+        if self.errors:
+            lines.append("errors:")
+            lines += [f"  {what}: {count}" for what, count in sorted(self.errors.items())]
+        return "\n".join(lines)
