@@ -32,9 +32,11 @@ from cact.health.router import router as health_router
 from cact.kit.database import resolve_database_url
 from cact.kit.db import create_engine, create_sessionmaker
 from cact.kit.errors import install_error_handlers
+from cact.kit.metrics import MetricsMiddleware
 from cact.kit.migrate import head_revisions
 from cact.kit.ratelimit import RateLimiter
 from cact.kit.templates import UI_DIR
+from cact.monitoring.router import router as monitoring_router
 from cact.participants.pages import router as participants_pages
 from cact.participants.router import router as participants_router
 from cact.proctoring.events import EventHub, asyncpg_dsn
@@ -54,6 +56,7 @@ Errors always have the shape `{"error": "<code>", "detail": ...}`."""
 # Every router the app serves; the route-role test walks this table.
 ROUTERS: tuple[APIRouter, ...] = (
     health_router,
+    monitoring_router,
     auth_router,
     users_router,
     audit_router,
@@ -136,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or get_settings()
     app.state.migration_heads = head_revisions()
     install_error_handlers(app)
+    app.add_middleware(MetricsMiddleware)
     app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)

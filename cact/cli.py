@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +52,9 @@ def _serve(settings: Settings, url: str, host: str, port: int, workers: int) -> 
 
 def _run_uvicorn(settings: Settings, url: str, host: str, port: int, workers: int) -> None:
     if workers > 1:
+        # Metrics of every worker in one place, so that any worker answers a scrape for all.
+        metrics_dir = Path(tempfile.mkdtemp(prefix="cact-metrics-"))
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
         uvicorn.run(
             "cact.app:create_app",
             factory=True,

@@ -25,6 +25,7 @@ from cact.delivery.schemas import (
 from cact.delivery.service import AttemptRef, KioskContext
 from cact.kit.db import DbSession
 from cact.kit.errors import error_response
+from cact.kit.metrics import ANSWER_SAVES
 from cact.standards.models import Position
 
 router = APIRouter(prefix="/api/kiosk/v1", tags=["kiosk protocol v1"])
@@ -128,6 +129,7 @@ async def save_answer(
         grace=_grace(request),
         ip=_ip(request),
     )
+    ANSWER_SAVES.labels(str(applied).lower()).inc()
     return AnswerAck(
         server_time=now,
         applied=applied,

@@ -26,6 +26,7 @@ PUBLIC_ROUTES = {
     ("GET", "/"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/metrics"),  # counts and latencies only, for the room's monitoring
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/api/auth/login"),
