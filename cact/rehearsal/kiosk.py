@@ -81,7 +81,9 @@ class SimKiosk:
         )
         if response.status_code == 200:
             body = response.json()
-            if body["applied"]:
+            # applied=false with our own seq stored: an earlier try got through before the
+            # connection broke (a retried save); the answer is the server's either way.
+            if body["applied"] or body["stored_seq"] == seq:
                 self.acknowledged[item_id] = (seq, option_id)
         else:
             self.stats.error("answer", f"HTTP {response.status_code} {response.text[:60]}")
