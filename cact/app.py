@@ -41,6 +41,8 @@ from cact.participants.pages import router as participants_pages
 from cact.participants.router import router as participants_router
 from cact.proctoring.events import EventHub, asyncpg_dsn
 from cact.proctoring.router import router as proctor_router
+from cact.scoring.router import router as scoring_router
+from cact.standards.router import router as standards_router
 from cact.rooms.pages import router as rooms_pages
 from cact.rooms.router import router as rooms_router
 from cact.sittings.pages import router as sittings_pages
@@ -64,6 +66,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     bank_router,
     media_router,
     blueprints_router,
+    standards_router,
+    scoring_router,
     kiosk_router,
     kiosk_page,
     proctor_router,

@@ -214,6 +214,38 @@ def rehearsal(
         raise typer.Exit(1)
 
 
+standards_app = typer.Typer(help="Positions and their competency standards.", no_args_is_help=True)
+app.add_typer(standards_app, name="standards")
+
+
+@standards_app.command("import")
+def standards_import(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX: a row per position")],
+) -> None:
+    """Import positions and required levels in one transaction: the whole file or nothing."""
+    from cact.audit.service import Actor
+    from cact.kit.cli_support import run_in_transaction
+    from cact.standards.service import StandardsRejected, import_standards_file
+
+    if not file.is_file():
+        typer.secho(f"{file}: no such file", fg="red", err=True)
+        raise typer.Exit(2)
+    url, _ = _database(_settings())
+    try:
+        report = run_in_transaction(
+            url, lambda db: import_standards_file(db, file, Actor.system("cact standards import"))
+        )
+    except StandardsRejected as rejected:
+        for line in rejected.lines():
+            typer.echo(line, err=True)
+        typer.secho("nothing imported.", fg="red", err=True)
+        raise typer.Exit(1) from rejected
+    typer.echo(
+        f"imported: {len(report.positions_created)} new positions, "
+        f"{len(report.positions_updated)} updated, {report.required_levels} required levels"
+    )
+
+
 def items_import(
     files: Annotated[list[Path], typer.Argument(exists=False, help="Item files to import")],
     competency: Annotated[

@@ -30,10 +30,15 @@ class AttemptRepository(Repository[Attempt]):
             self.select().where(Attempt.id == attempt_id).with_for_update()
         )
 
-    async def for_update_skip_locked(self, attempt_id: int) -> Attempt | None:
-        return await self.one_or_none(
-            self.select().where(Attempt.id == attempt_id).with_for_update(skip_locked=True)
+    async def lock_free_ones(self, attempt_ids: list[int]) -> list[Attempt]:
+        """Lock these attempts, skipping those another worker holds (each is handled once)."""
+        statement = (
+            self.select()
+            .where(Attempt.id.in_(attempt_ids))
+            .order_by(Attempt.id)
+            .with_for_update(skip_locked=True)
         )
+        return list(await self.all(statement))
 
     async def for_login(self, participant_no: str) -> Row[Attempt, Participant, Sitting] | None:
         """The participant's attempt in a sitting that is open for login now."""
@@ -83,6 +88,19 @@ class SectionRepository(Repository[AttemptSection]):
             .order_by(AttemptSection.position)
         )
         return list(await self.all(statement.with_for_update() if lock else statement))
+
+    async def of_attempts(self, attempt_ids: list[int]) -> dict[int, list[AttemptSection]]:
+        """Sections of many (already locked) attempts, locked too, in one query."""
+        statement = (
+            self.select()
+            .where(AttemptSection.attempt_id.in_(attempt_ids))
+            .order_by(AttemptSection.attempt_id, AttemptSection.position)
+            .with_for_update()
+        )
+        found: dict[int, list[AttemptSection]] = {}
+        for section in await self.all(statement):
+            found.setdefault(section.attempt_id, []).append(section)
+        return found
 
     async def counts(self, attempt_id: int) -> dict[int, tuple[int, int]]:
         """Items and answered items per section."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,8 @@ from cact.sittings.models import Sitting
 from cact.sittings.tokens import normalise
 
 CLOSED_STATUSES = ("submitted", "expired", "terminated")
+SCORER = Actor.system("scoring")
+logger = logging.getLogger("cact.delivery")
 
 
 @dataclass(frozen=True)
@@ -373,13 +376,36 @@ def _advance_past(
 
 
 async def close_attempt(
-    db: AsyncSession, attempt: Attempt, now: datetime, status: str, reason: str
+    db: AsyncSession,
+    attempt: Attempt,
+    now: datetime,
+    status: str,
+    reason: str,
+    *,
+    score: bool = True,
 ) -> None:
-    """Every close path ends here, under the attempt's row lock, exactly once per attempt."""
+    """Every close path ends here, under the attempt's row lock, exactly once per attempt.
+    Scoring follows in the same transaction (``score=False``: the caller scores a batch)."""
     attempt.status, attempt.closed_at, attempt.close_reason = status, now, reason
     attempt.paused = False
     await db.flush()
     await _changed(db, attempt, "closed")
+    if score:
+        await score_closed(db, [attempt.id], reason)
+
+
+async def score_closed(db: AsyncSession, attempt_ids: list[int], reason: str) -> None:
+    """Score closed attempts inside a savepoint: a result is written whole or not at all, and a
+    scoring failure never undoes a close (the sweeper scores what is left, scored_at is null)."""
+    from cact.scoring import service as scoring
+
+    if not attempt_ids:
+        return
+    try:
+        async with db.begin_nested():
+            await scoring.score_attempts(db, attempt_ids, reason=f"close: {reason}", actor=SCORER)
+    except Exception:  # logged and retried by the sweeper; the close itself stands
+        logger.exception("scoring failed for attempts %s; it will be retried", attempt_ids[:10])
 
 
 async def _changed(db: AsyncSession, attempt: Attempt | AttemptRef, what: str) -> None:
@@ -387,38 +413,44 @@ async def _changed(db: AsyncSession, attempt: Attempt | AttemptRef, what: str) -
 
 
 async def expire_overdue(
-    db: AsyncSession, attempt_id: int, now: datetime, grace: timedelta
-) -> bool:
-    """Close the attempt's overdue sections (the sweeper). True only when this call closed
-    something: another worker may hold the attempt, or have closed it a moment ago."""
-    attempt = await AttemptRepository(db).for_update_skip_locked(attempt_id)
-    if attempt is None:
-        return False
-    sections = await SectionRepository(db).of_attempt(attempt.id, lock=True)
+    db: AsyncSession, attempt_ids: list[int], now: datetime, grace: timedelta
+) -> list[int]:
+    """The sweeper's batch: close the overdue sections of these attempts (skipping any another
+    worker holds), close the attempts whose last section ended, score those in one pass.
+    Returns the attempts this call advanced."""
+    attempts = await AttemptRepository(db).lock_free_ones(attempt_ids)
+    sections_of_attempt = await SectionRepository(db).of_attempts([a.id for a in attempts])
+    advanced: list[int] = []
     closed: list[int] = []
-    ending: str | None = None
-    section = _current(sections)
-    while section is not None and clock.overdue(section, now, grace) and ending is None:
-        ending = _advance_past(sections, section, now, "deadline")
-        closed.append(section.id)
+    for attempt in attempts:
+        sections = sections_of_attempt.get(attempt.id, [])
+        closed_sections: list[int] = []
+        ending: str | None = None
         section = _current(sections)
-    if not closed:
-        return False
+        while section is not None and clock.overdue(section, now, grace) and ending is None:
+            ending = _advance_past(sections, section, now, "deadline")
+            closed_sections.append(section.id)
+            section = _current(sections)
+        if not closed_sections:
+            continue  # another worker closed it a moment ago, or it was extended
+        advanced.append(attempt.id)
+        await audit.record(
+            db,
+            Actor.system("deadline"),
+            "section.expire",
+            target_type="attempt",
+            target_id=attempt.id,
+            sitting_id=attempt.sitting_id,
+            details={"sections": closed_sections, "attempt_status": ending or attempt.status},
+        )
+        if ending:
+            await close_attempt(db, attempt, now, ending, "deadline", score=False)
+            closed.append(attempt.id)
+        else:
+            await _changed(db, attempt, "section")
     await db.flush()
-    await audit.record(
-        db,
-        Actor.system("deadline"),
-        "section.expire",
-        target_type="attempt",
-        target_id=attempt.id,
-        sitting_id=attempt.sitting_id,
-        details={"sections": closed, "attempt_status": ending or attempt.status},
-    )
-    if ending:
-        await close_attempt(db, attempt, now, ending, "deadline")
-    else:
-        await _changed(db, attempt, "section")
-    return True
+    await score_closed(db, closed, "deadline")
+    return advanced
 
 
 def utcnow() -> datetime:

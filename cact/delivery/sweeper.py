@@ -24,12 +24,18 @@ async def sweep_once(sessionmaker: async_sessionmaker[AsyncSession], grace: time
     now = service.utcnow()
     async with sessionmaker() as session:
         attempt_ids = await AttemptRepository(session).overdue_attempt_ids(now - grace, BATCH)
-    advanced = 0
-    for attempt_id in attempt_ids:
-        async with sessionmaker() as session, session.begin():
-            if await service.expire_overdue(session, attempt_id, now, grace):
-                advanced += 1
-    return advanced
+    if not attempt_ids:
+        return 0
+    async with sessionmaker() as session, session.begin():
+        return len(await service.expire_overdue(session, attempt_ids, now, grace))
+
+
+async def score_left_over(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """Closed attempts whose scoring failed or was interrupted get scored now."""
+    from cact.scoring import service as scoring
+
+    async with sessionmaker() as session, session.begin():
+        return len(await scoring.score_pending(session, actor=service.SCORER, limit=BATCH))
 
 
 async def run(
@@ -39,6 +45,7 @@ async def run(
         try:
             while await sweep_once(sessionmaker, grace) >= BATCH:
                 pass  # a deadline herd: keep going without sleeping
+            await score_left_over(sessionmaker)
         except Exception:  # the sweeper must outlive a database restart
             logger.exception("deadline sweep failed; retrying")
         await asyncio.sleep(interval)

@@ -24,6 +24,7 @@ from cact.sittings import roster
 from cact.sittings import service as sittings
 from cact.sittings.models import Sitting
 from cact.standards.models import Position
+from cact.standards.service import load_demo_standards
 from item_bank.blueprint import load_blueprint
 from item_bank.loader import Upload, load_items
 
@@ -159,6 +160,7 @@ async def load(db: AsyncSession) -> DemoData:
             {key: value for key, value in asdict(staff).items() if key != "full_name"}
         )
     await load_bank(db)
+    await load_demo_standards(db, DEMO_ACTOR)
     sitting = await open_demo_sitting(db)
     data.sitting = {"id": sitting.id, "code": sitting.code, "token": sitting.token}
     data.participants = [f"DEMO-{n:03d}" for n in range(1, DEMO_PARTICIPANTS + 1)]

@@ -13,7 +13,7 @@ from cact.audit.service import Actor
 from cact.delivery import clock
 from cact.delivery.models import Attempt, AttemptSection
 from cact.delivery.repository import AttemptRepository, SectionRepository
-from cact.delivery.service import CLOSED_STATUSES, UnknownAttempt, close_attempt
+from cact.delivery.service import CLOSED_STATUSES, UnknownAttempt, close_attempt, score_closed
 from cact.kit.errors import Conflict, NotFound
 from cact.proctoring.events import RoomEvent, publish
 from cact.sittings.models import Enrollment, Sitting
@@ -398,10 +398,11 @@ async def close_sitting(
         for section in await SectionRepository(db).of_attempt(attempt.id, lock=True):
             if section.status != "closed":
                 clock.close_section(section, now, "sitting_closed")
-        await close_attempt(db, attempt, now, "submitted", "sitting_closed")
+        await close_attempt(db, attempt, now, "submitted", "sitting_closed", score=False)
         closed.append(attempt.id)
     sitting.status, sitting.closed_at = "closed", now
     await db.flush()
+    await score_closed(db, closed, "sitting_closed")
     await audit.record(
         db,
         actor,

@@ -8,11 +8,13 @@ from sqlalchemy import (
     BigInteger,
     ForeignKey,
     Identity,
+    Index,
     Numeric,
     SmallInteger,
     String,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,7 +38,10 @@ class Result(Base):
     """One scoring of one attempt; a re-score adds a version and keeps the old one."""
 
     __tablename__ = "result"
-    __table_args__ = (UniqueConstraint("attempt_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "version"),
+        Index("uq_result_one_current", "attempt_id", unique=True, postgresql_where="is_current"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="RESTRICT"))
@@ -49,6 +54,10 @@ class Result(Base):
     combined_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     nine_box: Mapped[int | None] = mapped_column(SmallInteger)
     reason: Mapped[str | None] = mapped_column(String(200))
+    # untested standard competencies, every scale's category, potential, rating, combined parts
+    details: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
 
 
 class ResultCompetency(Base):
