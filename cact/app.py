@@ -40,7 +40,9 @@ from cact.monitoring.router import router as monitoring_router
 from cact.participants.pages import router as participants_pages
 from cact.participants.router import router as participants_router
 from cact.proctoring.events import EventHub, asyncpg_dsn
+from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
+from cact.proctoring.stream import router as proctor_stream
 from cact.scoring.router import router as scoring_router
 from cact.standards.router import router as standards_router
 from cact.rooms.pages import router as rooms_pages
@@ -71,6 +73,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     kiosk_router,
     kiosk_page,
     proctor_router,
+    proctor_stream,
+    proctor_pages,
     auth_pages,
     bank_pages,
     blueprint_pages,

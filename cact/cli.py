@@ -19,6 +19,9 @@ from cact.kit.database import export_database_url, resolve_database_url
 from cact.kit.embedded_pg import EmbeddedPostgres
 from item_bank.problems import Problem
 
+# Open dashboard streams must not hold a restart for minutes; kiosks retry what is cut.
+GRACEFUL_SECONDS = 5
+
 app = typer.Typer(help="CACT — competency test delivery server.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
@@ -62,13 +65,21 @@ def _run_uvicorn(settings: Settings, url: str, host: str, port: int, workers: in
             port=port,
             workers=workers,
             proxy_headers=True,
+            timeout_graceful_shutdown=GRACEFUL_SECONDS,
             log_level=settings.log_level,
         )
         return
     from cact.app import create_app
 
     application = create_app(settings.model_copy(update={"database_url": url}))
-    uvicorn.run(application, host=host, port=port, proxy_headers=True, log_level=settings.log_level)
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        log_level=settings.log_level,
+    )
 
 
 @app.command()

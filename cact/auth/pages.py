@@ -29,12 +29,13 @@ EDITOR_LINKS = [
 ]
 HOME_LINKS = {
     "admin": [
+        {"href": "/proctor", "label": "home.proctor"},
         {"href": "/api/audit", "label": "home.audit"},
         {"href": "/api/staff-users", "label": "home.staff"},
         *EDITOR_LINKS,
     ],
     "editor": EDITOR_LINKS,
-    "proctor": [],
+    "proctor": [{"href": "/proctor", "label": "home.proctor"}],
 }
 
 

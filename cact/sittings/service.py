@@ -15,6 +15,7 @@ from cact.blueprints import service as blueprints
 from cact.blueprints.models import BlueprintSection
 from cact.delivery.models import Attempt, AttemptItem, AttemptSection
 from cact.kit.errors import Conflict, NotFound
+from cact.proctoring.events import RoomEvent, publish
 from cact.sittings.models import Sitting
 from cact.sittings.repository import EnrollmentRepository, SittingRepository
 from cact.sittings.tokens import new_token
@@ -63,6 +64,7 @@ async def open_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitti
     sitting.status, sitting.opened_at = "open", now
     sitting.token, sitting.token_released_at = new_token(), now
     await db.flush()
+    await publish(db, RoomEvent(sitting.id, "sitting", data={"what": "open"}))
     await audit.record(
         db,
         actor,

@@ -23,8 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cact.kit import migrate
 from cact.kit.db import create_engine, create_sessionmaker
+from cact.sittings.models import SittingProctor
 from tests.conftest import TEST_SECRET, load_reference_data, recreate_database
 from tests.fixtures.database import TestServer
+from tests.fixtures.factories import PASSWORD, create_staff
 from tests.fixtures.sittings import open_sitting
 
 CHROMIUM = "/usr/bin/chromium"
@@ -48,6 +50,7 @@ class LiveServer:
     token: str
     participant_nos: list[str]
     used: int = 0
+    sitting_id: int = 0
 
     def next_participant(self) -> str:
         """Every test gets a participant of its own."""
@@ -76,14 +79,7 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("cact serve did not become ready")
 
 
-@pytest.fixture(scope="session")
-async def live_server(pg_server: TestServer) -> AsyncIterator[LiveServer]:
-    url = await recreate_database(pg_server, "cact_live")
-    await asyncio.to_thread(migrate.upgrade, url)
-    await load_reference_data(url)
-    engine = create_engine(url, pool_size=2, max_overflow=2)
-    async with create_sessionmaker(engine)() as db, db.begin():
-        opened = await open_sitting(db, participants=20)
+def _start_server(url: str) -> tuple[str, subprocess.Popen[bytes]]:
     port = _free_port()
     env = {
         **os.environ,
@@ -95,14 +91,63 @@ async def live_server(pg_server: TestServer) -> AsyncIterator[LiveServer]:
         "CACT_LOG_LEVEL": "warning",
     }
     process = subprocess.Popen([CACT, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env)
-    base = f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{port}", process
+
+
+def _stop_server(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # a stream still open keeps a graceful stop waiting
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+async def live_server(pg_server: TestServer) -> AsyncIterator[LiveServer]:
+    url = await recreate_database(pg_server, "cact_live")
+    await asyncio.to_thread(migrate.upgrade, url)
+    await load_reference_data(url)
+    engine = create_engine(url, pool_size=2, max_overflow=2)
+    async with create_sessionmaker(engine)() as db, db.begin():
+        opened = await open_sitting(db, participants=30)
+    base, process = _start_server(url)
     try:
         await asyncio.to_thread(_wait_ready, base, process)
-        yield LiveServer(base, url, engine, opened.token, opened.participant_nos)
+        yield LiveServer(
+            base, url, engine, opened.token, opened.participant_nos, sitting_id=opened.sitting.id
+        )
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        _stop_server(process)
         await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def second_server(live_server: LiveServer) -> AsyncIterator[str]:
+    """Another `cact serve` process on the same database (a second worker or app server):
+    its base URL."""
+    base, process = _start_server(live_server.database_url)
+    try:
+        await asyncio.to_thread(_wait_ready, base, process)
+        yield base
+    finally:
+        _stop_server(process)
+
+
+@dataclass(frozen=True)
+class LiveProctor:
+    username: str
+    password: str
+
+
+@pytest.fixture(scope="session")
+async def live_proctor(live_server: LiveServer) -> LiveProctor:
+    """A proctor assigned to the live server's sitting."""
+    async with create_sessionmaker(live_server.engine)() as db, db.begin():
+        user = await create_staff(db, "proctor", username="pengawas-live")
+        user.full_name = "Sri Wahyuni"
+        db.add(SittingProctor(sitting_id=live_server.sitting_id, staff_user_id=user.id))
+    return LiveProctor("pengawas-live", PASSWORD)
 
 
 def _browser_missing() -> str | None:
@@ -127,5 +172,13 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 async def kiosk_context(browser: Browser) -> AsyncIterator[BrowserContext]:
     context = await browser.new_context(viewport={"width": 1024, "height": 768}, locale="id-ID")
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+async def proctor_context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    """The proctor's PC: a 1280×800 window."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
     yield context
     await context.close()
