@@ -43,6 +43,8 @@ from cact.proctoring.events import EventHub, asyncpg_dsn
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
 from cact.proctoring.stream import router as proctor_stream
+from cact.reports.pages import router as reports_pages
+from cact.reports.router import router as reports_router
 from cact.scoring.router import router as scoring_router
 from cact.standards.router import router as standards_router
 from cact.rooms.pages import router as rooms_pages

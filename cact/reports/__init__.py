@@ -1,0 +1,1 @@
+"""Score reports: the printable individual and sitting reports and their JSON."""

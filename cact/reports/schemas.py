@@ -1,0 +1,146 @@
+"""What the reports show, as JSON: the same data the printable pages are rendered from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from cact.scoring.schemas import RecommendationRead
+
+
+class ParticipantPart(BaseModel):
+    id: int
+    participant_no: str
+    name: str
+    nip: str | None
+    position_code: str | None
+    position_name: str | None
+    unit: str | None
+    agency: str | None
+
+
+class SittingPart(BaseModel):
+    id: int
+    code: str
+    title: str
+    starts_at: datetime
+    status: str
+
+
+class CategoryPart(BaseModel):
+    """One category scale's verdict, with the labels of the band the policy defines."""
+
+    scale: str
+    code: str
+    label_id: str
+    label_en: str
+    stored: bool = Field(description="the scale whose code is result.category")
+
+
+class CompetencyRow(BaseModel):
+    competency: str
+    name_id: str
+    name_en: str
+    kind: str
+    index: Decimal
+    attained_level: int
+    required_level: int | None
+    gap: int | None
+
+
+class UntestedRow(BaseModel):
+    competency: str
+    name_id: str
+    name_en: str
+    required_level: int
+
+
+class PolicyPart(BaseModel):
+    id: int
+    code: str
+    version: int
+
+
+class IndividualReport(BaseModel):
+    attempt_id: int
+    attempt_status: str
+    closed_at: datetime | None
+    participant: ParticipantPart
+    sitting: SittingPart
+    result_id: int
+    result_version: int
+    result_reason: str | None
+    scored_at: datetime
+    policy: PolicyPart
+    jpm: Decimal | None
+    category: str | None
+    categories: list[CategoryPart]
+    combined_score: Decimal | None
+    combined_parts: dict[str, Decimal | None]
+    performance_rating: str | None
+    potential: str | None
+    nine_box: int | None
+    competencies: list[CompetencyRow]
+    untested: list[UntestedRow]
+    recommendations: list[RecommendationRead]
+
+
+class CategoryCount(BaseModel):
+    code: str
+    label_id: str
+    label_en: str
+    count: int
+
+
+class ScaleDistribution(BaseModel):
+    scale: str
+    stored: bool
+    counts: list[CategoryCount]
+    uncategorised: int
+
+
+class CompetencyMean(BaseModel):
+    competency: str
+    name_id: str
+    name_en: str
+    results: int = Field(description="current results that tested the competency")
+    mean_attained: Decimal
+    mean_required: Decimal | None = Field(description="over those with a required level")
+
+
+class NineBoxCell(BaseModel):
+    box: int
+    potential: str  # high | medium | low
+    rating: str  # below | meets | above
+    count: int
+
+
+class Attendance(BaseModel):
+    registered: int
+    present: int = Field(description="attempts started")
+    absent: int
+    finished: int = Field(description="submitted or expired")
+    terminated: int
+
+
+class Incident(BaseModel):
+    occurred_at: datetime
+    actor: str
+    participant: str | None
+    note: str
+
+
+class SittingReport(BaseModel):
+    sitting: SittingPart
+    results: int = Field(description="attempts with a current result")
+    jpm_mean: Decimal | None
+    distributions: list[ScaleDistribution]
+    competencies: list[CompetencyMean]
+    nine_box: list[list[NineBoxCell]] = Field(
+        description="rows: potential high, medium, low; columns: below, meets, above"
+    )
+    nine_box_unknown: int
+    attendance: Attendance
+    incidents: list[Incident]

@@ -1,0 +1,328 @@
+"""Score reports: one participant's current result, a sitting's summary, and what a participant
+may see of their own result on the kiosk's end screen."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cact.kit.errors import Conflict
+from cact.reports.repository import ReportRepository
+from cact.reports.schemas import (
+    Attendance,
+    CategoryCount,
+    CategoryPart,
+    CompetencyMean,
+    CompetencyRow,
+    Incident,
+    IndividualReport,
+    NineBoxCell,
+    ParticipantPart,
+    PolicyPart,
+    ScaleDistribution,
+    SittingPart,
+    SittingReport,
+    UntestedRow,
+)
+from cact.scoring.models import ScoringPolicy
+from cact.scoring.presenters import present
+from cact.scoring.service import AttemptNotFound
+from cact.sittings.models import Sitting
+from cact.sittings.service import SittingNotFound
+
+POTENTIALS = ("high", "medium", "low")  # nine-box rows, top to bottom
+RATINGS = ("below", "meets", "above")  # nine-box columns, left to right
+# SPEC §4's box table, for results whose policy has none
+DEFAULT_BOXES = {
+    "below": {"low": 1, "medium": 3, "high": 6},
+    "meets": {"low": 2, "medium": 5, "high": 8},
+    "above": {"low": 4, "medium": 7, "high": 9},
+}
+HUNDREDTH = Decimal("0.01")
+
+
+class ResultNotReady(Conflict):
+    code = "result_not_ready"
+    message = "Percobaan ujian ini belum dinilai. / This attempt has not been scored yet."
+
+
+def _sitting_part(sitting: Sitting) -> SittingPart:
+    return SittingPart(
+        id=sitting.id,
+        code=sitting.code,
+        title=sitting.title,
+        starts_at=sitting.starts_at,
+        status=sitting.status,
+    )
+
+
+def _bands(policy: ScoringPolicy | None, scale: str) -> list[dict[str, Any]]:
+    if policy is None:
+        return []
+    bands = (policy.body.get("category_scales") or {}).get(scale) or []
+    return [b for b in bands if isinstance(b, dict)]
+
+
+def _stored_scale(policy: ScoringPolicy | None) -> str | None:
+    return None if policy is None else policy.body.get("category_scale")
+
+
+def _label(policy: ScoringPolicy | None, scale: str, code: str) -> tuple[str, str]:
+    band = next((b for b in _bands(policy, scale) if b.get("code") == code), None)
+    if band is None:
+        return code, code
+    return str(band.get("label_id") or code), str(band.get("label_en") or code)
+
+
+def _boxes(policy: ScoringPolicy | None) -> dict[str, dict[str, int]]:
+    found = ((policy.body.get("nine_box") or {}).get("boxes")) if policy else None
+    return found if isinstance(found, dict) and found else DEFAULT_BOXES
+
+
+async def individual_report(db: AsyncSession, attempt_id: int) -> IndividualReport:
+    """The current result of the attempt with everything its printed report shows.
+
+    Raises ``AttemptNotFound`` (404) and ``ResultNotReady`` (409, not scored yet)."""
+    repository = ReportRepository(db)
+    header = await repository.attempt_header(attempt_id)
+    if header is None:
+        raise AttemptNotFound()
+    result = await repository.current_result(attempt_id)
+    if result is None:
+        raise ResultNotReady()
+    (shown,) = await present(db, [result], recommend=True)
+    policy = (await repository.policies([result.policy_id])).get(result.policy_id)
+    details: dict[str, Any] = result.details or {}
+    stored_scale = _stored_scale(policy)
+    categories = []
+    for scale, code in (details.get("categories") or {}).items():
+        if code is None:
+            continue
+        label_id, label_en = _label(policy, scale, str(code))
+        categories.append(
+            CategoryPart(
+                scale=scale,
+                code=str(code),
+                label_id=label_id,
+                label_en=label_en,
+                stored=scale == stored_scale,
+            )
+        )
+    categories.sort(key=lambda c: (not c.stored, c.scale))
+    untested_raw = [u for u in details.get("untested") or [] if isinstance(u, dict)]
+    names = await repository.competency_names({str(u.get("competency")) for u in untested_raw})
+    untested = [
+        UntestedRow(
+            competency=str(u["competency"]),
+            name_id=names.get(str(u["competency"]), (str(u["competency"]),) * 2)[0],
+            name_en=names.get(str(u["competency"]), (str(u["competency"]),) * 2)[1],
+            required_level=int(u["required_level"]),
+        )
+        for u in untested_raw
+        if u.get("competency") is not None and u.get("required_level") is not None
+    ]
+    participant, position = header.participant, header.position
+    return IndividualReport(
+        attempt_id=header.attempt.id,
+        attempt_status=header.attempt.status,
+        closed_at=header.attempt.closed_at,
+        participant=ParticipantPart(
+            id=participant.id,
+            participant_no=participant.participant_no,
+            name=participant.name,
+            nip=participant.nip,
+            position_code=position.code if position else None,
+            position_name=position.name if position else None,
+            unit=participant.unit,
+            agency=participant.agency,
+        ),
+        sitting=_sitting_part(header.sitting),
+        result_id=result.id,
+        result_version=result.version,
+        result_reason=result.reason,
+        scored_at=result.scored_at,
+        policy=PolicyPart(
+            id=result.policy_id,
+            code=policy.code if policy else "?",
+            version=policy.version if policy else 0,
+        ),
+        jpm=result.jpm,
+        category=result.category,
+        categories=categories,
+        combined_score=result.combined_score,
+        combined_parts={
+            str(k): (None if v is None else Decimal(str(v)))
+            for k, v in (details.get("combined_parts") or {}).items()
+        },
+        performance_rating=details.get("performance_rating"),
+        potential=details.get("potential"),
+        nine_box=result.nine_box,
+        competencies=[
+            CompetencyRow(
+                competency=c.competency,
+                name_id=c.name_id,
+                name_en=c.name_en,
+                kind=c.kind,
+                index=c.index,
+                attained_level=c.attained_level,
+                required_level=c.required_level,
+                gap=c.gap,
+            )
+            for c in shown.competencies
+        ],
+        untested=untested,
+        recommendations=shown.recommendations,
+    )
+
+
+def _mean(value: Decimal | float | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
+    """Counts and means over the current results of the sitting's attempts."""
+    repository = ReportRepository(db)
+    sitting = await repository.sitting(sitting_id)
+    if sitting is None:
+        raise SittingNotFound()
+    results = await repository.current_results_of_sitting(sitting_id)
+    policies = await repository.policies({r.policy_id for r in results})
+    # Labels and band order come from the sitting's policy, else from the newest one used.
+    policy = policies.get(sitting.scoring_policy_id or 0) or (
+        policies[max(policies)] if policies else None
+    )
+    stored_scale = _stored_scale(policy)
+
+    per_scale: dict[str, Counter[str]] = {}
+    scales: list[str] = (
+        [str(s) for s in (policy.body.get("category_scales") or {})] if policy else []
+    )
+    for result in results:
+        for scale in (result.details or {}).get("categories") or {}:
+            if scale not in scales:
+                scales.append(str(scale))
+    for scale in scales:
+        per_scale[scale] = Counter(
+            str(((r.details or {}).get("categories") or {}).get(scale))
+            for r in results
+            if ((r.details or {}).get("categories") or {}).get(scale) is not None
+        )
+    distributions = []
+    for scale in scales:
+        counts = per_scale[scale]
+        order = [str(b.get("code")) for b in _bands(policy, scale)]
+        order += sorted(code for code in counts if code not in order)
+        distributions.append(
+            ScaleDistribution(
+                scale=scale,
+                stored=scale == stored_scale,
+                counts=[
+                    CategoryCount(
+                        code=code,
+                        label_id=_label(policy, scale, code)[0],
+                        label_en=_label(policy, scale, code)[1],
+                        count=counts.get(code, 0),
+                    )
+                    for code in order
+                ],
+                uncategorised=len(results) - sum(counts.values()),
+            )
+        )
+    distributions.sort(key=lambda d: (not d.stored, d.scale))
+
+    boxes = _boxes(policy)
+    box_counts = Counter(r.nine_box for r in results if r.nine_box is not None)
+    grid = [
+        [
+            NineBoxCell(
+                box=int(boxes[rating][potential]),
+                potential=potential,
+                rating=rating,
+                count=box_counts.get(int(boxes[rating][potential]), 0),
+            )
+            for rating in RATINGS
+        ]
+        for potential in POTENTIALS
+    ]
+
+    registered, present_, finished, terminated = await repository.attendance(sitting_id)
+    jpms = [r.jpm for r in results if r.jpm is not None]
+    return SittingReport(
+        sitting=_sitting_part(sitting),
+        results=len(results),
+        jpm_mean=_mean(sum(jpms, Decimal(0)) / len(jpms)) if jpms else None,
+        distributions=distributions,
+        competencies=[
+            CompetencyMean(
+                competency=m.code,
+                name_id=m.name_id,
+                name_en=m.name_en,
+                results=m.results,
+                mean_attained=_mean(m.mean_attained) or Decimal(0),
+                mean_required=_mean(m.mean_required),
+            )
+            for m in await repository.competency_means(sitting_id)
+        ],
+        nine_box=grid,
+        nine_box_unknown=len(results) - sum(box_counts.values()),
+        attendance=Attendance(
+            registered=registered,
+            present=present_,
+            absent=registered - present_,
+            finished=finished,
+            terminated=terminated,
+        ),
+        incidents=[
+            Incident(
+                occurred_at=i.occurred_at,
+                actor=i.actor,
+                participant=(
+                    f"{i.participant_name} ({i.participant_no})" if i.participant_name else None
+                ),
+                note=i.note or "",
+            )
+            for i in await repository.incidents(sitting_id)
+        ],
+    )
+
+
+async def participant_summary(db: AsyncSession, attempt_id: int) -> dict[str, Any] | None:
+    """What the participant may see of their own CURRENT result on the end screen, or None when
+    the sitting's ``end_screen`` is not "results" (or nothing is scored yet).
+
+    Only names and levels, the JPM and the category: no scores, indices, weights or keys.
+    ``jpm`` is a string with two decimals (as the API prints numbers), or null."""
+    repository = ReportRepository(db)
+    header = await repository.attempt_header(attempt_id)
+    if header is None or header.sitting.end_screen != "results":
+        return None
+    result = await repository.current_result(attempt_id)
+    if result is None:
+        return None
+    (shown,) = await present(db, [result], recommend=False)
+    policy = (await repository.policies([result.policy_id])).get(result.policy_id)
+    scale = _stored_scale(policy)
+    category = None
+    if result.category is not None:
+        label_id, label_en = _label(policy, scale or "", result.category)
+        category = {"code": result.category, "label_id": label_id, "label_en": label_en}
+    return {
+        "attempt_id": attempt_id,
+        "jpm": None if result.jpm is None else f"{result.jpm:.2f}",
+        "category": category,
+        "competencies": [
+            {
+                "competency": c.competency,
+                "name_id": c.name_id,
+                "name_en": c.name_en,
+                "attained_level": c.attained_level,
+                "required_level": c.required_level,
+            }
+            for c in shown.competencies
+        ],
+    }
