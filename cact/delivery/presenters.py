@@ -21,7 +21,8 @@ from cact.delivery.schemas import (
     SectionView,
     StoredAnswer,
 )
-from cact.delivery.service import KioskContext
+from cact.delivery.service import CLOSED_STATUSES, KioskContext
+from cact.reports.service import participant_summary
 from cact.sittings.models import Sitting
 
 LABELS = "ABCDEF"
@@ -77,6 +78,9 @@ async def attempt_view(db: AsyncSession, context: KioskContext, now: datetime) -
         sitting_title=sitting_title or "",
         instructions_html=_instructions(summaries),
         max_seq=await ResponseRepository(db).max_seq(attempt.id),
+        results=await participant_summary(db, attempt.id)
+        if attempt.status in CLOSED_STATUSES
+        else None,
         sections=summaries,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -47,6 +48,11 @@ class AttemptView(Timed):
     sitting_title: str
     instructions_html: str
     max_seq: int = Field(description="the highest seq stored for this attempt (0: none)")
+    results: dict[str, Any] | None = Field(
+        default=None,
+        description="the participant's own levels, JPM and category once the attempt is "
+        "closed, when the sitting shows results at the end (otherwise null)",
+    )
     sections: list[SectionSummary]
 
 

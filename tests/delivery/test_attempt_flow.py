@@ -199,3 +199,24 @@ async def test_heartbeat_reports_status_pause_and_time_left(
     beat = (await kiosk.call("POST", "/heartbeat")).json()
     assert beat["status"] == "in_progress" and beat["paused"] is False
     assert 0 < beat["remaining_ms"] <= 1_200_000
+
+
+async def test_the_end_screen_shows_own_results_only_when_the_sitting_says_so(
+    kiosk: KioskClient, opened: OpenSitting, db: AsyncSession
+) -> None:
+    await _first_section(kiosk)
+    opened.sitting.end_screen = "results"
+    await db.flush()
+    finished = (await kiosk.call("POST", "/finish")).json()
+    results = finished["results"]
+    assert results is not None
+    codes = {c["competency"] for c in results["competencies"]}
+    assert {"M.01", "SK.01", "T.ADM.01"} <= codes
+    assert all(1 <= c["attained_level"] <= 5 for c in results["competencies"])
+    assert "weight" not in str(finished) and "score" not in str(finished)
+
+
+async def test_by_default_the_end_screen_shows_completion_only(kiosk: KioskClient) -> None:
+    await _first_section(kiosk)
+    finished = (await kiosk.call("POST", "/finish")).json()
+    assert finished["status"] == "submitted" and finished["results"] is None

@@ -213,7 +213,7 @@ class KioskApp {
     this.render('finish-prompt', () => R.finishPromptScreen({ onFinish: () => this.confirmFinish() }), 'session');
   }
 
-  showFinished(status) {
+  showFinished(status, results) {
     this.exam = null;
     this.paused = false;
     this.clearClock();
@@ -221,6 +221,7 @@ class KioskApp {
     this.render('finished', () => R.finishedScreen(status, {
       allSaved: !this.outbox || (this.outbox.pendingCount() === 0 && this.outbox.rejected().length === 0),
       rejected: this.outbox ? this.outbox.rejected() : [],
+      results: results || null,
       onLogout: () => this.logout(true),
     }), 'session');
   }
@@ -420,7 +421,7 @@ class KioskApp {
     this.attempt = attempt;
     if (this.outbox && typeof attempt.max_seq === 'number') this.outbox.reconcile(null, attempt.max_seq);
     if (FINISHED.indexOf(attempt.status) >= 0) {
-      this.showFinished(attempt.status);
+      this.showFinished(attempt.status, attempt.results);
       return;
     }
     if (attempt.status === 'not_started') {

@@ -323,11 +323,28 @@ export function finishedScreen(status, opts) {
         ? h('p', { class: 'warn-box', testid: 'finished-rejected' },
           t('rejected.body', { numbers: rejectedNumbers(opts.rejected) }))
         : null,
+      opts.results ? resultsTable(opts.results) : null,
       h('p', { class: 'muted' }, t('finished.leave')),
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'secondary', testid: 'logout', onclick: opts.onLogout },
           t('finished.logout'))),
     ]));
+}
+
+/** The participant's own result, when the sitting shows results at the end (text only). */
+function resultsTable(results) {
+  const english = lang() === 'en';
+  const rows = (results.competencies || []).map((c) => h('tr', null,
+    h('td', null, english ? c.name_en : c.name_id),
+    h('td', { class: 'num' }, String(c.attained_level)),
+    h('td', { class: 'num' }, c.required_level == null ? '–' : String(c.required_level))));
+  const category = results.category ? (english ? results.category.label_en : results.category.label_id) : '';
+  return h('div', { testid: 'finished-results' },
+    h('table', { class: 'results' },
+      h('thead', null, h('tr', null, h('th', null, t('results.competency')),
+        h('th', null, t('results.attained')), h('th', null, t('results.required')))),
+      h('tbody', null, rows)),
+    results.jpm ? h('p', null, t('results.jpm', { jpm: results.jpm, category: category })) : null);
 }
 
 export function sessionEndedScreen(opts) {
