@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from cact.analysis.router import router as analysis_router
 from cact.audit.router import router as audit_router
 from cact.auth.pages import router as auth_pages
 from cact.auth.router import router as auth_router
@@ -25,6 +26,7 @@ from cact.config import Settings, get_settings
 from cact.delivery import sweeper
 from cact.delivery.pages import router as kiosk_page
 from cact.delivery.router import router as kiosk_router
+from cact.exports.router import router as exports_router
 from cact.health.router import router as health_router
 from cact.kit.database import resolve_database_url
 from cact.kit.db import create_engine, create_sessionmaker

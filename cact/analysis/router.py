@@ -1,0 +1,56 @@
+"""Item analysis of a sitting: JSON, and the item / scale tables as files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cact.analysis import service
+from cact.auth.deps import AdminUser
+from cact.exports.columns import MEDIA_TYPES, Format
+from cact.exports.service import filename, sitting_code
+from cact.kit.db import DbSession
+
+router = APIRouter(prefix="/api/sittings", tags=["item analysis"])
+
+
+@router.get("/{sitting_id}/item-analysis", responses={404: {"description": "no such sitting"}})
+async def get_item_analysis(sitting_id: int, admin: AdminUser, db: DbSession) -> dict[str, Any]:
+    """Per item: n, facility, item–rest discrimination, option distribution, flags; per
+    competency scale: Cronbach's alpha and SEM (docs/item-analysis.md)."""
+    return asdict(await service.item_analysis(db, sitting_id))
+
+
+async def _chunks(
+    sessionmaker: async_sessionmaker[AsyncSession], sitting_id: int, table: str, fmt: str, bom: bool
+) -> AsyncIterator[bytes]:
+    async with sessionmaker() as session, session.begin():
+        async for chunk in service.analysis_chunks(session, sitting_id, table, fmt, bom=bom):
+            yield chunk
+
+
+@router.get(
+    "/{sitting_id}/item-analysis/{table}.{fmt}",
+    response_class=StreamingResponse,
+    responses={404: {"description": "no such sitting"}},
+)
+async def export_item_analysis(
+    sitting_id: int,
+    table: Literal["items", "scales"],
+    fmt: Format,
+    admin: AdminUser,
+    request: Request,
+    db: DbSession,
+    bom: Annotated[bool, Query(description="start the CSV with a UTF-8 BOM (Excel)")] = False,
+) -> StreamingResponse:
+    name = filename(await sitting_code(db, sitting_id), f"item-analysis-{table}", fmt)
+    return StreamingResponse(
+        _chunks(request.app.state.sessionmaker, sitting_id, table, fmt, bom),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,192 @@
+"""The export statements: plain columns, streamed with a server-side cursor (yield_per), ordered
+by attempt id then presented number, so that nothing of a sitting is held in memory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy.orm import aliased
+
+from cact.bank.models import Item, ItemOption, ItemVersion
+from cact.blueprints.models import BlueprintSection
+from cact.delivery.models import Attempt, AttemptItem, AttemptSection, Response
+from cact.participants.models import Participant
+from cact.scoring.models import Result, ResultCompetency
+from cact.sittings.models import Sitting
+from cact.standards.models import Position
+
+YIELD_PER = 2000
+
+Rows = Select[*tuple[Any, ...]]
+
+Chosen = aliased(ItemOption, name="chosen")
+
+
+def item_score(chosen: Any = Chosen) -> ColumnElement[Any]:
+    """The score of one presented item: the chosen option's weight (weighted items), the
+    version's points when the chosen option is correct (keyed items), 0 when wrong or blank."""
+    return case(
+        (chosen.id.is_(None), literal(0)),
+        (Item.kind == "weighted", func.coalesce(chosen.weight, 0)),
+        (chosen.correct, func.coalesce(ItemVersion.points, 1)),
+        else_=literal(0),
+    )
+
+
+def item_max() -> ColumnElement[Any]:
+    """The most one item can give: its highest option weight, or the keyed version's points."""
+    best_weight = (
+        select(func.max(ItemOption.weight))
+        .where(ItemOption.item_version_id == ItemVersion.id)
+        .correlate(ItemVersion)
+        .scalar_subquery()
+    )
+    return case(
+        (Item.kind == "weighted", func.coalesce(best_weight, 0)),
+        else_=func.coalesce(ItemVersion.points, 1),
+    )
+
+
+def _presented(*columns: Any) -> Rows:
+    """attempt_item of the sitting with its version, item and (outer) response and option."""
+    return (
+        select(*columns)
+        .select_from(AttemptItem)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .outerjoin(Response, Response.attempt_item_id == AttemptItem.id)
+        .outerjoin(Chosen, Chosen.id == Response.option_id)
+    )
+
+
+def responses(sitting_id: int) -> Rows:
+    return (
+        _presented(
+            Sitting.code,
+            Attempt.id,
+            Attempt.status,
+            Participant.participant_no,
+            Participant.nip,
+            Participant.name,
+            Position.code,
+            BlueprintSection.title,
+            Item.id,
+            ItemVersion.version,
+            Item.competency_code,
+            AttemptItem.number,
+            Chosen.label,
+            item_score(),
+            func.coalesce(Response.doubtful, False),
+            Response.first_answered_at,
+            Response.saved_at,
+            func.coalesce(Response.change_count, 0),
+        )
+        .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .outerjoin(Position, Position.id == Participant.position_id)
+        .join(AttemptSection, AttemptSection.id == AttemptItem.attempt_section_id)
+        .join(BlueprintSection, BlueprintSection.id == AttemptSection.blueprint_section_id)
+        .where(Attempt.sitting_id == sitting_id)
+        .order_by(AttemptItem.attempt_id, AttemptItem.number)
+        .execution_options(yield_per=YIELD_PER)
+    )
+
+
+def results(sitting_id: int) -> Rows:
+    return (
+        select(
+            Sitting.code,
+            Attempt.id,
+            Attempt.status,
+            Participant.participant_no,
+            Participant.nip,
+            Participant.name,
+            Position.code,
+            ResultCompetency.competency_code,
+            ResultCompetency.raw_score,
+            ResultCompetency.max_score,
+            ResultCompetency.index,
+            ResultCompetency.attained_level,
+            ResultCompetency.required_level,
+            ResultCompetency.gap,
+            Result.jpm,
+            Result.category,
+            Result.combined_score,
+            Result.nine_box,
+            Result.version,
+            Result.scored_at,
+        )
+        .select_from(Result)
+        .join(ResultCompetency, ResultCompetency.result_id == Result.id)
+        .join(Attempt, Attempt.id == Result.attempt_id)
+        .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .outerjoin(Position, Position.id == Participant.position_id)
+        .where(Attempt.sitting_id == sitting_id, Result.is_current)
+        .order_by(Attempt.id, ResultCompetency.competency_code)
+        .execution_options(yield_per=YIELD_PER)
+    )
+
+
+def matrix_items(sitting_id: int) -> Select[str]:
+    """The matrix's item columns: every item id presented in the sitting, sorted."""
+    return (
+        select(ItemVersion.item_id)
+        .join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(Attempt.sitting_id == sitting_id)
+        .group_by(ItemVersion.item_id)
+        .order_by(ItemVersion.item_id)
+    )
+
+
+def matrix_cells(sitting_id: int) -> Rows:
+    """(attempt id, participant no, item id, score) ordered by attempt: one matrix row each."""
+    return (
+        _presented(Attempt.id, Participant.participant_no, Item.id, item_score())
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .where(Attempt.sitting_id == sitting_id)
+        .order_by(AttemptItem.attempt_id)
+        .execution_options(yield_per=YIELD_PER)
+    )
+
+
+def scored_cells(sitting_id: int) -> Rows:
+    """(attempt id, competency, item id, score, max, option label) of the closed attempts
+    (submitted or expired): the item analysis's input, ordered by attempt."""
+    return (
+        _presented(
+            Attempt.id,
+            Item.competency_code,
+            Item.id,
+            item_score(),
+            item_max(),
+            Chosen.label,
+        )
+        .where(
+            Attempt.sitting_id == sitting_id,
+            Attempt.status.in_(("submitted", "expired")),
+        )
+        .order_by(AttemptItem.attempt_id, AttemptItem.number)
+        .execution_options(yield_per=YIELD_PER)
+    )
+
+
+def option_labels(sitting_id: int) -> Rows:
+    """(item id, label) of every option of every version presented, in bank order."""
+    versions = (
+        select(AttemptItem.item_version_id)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(Attempt.sitting_id == sitting_id)
+        .distinct()
+        .subquery()
+    )
+    return (
+        select(ItemVersion.item_id, ItemOption.label)
+        .join(ItemVersion, ItemVersion.id == ItemOption.item_version_id)
+        .join(versions, and_(versions.c.item_version_id == ItemVersion.id))
+        .group_by(ItemVersion.item_id, ItemOption.label)
+        .order_by(ItemVersion.item_id, func.min(ItemOption.position), ItemOption.label)
+    )

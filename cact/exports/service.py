@@ -1,0 +1,163 @@
+"""What the router and the CLI call: an export of one sitting as a stream of byte chunks."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from cact.exports import columns, queries, writers
+from cact.kit.errors import NotFound
+from cact.sittings.models import Sitting
+
+
+class SittingNotFound(NotFound):
+    code = "sitting_not_found"
+    message = "Sesi tidak ditemukan. / Sitting not found."
+
+
+async def sitting_code(session: AsyncSession, sitting_id: int) -> str:
+    code = await session.scalar(select(Sitting.code).where(Sitting.id == sitting_id))
+    if code is None:
+        raise SittingNotFound()
+    return code
+
+
+async def _stream(session: AsyncSession, statement: Any) -> AsyncIterator[Sequence[Any]]:
+    result = await session.stream(statement)
+    async for partition in result.partitions():
+        for row in partition:
+            yield tuple(row)
+
+
+async def _matrix_rows(
+    session: AsyncSession, sitting_id: int, code: str, item_ids: Sequence[str]
+) -> AsyncIterator[Sequence[Any]]:
+    """Group the attempt-ordered cells into one row per attempt (one attempt in memory)."""
+    position = {item_id: n for n, item_id in enumerate(item_ids)}
+    current: int | None = None
+    participant = ""
+    scores: list[Any] = []
+    async for attempt_id, participant_no, item_id, score in _stream(
+        session, queries.matrix_cells(sitting_id)
+    ):
+        if attempt_id != current:
+            if current is not None:
+                yield (code, current, participant, *scores)
+            current, participant, scores = attempt_id, participant_no, [None] * len(item_ids)
+        scores[position[item_id]] = score
+    if current is not None:
+        yield (code, current, participant, *scores)
+
+
+def audit_module() -> Any | None:
+    """The audit log export of cact.audit.export, when it is there."""
+    try:
+        return importlib.import_module("cact.audit.export")
+    except ImportError:  # pragma: no cover - the audit export ships with the audit domain
+        return None
+
+
+async def _audit_rows(session: AsyncSession, sitting_id: int) -> AsyncIterator[Sequence[Any]]:
+    from cact.audit.repository import AuditRepository
+    from cact.audit.schemas import AuditFilter
+
+    module = audit_module()
+    assert module is not None
+    statement = module.export_statement(
+        AuditRepository(session), AuditFilter(sitting_id=sitting_id)
+    )
+    async for row in _stream(session, statement):
+        yield row
+
+
+async def _audit_plain(rows: AsyncIterator[Sequence[Any]]) -> AsyncIterator[dict[str, Any]]:
+    module = audit_module()
+    assert module is not None
+    async for row in rows:
+        record = dict(zip(module.COLUMNS, row, strict=True))
+        record["occurred_at"] = record["occurred_at"].astimezone(UTC).isoformat()
+        yield record
+
+
+async def _encoded(chunks: AsyncIterator[str]) -> AsyncIterator[bytes]:
+    async for chunk in chunks:
+        yield chunk.encode()
+
+
+async def export_chunks(
+    session: AsyncSession, kind: str, sitting_id: int, fmt: str, *, bom: bool = False
+) -> AsyncIterator[bytes]:
+    """The export as byte chunks; the caller keeps ``session`` open until the last chunk."""
+    if kind not in columns.KINDS:
+        raise ValueError(f"unknown export: {kind}")
+    if fmt not in columns.FORMATS:
+        raise ValueError(f"unknown export format: {fmt}")
+    code = await sitting_code(session, sitting_id)
+    names: Sequence[str]
+    rows: AsyncIterator[Sequence[Any]]
+    if kind == "responses":
+        names, rows = columns.RESPONSES, _stream(session, queries.responses(sitting_id))
+    elif kind == "results":
+        names, rows = columns.RESULTS, _stream(session, queries.results(sitting_id))
+    elif kind == "matrix":
+        item_ids = list((await session.scalars(queries.matrix_items(sitting_id))).all())
+        names = (*columns.MATRIX_FIXED, *item_ids)
+        rows = _matrix_rows(session, sitting_id, code, item_ids)
+    else:
+        module = audit_module()
+        assert module is not None
+        names, rows = module.COLUMNS, _audit_rows(session, sitting_id)
+        if fmt == "csv":  # the audit domain's own CSV (formula guard, JSON details)
+            async for chunk in _encoded(module.csv_chunks(_audit_plain(rows), bom=bom)):
+                yield chunk
+            return
+        if fmt == "jsonl":
+            async for chunk in _encoded(module.jsonl_chunks(_audit_plain(rows))):
+                yield chunk
+            return
+        rows = _audit_xlsx_rows(rows)
+    async for chunk in writers.chunks(fmt, names, rows, bom=bom, sheet=kind):
+        yield chunk
+
+
+async def _audit_xlsx_rows(rows: AsyncIterator[Sequence[Any]]) -> AsyncIterator[Sequence[Any]]:
+    import json
+
+    async for row in rows:
+        yield tuple(
+            json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, dict) else v
+            for v in row
+        )
+
+
+def filename(code: str, kind: str, fmt: str) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in code)
+    return f"{safe}-{kind}.{fmt}"
+
+
+async def write_export(
+    db: AsyncEngine | AsyncSession | async_sessionmaker[AsyncSession],
+    kind: str,
+    sitting_id: int,
+    fmt: str,
+    out: BinaryIO,
+    *,
+    bom: bool = False,
+) -> None:
+    """For ``cact export KIND --sitting ID --format FMT [-o FILE]``: write the export to ``out``.
+
+    Raises SittingNotFound for an unknown sitting (before anything is written) and ValueError
+    for an unknown kind or format."""
+    if isinstance(db, AsyncSession):
+        async for chunk in export_chunks(db, kind, sitting_id, fmt, bom=bom):
+            out.write(chunk)
+        return
+    sessions = db if isinstance(db, async_sessionmaker) else async_sessionmaker(db)
+    async with sessions() as session, session.begin():
+        async for chunk in export_chunks(session, kind, sitting_id, fmt, bom=bom):
+            out.write(chunk)
