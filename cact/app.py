@@ -73,6 +73,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth_pages,
     bank_pages,
     blueprint_pages,
+    reports_router,
+    reports_pages,
+    exports_router,
+    analysis_router,
 )
 
 
