@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import tempfile
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -255,6 +256,63 @@ def standards_import(
         f"imported: {len(report.positions_created)} new positions, "
         f"{len(report.positions_updated)} updated, {report.required_levels} required levels"
     )
+
+
+class ExportKind(StrEnum):
+    responses = "responses"
+    results = "results"
+    matrix = "matrix"
+    audit = "audit"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+    jsonl = "jsonl"
+
+
+@app.command("export")
+def export(
+    kind: Annotated[ExportKind, typer.Argument(help="What to export")],
+    sitting: Annotated[int, typer.Option(help="The sitting's id")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="File format")] = ExportFormat.csv,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default: stdout)")
+    ] = None,
+    bom: Annotated[bool, typer.Option(help="UTF-8 BOM in CSV, for Excel")] = False,
+) -> None:
+    """Export a sitting's raw results (columns in docs/exports.md), streamed."""
+    import asyncio
+    import sys
+
+    from cact.exports.service import write_export
+    from cact.kit.cli_support import register_tables
+    from cact.kit.db import create_engine
+    from cact.kit.errors import CactError
+
+    url, _ = _database(_settings())
+    register_tables()
+
+    async def main() -> None:
+        engine = create_engine(url, pool_size=2, max_overflow=0)
+        try:
+            if output is None:
+                await write_export(
+                    engine, kind.value, sitting, fmt.value, sys.stdout.buffer, bom=bom
+                )
+                return
+            with output.open("wb") as out:
+                await write_export(engine, kind.value, sitting, fmt.value, out, bom=bom)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(main())
+    except CactError as exc:
+        if output is not None:
+            output.unlink(missing_ok=True)
+        typer.secho(str(exc.detail), fg="red", err=True)
+        raise typer.Exit(1) from exc
 
 
 def items_import(

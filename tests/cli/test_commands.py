@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -168,3 +169,43 @@ async def test_items_import_stores_the_images_beside_the_files(
     assert done.returncode == 0, done.stderr
     stored = await _scalar(scratch_env["CACT_DATABASE_URL"], "SELECT content_type FROM media")
     assert stored == "image/png"
+
+
+async def test_export_writes_a_finished_sitting_and_refuses_an_unknown_one(
+    scratch_env: dict[str, str], tmp_path: Path
+) -> None:
+    import csv
+
+    from cact.kit import migrate
+    from cact.kit.db import create_sessionmaker
+    from tests.conftest import load_reference_data
+    from tests.fixtures.sittings import open_sitting
+
+    url = scratch_env["CACT_DATABASE_URL"]
+    await asyncio.to_thread(migrate.upgrade, url)
+    await load_reference_data(url)
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    async with create_sessionmaker(engine)() as db, db.begin():
+        opened = await open_sitting(db, participants=2)
+    await engine.dispose()
+    out = tmp_path / "responses.csv"
+    done = run_cact(
+        "export",
+        "responses",
+        "--sitting",
+        str(opened.sitting.id),
+        "--format",
+        "csv",
+        "-o",
+        str(out),
+        "--bom",
+        env=scratch_env,
+    )
+    assert done.returncode == 0, done.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(data.decode("utf-8-sig").splitlines()))
+    assert len(rows) == 2 * 29
+    assert {"participant_no", "item_id", "answer", "score"} <= set(rows[0])
+    missing = run_cact("export", "results", "--sitting", "999999", env=scratch_env)
+    assert missing.returncode == 1
