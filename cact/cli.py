@@ -315,6 +315,48 @@ def export(
         raise typer.Exit(1) from exc
 
 
+roster_app = typer.Typer(help="Participants and sitting rosters.", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX: a row per participant")],
+    sitting: Annotated[int | None, typer.Option(help="Enrol everyone in this sitting")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; store nothing")] = False,
+) -> None:
+    """Import a roster in one transaction: every row or nothing (docs/roster-format.md)."""
+    from cact.audit.service import Actor
+    from cact.kit.cli_support import run_in_transaction
+    from cact.kit.errors import CactError
+    from cact.participants.roster import import_roster
+
+    if not file.is_file():
+        typer.secho(f"{file}: no such file", fg="red", err=True)
+        raise typer.Exit(2)
+    url, _ = _database(_settings())
+    data = file.read_bytes()
+    try:
+        report = run_in_transaction(
+            url,
+            lambda db: import_roster(
+                db,
+                data,
+                file.name,
+                sitting_id=sitting,
+                actor=Actor.system("cact roster import"),
+                dry_run=dry_run,
+            ),
+        )
+    except CactError as exc:
+        typer.secho(str(exc.detail), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    for line in report.lines("en"):
+        typer.echo(line, err=not report.valid)
+    if not report.valid:
+        raise typer.Exit(1)
+
+
 def items_import(
     files: Annotated[list[Path], typer.Argument(exists=False, help="Item files to import")],
     competency: Annotated[

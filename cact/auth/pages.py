@@ -30,6 +30,11 @@ EDITOR_LINKS = [
 HOME_LINKS = {
     "admin": [
         {"href": "/proctor", "label": "home.proctor"},
+        {"href": "/admin/sittings", "label": "admin.home.sittings"},
+        {"href": "/admin/rooms", "label": "admin.home.rooms"},
+        {"href": "/admin/participants", "label": "admin.home.participants"},
+        {"href": "/admin/staff", "label": "admin.home.staff"},
+        {"href": "/admin/audit", "label": "admin.home.audit"},
         {"href": "/api/audit", "label": "home.audit"},
         {"href": "/api/staff-users", "label": "home.staff"},
         *EDITOR_LINKS,

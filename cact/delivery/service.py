@@ -6,7 +6,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,8 +110,18 @@ async def _second_factor_ok(participant: Participant, secret: str | None) -> boo
     if participant.pin_hash is not None:
         return secret is not None and await verify_password(participant.pin_hash, secret)
     if participant.birth_date is not None:
-        return secret is not None and secret.strip() == participant.birth_date.isoformat()
+        return secret is not None and _as_date(secret) == participant.birth_date
     return True
+
+
+def _as_date(text: str) -> date | None:
+    """Birth dates as people type them: 1985-03-30, 30-03-1985, 30/03/1985, 30.03.1985."""
+    for pattern in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 async def login(

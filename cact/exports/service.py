@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC
 from typing import Any, BinaryIO
@@ -10,6 +9,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from cact.audit import export as audit_export
 from cact.exports import columns, queries, writers
 from cact.kit.errors import NotFound
 from cact.sittings.models import Sitting
@@ -54,21 +54,11 @@ async def _matrix_rows(
         yield (code, current, participant, *scores)
 
 
-def audit_module() -> Any | None:
-    """The audit log export of cact.audit.export, when it is there."""
-    try:
-        return importlib.import_module("cact.audit.export")
-    except ImportError:  # pragma: no cover - the audit export ships with the audit domain
-        return None
-
-
 async def _audit_rows(session: AsyncSession, sitting_id: int) -> AsyncIterator[Sequence[Any]]:
     from cact.audit.repository import AuditRepository
     from cact.audit.schemas import AuditFilter
 
-    module = audit_module()
-    assert module is not None
-    statement = module.export_statement(
+    statement = audit_export.export_statement(
         AuditRepository(session), AuditFilter(sitting_id=sitting_id)
     )
     async for row in _stream(session, statement):
@@ -76,10 +66,8 @@ async def _audit_rows(session: AsyncSession, sitting_id: int) -> AsyncIterator[S
 
 
 async def _audit_plain(rows: AsyncIterator[Sequence[Any]]) -> AsyncIterator[dict[str, Any]]:
-    module = audit_module()
-    assert module is not None
     async for row in rows:
-        record = dict(zip(module.COLUMNS, row, strict=True))
+        record = dict(zip(audit_export.COLUMNS, row, strict=True))
         record["occurred_at"] = record["occurred_at"].astimezone(UTC).isoformat()
         yield record
 
@@ -109,15 +97,13 @@ async def export_chunks(
         names = (*columns.MATRIX_FIXED, *item_ids)
         rows = _matrix_rows(session, sitting_id, code, item_ids)
     else:
-        module = audit_module()
-        assert module is not None
-        names, rows = module.COLUMNS, _audit_rows(session, sitting_id)
+        names, rows = audit_export.COLUMNS, _audit_rows(session, sitting_id)
         if fmt == "csv":  # the audit domain's own CSV (formula guard, JSON details)
-            async for chunk in _encoded(module.csv_chunks(_audit_plain(rows), bom=bom)):
+            async for chunk in _encoded(audit_export.csv_chunks(_audit_plain(rows), bom=bom)):
                 yield chunk
             return
         if fmt == "jsonl":
-            async for chunk in _encoded(module.jsonl_chunks(_audit_plain(rows))):
+            async for chunk in _encoded(audit_export.jsonl_chunks(_audit_plain(rows))):
                 yield chunk
             return
         rows = _audit_xlsx_rows(rows)

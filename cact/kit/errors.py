@@ -10,9 +10,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("cact.errors")
@@ -136,6 +138,29 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(code, exc.detail), exc.status_code, headers=exc.headers)
 
 
+def _refused_value(exc: DBAPIError) -> bool:
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    return isinstance(exc, DataError) or isinstance(cause, asyncpg.exceptions.DataError)
+
+
+async def _data_error(request: Request, exc: Exception) -> Response:
+    """PostgreSQL refused a value (a number out of range, a NUL character): the request's input
+    was invalid, and the request's transaction is rolled back."""
+    assert isinstance(exc, DBAPIError)
+    if not _refused_value(exc):
+        return await _unexpected(request, exc)
+    logger.info("invalid value refused by the database on %s", request.url.path)
+    if wants_html(request):
+        return _html_error(request, 422, "Nilai tidak valid. / A value is not valid.")
+    return JSONResponse(
+        error_body(
+            "invalid",
+            "Nilai tidak valid atau di luar jangkauan. / A value is not valid or out of range.",
+        ),
+        422,
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     return JSONResponse(
@@ -148,4 +173,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CactError, _cact_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _data_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -209,3 +209,29 @@ async def test_export_writes_a_finished_sitting_and_refuses_an_unknown_one(
     assert {"participant_no", "item_id", "answer", "score"} <= set(rows[0])
     missing = run_cact("export", "results", "--sitting", "999999", env=scratch_env)
     assert missing.returncode == 1
+
+
+async def test_roster_import_takes_every_row_or_none(
+    scratch_env: dict[str, str], tmp_path: Path
+) -> None:
+    url = scratch_env["CACT_DATABASE_URL"]
+    assert run_cact("db", "upgrade", env=scratch_env).returncode == 0
+    standards = Path(__file__).resolve().parents[2] / "cact" / "demo" / "standards.csv"
+    demo = Path(__file__).resolve().parents[2] / "item_bank" / "demo"
+    assert run_cact("items", "import", str(demo / "teknis.yaml"), env=scratch_env).returncode == 0
+    assert run_cact("standards", "import", str(standards), env=scratch_env).returncode == 0
+    roster = tmp_path / "peserta.csv"
+    roster.write_text(
+        "nomor_peserta,nip,nama,kode_jabatan\n"
+        "A-001,198503302010011002,Siti Rahma,JF-AK-AP\n"
+        "A-002,12345,Budi Santoso,JF-AK-AP\n",
+        "utf-8",
+    )
+    refused = run_cact("roster", "import", str(roster), env=scratch_env)
+    assert refused.returncode == 1
+    assert "3" in refused.stderr and "18" in refused.stderr  # row 3: NIP must be 18 digits
+    assert await _scalar(url, "SELECT count(*) FROM participant") == 0
+    roster.write_text(roster.read_text("utf-8").replace("12345", "199001012015032001"), "utf-8")
+    done = run_cact("roster", "import", str(roster), env=scratch_env)
+    assert done.returncode == 0, done.stderr
+    assert await _scalar(url, "SELECT count(*) FROM participant") == 2

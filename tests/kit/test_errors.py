@@ -79,3 +79,18 @@ async def test_unknown_paths_and_methods_use_the_error_shape() -> None:
     assert (missing.json()["error"], missing.json()["detail"]) == ("not_found", "Not Found")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["error"] == "method_not_allowed"
+
+
+async def test_a_value_the_database_refuses_is_a_422_not_a_500(client: object, db: object) -> None:
+    from httpx import AsyncClient
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from tests.fixtures.factories import create_staff, login
+
+    assert isinstance(client, AsyncClient) and isinstance(db, AsyncSession)
+    await login(client, await create_staff(db, "admin"))
+    huge = await client.get("/api/audit", params={"sitting_id": str(2**70)})
+    assert huge.status_code == 422
+    nul = await client.get("/api/audit", params={"action": "a\x00b"})
+    assert nul.status_code == 422
+    assert nul.json()["error"] == "invalid"

@@ -1,0 +1,100 @@
+"""The audit log page (server-rendered): the search's filters, pages of events, and links to the
+same selection as a CSV or JSON Lines file."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from cact.audit import service
+from cact.audit.schemas import AuditFilter
+from cact.auth.admin_pages import admin_page, local_input, parse_local
+from cact.auth.deps import AdminUser
+from cact.kit.db import DbSession
+from cact.kit.i18n import request_language, translate
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+MAX_PAGE = 100_000  # keeps a typed-in page number inside PostgreSQL's OFFSET range
+ACTOR_KINDS = ("staff", "participant", "system")
+TEXT_FILTERS = ("action", "actor", "target_type", "target_id")
+DETAILS_SHOWN = 240  # characters; the export carries them whole
+
+
+def _filters(request: Request) -> tuple[AuditFilter, list[str]]:
+    """Forms send "" for "all"; an unreadable value is named, and not used as a filter."""
+    lang = request_language(request)
+    query = request.query_params
+    values: dict[str, Any] = {
+        k: query.get(k, "").replace("\x00", "").strip()[:200] or None for k in TEXT_FILTERS
+    }
+    problems = []
+    kind = query.get("actor_kind", "")
+    values["actor_kind"] = kind if kind in ACTOR_KINDS else None
+    sitting = query.get("sitting_id", "").strip()
+    values["sitting_id"] = int(sitting) if sitting.isdigit() and len(sitting) < 18 else None
+    if sitting and values["sitting_id"] is None:
+        problems.append(translate(lang, "admin.audit.bad_sitting", value=sitting[:40]))
+    for name in ("since", "until"):
+        text = query.get(name, "").strip()
+        values[name] = parse_local(text) if text else None
+        if text and values[name] is None:
+            problems.append(translate(lang, "admin.audit.bad_time", value=text[:40]))
+    return AuditFilter.model_validate(values), problems
+
+
+def _form_values(filters: AuditFilter) -> dict[str, str]:
+    values = {k: v for k, v in filters.model_dump().items() if v is not None}
+    for name in ("since", "until"):
+        moment = getattr(filters, name)
+        if moment is not None:
+            values[name] = local_input(moment)
+    return {k: str(v) for k, v in values.items()}
+
+
+def _details(details: dict[str, Any]) -> str:
+    text = json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
+    return text if len(text) <= DETAILS_SHOWN else text[:DETAILS_SHOWN] + " …"
+
+
+def _href(path: str, params: dict[str, Any]) -> str:
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+@router.get("/admin/audit")
+async def audit_page(
+    _: AdminUser, request: Request, db: DbSession, page: str = "1"
+) -> HTMLResponse:
+    filters, problems = _filters(request)
+    number = min(max(int(page), 1), MAX_PAGE) if page.isdigit() else 1
+    events, total = await service.search(
+        db, filters, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+    )
+    last = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    form = _form_values(filters)
+    exported = filters.model_dump(mode="json", exclude_none=True)
+    return admin_page(
+        request,
+        "audit.html",
+        "audit",
+        status_code=422 if problems else 200,
+        error=" ".join(problems) or None,
+        form=form,
+        kinds=ACTOR_KINDS,
+        events=[{"event": e, "details": _details(e.details)} for e in events],
+        total=total,
+        page=number,
+        pages=last,
+        prev_href=_href("/admin/audit", {**form, "page": number - 1}) if number > 1 else None,
+        next_href=_href("/admin/audit", {**form, "page": number + 1}) if number < last else None,
+        exports={
+            "csv": _href("/api/audit/export", {**exported, "format": "csv"}),
+            "csv_bom": _href("/api/audit/export", {**exported, "format": "csv", "bom": "true"}),
+            "jsonl": _href("/api/audit/export", {**exported, "format": "jsonl"}),
+        },
+    )

@@ -1,0 +1,170 @@
+"""Admin pages for the participant register: search, and roster import (CSV/XLSX) with the
+report by row and column, into the register or straight onto a sitting's roster."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cact.audit.service import Actor
+from cact.auth.admin_pages import admin_page, say
+from cact.auth.deps import AdminUser, client_ip
+from cact.kit.db import DbSession
+from cact.kit.errors import CactError
+from cact.kit.i18n import request_language, translate
+from cact.participants import roster, service
+from cact.participants.roster_file import COLUMNS
+from cact.participants.schemas import ParticipantFilter, RosterReport
+from cact.rooms.schemas import MAX_ID
+from cact.sittings import admin as sittings
+from item_bank.safety import DEFAULT_LIMITS
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+MAX_PAGE = 100_000  # keeps a typed-in page number inside PostgreSQL's OFFSET range
+TEMPLATE_ROWS = (
+    "nomor_peserta,nip,nama,kode_jabatan,unit_kerja,instansi,tanggal_lahir,pin,kinerja,kursi\r\n"
+    "2026-0001,198503302010011002,Siti Rahmawati,JF-AK-AP,BKPSDM,Pemerintah Kabupaten Contoh,"
+    "30-03-1985,,sesuai ekspektasi,A01\r\n"
+)
+
+
+def _page_href(filters: ParticipantFilter, page: int) -> str:
+    params = {k: v for k, v in filters.model_dump().items() if v}
+    return "/admin/participants?" + urlencode({**params, "page": page})
+
+
+async def scheduled_sittings(db: AsyncSession) -> list[dict[str, Any]]:
+    """The sittings a roster can still go to."""
+    return [
+        {"id": s.id, "label": f"{s.code} — {s.title}"}
+        for s in await sittings.summaries(db)
+        if s.status == "scheduled"
+    ]
+
+
+async def _register_page(
+    request: Request,
+    db: AsyncSession,
+    *,
+    q: str = "",
+    position: str = "",
+    page: str = "1",
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    q, position = (text.replace("\x00", "").strip() for text in (q, position))
+    filters = ParticipantFilter(q=q[:200] or None, position=position[:64] or None)
+    number = min(max(int(page), 1), MAX_PAGE) if page.isdigit() else 1
+    found, total = await service.search(
+        db, filters, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+    )
+    last = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page_context = {
+        "filters": filters,
+        "participants": found,
+        "total": total,
+        "page": number,
+        "pages": last,
+        "prev_href": _page_href(filters, number - 1) if number > 1 else None,
+        "next_href": _page_href(filters, number + 1) if number < last else None,
+        "sittings": await scheduled_sittings(db),
+        "columns": COLUMNS,
+        "report": None,
+        "chosen_sitting": None,
+        **context,
+    }
+    return admin_page(
+        request, "participants.html", "participants", status_code=status_code, **page_context
+    )
+
+
+@router.get("/admin/participants")
+async def register(
+    _: AdminUser,
+    request: Request,
+    db: DbSession,
+    q: str = "",
+    position: str = "",
+    page: str = "1",
+) -> HTMLResponse:
+    return await _register_page(request, db, q=q, position=position, page=page)
+
+
+@router.get("/admin/participants/template.csv")
+async def roster_template(_: AdminUser) -> Response:
+    """An example roster with the Indonesian headers (UTF-8 with BOM so Excel reads it)."""
+    return Response(
+        "\ufeff" + TEMPLATE_ROWS,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="daftar-peserta.csv"'},
+    )
+
+
+async def run_import(
+    request: Request,
+    db: AsyncSession,
+    actor: Actor,
+    file: UploadFile | None,
+    sitting_id: int | None,
+    *,
+    dry_run: bool,
+) -> RosterReport | str:
+    """The report, or the sentence saying why nothing could be read at all."""
+    lang = request_language(request)
+    if file is None or not file.filename:
+        return translate(lang, "admin.roster.no_file")
+    data = await file.read(DEFAULT_LIMITS.max_file_bytes + 1)
+    savepoint = await db.begin_nested()
+    try:
+        report = await roster.import_roster(
+            db, data, file.filename, sitting_id=sitting_id, actor=actor, dry_run=dry_run
+        )
+    except CactError as exc:
+        await savepoint.rollback()
+        return say(exc, lang)
+    await savepoint.commit()
+    return report
+
+
+def sitting_choice(value: str) -> int | None:
+    number = int(value) if value.strip().isdigit() else None
+    return number if number is not None and number <= MAX_ID else None
+
+
+@router.post("/admin/participants/import")
+async def import_submit(
+    admin: AdminUser,
+    request: Request,
+    db: DbSession,
+    file: Annotated[UploadFile | None, File()] = None,
+    sitting_id: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "check",
+) -> Response:
+    chosen = sitting_choice(sitting_id)
+    outcome = await run_import(
+        request,
+        db,
+        Actor.staff(admin, client_ip(request)),
+        file,
+        chosen,
+        dry_run=action != "import",
+    )
+    if isinstance(outcome, str):
+        return await _register_page(
+            request, db, status_code=422, error=outcome, chosen_sitting=chosen
+        )
+    if outcome.valid and not outcome.dry_run and chosen is not None:
+        return RedirectResponse(f"/admin/sittings/{chosen}?done=roster_imported", 303)
+    return await _register_page(
+        request,
+        db,
+        status_code=200 if outcome.valid else 422,
+        report=outcome,
+        chosen_sitting=chosen,
+    )

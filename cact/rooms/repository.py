@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from cact.kit.repository import Repository
+from cact.rooms.models import Room, Seat
+from cact.sittings.models import Enrollment, Sitting
+
+
+class RoomRepository(Repository[Room]):
+    model = Room
+
+    async def with_seats(self, room_id: int) -> Room | None:
+        # populate_existing: after a rolled-back savepoint the seats are read again, not trusted.
+        statement = (
+            select(Room)
+            .options(selectinload(Room.seats))
+            .where(Room.id == room_id)
+            .execution_options(populate_existing=True)
+        )
+        return await self.one_or_none(statement)
+
+    async def by_code(self, code: str) -> Room | None:
+        return await self.one_or_none(self.select().where(func.lower(Room.code) == code.lower()))
+
+    async def listing(self) -> list[tuple[Room, int]]:
+        seats = (
+            select(func.count(Seat.id))
+            .where(Seat.room_id == Room.id)
+            .correlate(Room)
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(select(Room, seats).order_by(Room.code))
+        return [(room, int(count)) for room, count in rows]
+
+    async def used_by_sitting(self, room_id: int) -> bool:
+        used = select(Sitting.id).where(Sitting.room_id == room_id).limit(1)
+        return (await self.session.scalar(used)) is not None
+
+
+class SeatRepository(Repository[Seat]):
+    model = Seat
+
+    async def used_seat_ids(self, room_id: int) -> set[int]:
+        """Seats some sitting's roster puts a participant on."""
+        statement = (
+            select(Enrollment.seat_id)
+            .join(Seat, Seat.id == Enrollment.seat_id)
+            .where(Seat.room_id == room_id)
+            .distinct()
+        )
+        return {seat_id for seat_id in (await self.session.scalars(statement)) if seat_id}
+
+    async def in_use(self, seat_id: int) -> bool:
+        used = select(Enrollment.id).where(Enrollment.seat_id == seat_id).limit(1)
+        return (await self.session.scalar(used)) is not None
