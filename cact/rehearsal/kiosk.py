@@ -4,12 +4,13 @@ at once with a rising seq, retried until acknowledged, queued while "offline" an
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 
 from cact.rehearsal.stats import Stats
 
@@ -25,9 +26,26 @@ class Plan:
     finish: bool  # False: stop before the last submit and let the deadline close it
 
 
+@dataclass(frozen=True)
+class Reply:
+    status_code: int
+    body: Any
+    text: str
+
+    def json(self) -> Any:
+        return self.body
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise RuntimeError(f"HTTP {self.status_code}: {self.text[:200]}")
+
+
 @dataclass
 class SimKiosk:
-    http: httpx.AsyncClient
+    """aiohttp, not httpx: a rehearsal of thousands of kiosks must not be limited by the
+    simulator's own CPU (it shares the machine with the server it measures)."""
+
+    http: aiohttp.ClientSession
     participant_no: str
     token: str
     stats: Stats
@@ -39,21 +57,23 @@ class SimKiosk:
     first_section_at: float | None = None
     last_beat: float = 0.0
 
-    async def call(self, name: str, method: str, path: str, body: Any = None) -> httpx.Response:
+    async def call(self, name: str, method: str, path: str, body: Any = None) -> Reply:
         """Retry network failures and 5xx with backoff, as the kiosk's outbox does."""
         for attempt in range(RETRIES):
             started = time.perf_counter()
             try:
-                response = await self.http.request(
+                async with self.http.request(
                     method, API + path, json=body, headers=self.headers
-                )
-            except httpx.TransportError as exc:
+                ) as response:
+                    text = await response.text()
+                    reply = Reply(response.status, _json(text), text)
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 self.stats.error(name, type(exc).__name__)
             else:
                 self.stats.record(name, time.perf_counter() - started)
-                if response.status_code < 500:
-                    return response
-                self.stats.error(name, f"HTTP {response.status_code}")
+                if reply.status_code < 500:
+                    return reply
+                self.stats.error(name, f"HTTP {reply.status_code}")
             await asyncio.sleep(min(5.0, 0.2 * 2**attempt) * (0.5 + self.rng.random()))
         raise RuntimeError(f"{name} failed {RETRIES} times")
 
@@ -127,3 +147,10 @@ class SimKiosk:
             if after["status"] != "in_progress" or after["current_section_id"] is None:
                 return
             section_id = int(after["current_section_id"])
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None

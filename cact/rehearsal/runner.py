@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import aiohttp
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -96,9 +96,11 @@ async def run(
         rehearsal: Rehearsal = await prepare(db, options.kiosks)
     stats.figures["prepare (forms generated) s"] = round(time.perf_counter() - started, 2)
     droppers = set(rng.sample(range(options.kiosks), int(options.kiosks * options.drop_share)))
-    limits = httpx.Limits(max_connections=options.kiosks + 8, max_keepalive_connections=None)
-    timeout = httpx.Timeout(30.0, connect=30.0)
-    async with httpx.AsyncClient(base_url=options.url, limits=limits, timeout=timeout) as http:
+    connector = aiohttp.TCPConnector(limit=options.kiosks + 8)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(
+        base_url=options.url, connector=connector, timeout=timeout
+    ) as http:
         kiosks = [
             SimKiosk(
                 http,

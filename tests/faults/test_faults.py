@@ -8,7 +8,7 @@ import random
 import tempfile
 from pathlib import Path
 
-import httpx
+import aiohttp
 from sqlalchemy import select
 
 from cact.delivery.models import Response
@@ -35,7 +35,7 @@ async def _stored(url: str, items: list[int]) -> dict[int, tuple[int, int | None
         await engine.dispose()
 
 
-def _kiosks(http: httpx.AsyncClient, numbers: list[str], token: str) -> list[SimKiosk]:
+def _kiosks(http: aiohttp.ClientSession, numbers: list[str], token: str) -> list[SimKiosk]:
     plan = Plan(think_seconds=0.1, heartbeat_seconds=1.0, offline_items=0, finish=True)
     return [
         SimKiosk(http, n, token, Stats(), plan, random.Random(i)) for i, n in enumerate(numbers)
@@ -50,7 +50,9 @@ async def test_an_app_killed_mid_save_keeps_every_acknowledged_answer_and_its_ti
     server = ServerProcess(url)
     await asyncio.to_thread(server.start)
     try:
-        async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
+        async with aiohttp.ClientSession(
+            base_url=server.base_url, timeout=aiohttp.ClientTimeout(total=10)
+        ) as http:
             kiosks = _kiosks(http, opened.participant_nos[:6], opened.token)
             sections = [await k.login_and_start() for k in kiosks]
             idle = _kiosks(http, opened.participant_nos[6:], opened.token)[0]  # watches its clock
@@ -86,7 +88,9 @@ async def test_postgresql_restarted_under_load_the_app_recovers_and_queued_saves
         try:
             opened = await prepared_database(url, participants=6)
             await asyncio.to_thread(server.start)
-            async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
+            async with aiohttp.ClientSession(
+                base_url=server.base_url, timeout=aiohttp.ClientTimeout(total=10)
+            ) as http:
                 kiosks = _kiosks(http, opened.participant_nos, opened.token)
                 sections = [await k.login_and_start() for k in kiosks]
                 answering = [
@@ -96,9 +100,10 @@ async def test_postgresql_restarted_under_load_the_app_recovers_and_queued_saves
                 assert not any(task.done() for task in answering)
                 await asyncio.to_thread(embedded.restart)  # PostgreSQL goes down and back
                 await asyncio.gather(*answering)
-                ready = await http.get("/readyz")
+                async with http.get("/readyz") as ready_response:
+                    ready_status = ready_response.status
             assert server.process is not None and server.process.poll() is None  # no restart
-            assert ready.status_code == 200
+            assert ready_status == 200
             acknowledged = {i: s for k in kiosks for i, s in k.acknowledged.items()}
             assert len(acknowledged) == 6 * 29
             assert await _stored(url, list(acknowledged)) == acknowledged
