@@ -6,11 +6,14 @@ stops it (fast shutdown, so PostgreSQL flushes and closes cleanly).
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+import psutil
 
 with warnings.catch_warnings():
     # pgserver asks for XDG_RUNTIME_DIR at import and warns on servers that have none.
@@ -46,11 +49,27 @@ class EmbeddedPostgres:
         """Start (or join) the server and return the URL of the ``cact`` database."""
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         fresh = not (self.pgdata / "PG_VERSION").exists()
+        self._forget_dead_handles()
         self._server = get_server(self.pgdata, cleanup_mode="stop")
         if fresh:
             self._configure()
         self._ensure_database(DATABASE)
         return self.url(DATABASE)
+
+    def _forget_dead_handles(self) -> None:
+        """A cact process killed hard (kill -9, a power cut) stays on pgserver's list of
+        handles for good, and then no later process would ever stop the server cleanly."""
+        handles = self.pgdata / ".handle_pids.json"
+        if not handles.exists():
+            return
+        with PostgresServer._lock:
+            try:
+                pids = json.loads(handles.read_text() or "[]")
+            except ValueError:
+                pids = []
+            alive = [pid for pid in pids if psutil.pid_exists(pid)]
+            if alive != pids:
+                handles.write_text(json.dumps(alive))
 
     @property
     def socket_dir(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,28 @@ def test_a_restarted_server_keeps_its_data(tmp_path: Path) -> None:
         assert "300" in again.psql("SHOW max_connections;")
     finally:
         again.stop()
+
+
+def test_a_process_killed_hard_does_not_keep_the_server_running_forever(tmp_path: Path) -> None:
+    pgdata = tmp_path / "pgdata"
+    first = EmbeddedPostgres(pgdata)
+    first.start()
+    handles = pgdata / ".handle_pids.json"
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pids = json.loads(handles.read_text())
+    handles.write_text(json.dumps([*pids, int(dead.stdout)]))  # as if killed with -9
+    first.stop()
+    assert (pgdata / "postmaster.pid").exists()  # the "dead" handle kept it running
+    # The next cact process forgets the dead handle; as the last live one it stops the server.
+    subprocess.run(
+        [sys.executable, "-c", SECOND_PROCESS, str(pgdata)],
+        check=True,
+        timeout=60,
+        capture_output=True,
+    )
+    assert not (pgdata / "postmaster.pid").exists()
