@@ -52,6 +52,7 @@ from cact.rooms.router import router as rooms_router
 from cact.scoring.router import router as scoring_router
 from cact.sittings.pages import router as sittings_pages
 from cact.sittings.router import router as sittings_router
+from cact.standards.pages import router as standards_pages
 from cact.standards.router import router as standards_router
 
 API_DESCRIPTION = """Computer-assisted competency test delivery server.
@@ -73,6 +74,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     media_router,
     blueprints_router,
     standards_router,
+    standards_pages,
     scoring_router,
     kiosk_router,
     kiosk_page,

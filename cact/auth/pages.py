@@ -33,6 +33,7 @@ HOME_LINKS = {
         {"href": "/admin/sittings", "label": "admin.home.sittings"},
         {"href": "/admin/rooms", "label": "admin.home.rooms"},
         {"href": "/admin/participants", "label": "admin.home.participants"},
+        {"href": "/admin/standards", "label": "admin.nav.standards"},
         {"href": "/admin/staff", "label": "admin.home.staff"},
         {"href": "/admin/audit", "label": "admin.home.audit"},
         {"href": "/api/audit", "label": "home.audit"},

@@ -128,9 +128,7 @@ def test_tidy_forgets_dead_cact_processes_so_the_last_one_stops_the_server(
     dead = "[999999]"  # a cact that died long ago
     (pgdata / ".handle_pids.json").write_text(dead)
     start_and_exit(pgdata)
-    assert not wait_stopped(pgdata, seconds=3), "a dead process on the list keeps the server up"
-    stopped = care("stop", data_dir)
-    assert stopped.returncode == 0 and postmaster_pid(pgdata) is None, stopped
+    assert wait_stopped(pgdata), "cact forgets a dead process itself: the server still stops"
 
     (pgdata / ".handle_pids.json").write_text(dead)
     tidied = care("tidy", data_dir)

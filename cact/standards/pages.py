@@ -1,0 +1,68 @@
+"""Admin page for positions and their competency standards: the list, and the import with the
+report by row and column (all or nothing)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse
+
+from cact.audit.service import Actor
+from cact.auth.admin_pages import admin_page
+from cact.auth.deps import AdminUser, client_ip
+from cact.kit.db import DbSession
+from cact.standards import service
+from cact.standards.schemas import ImportReport, PositionDetail
+from item_bank.problems import Problem
+from item_bank.safety import DEFAULT_LIMITS
+
+router = APIRouter(include_in_schema=False)
+ALL_POSITIONS = 1000
+
+
+async def _page(
+    request: Request,
+    db: DbSession,
+    *,
+    problems: list[Problem] | None = None,
+    report: ImportReport | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    positions, _ = await service.list_positions(db, limit=ALL_POSITIONS, offset=0)
+    details: list[PositionDetail] = [await service.get_position(db, p.id) for p in positions]
+    return admin_page(
+        request,
+        "standards.html",
+        "standards",
+        positions=details,
+        problems=problems,
+        report=report,
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/standards")
+async def standards_page(_: AdminUser, request: Request, db: DbSession) -> HTMLResponse:
+    return await _page(request, db)
+
+
+@router.post("/admin/standards")
+async def import_standards_page(
+    admin: AdminUser,
+    request: Request,
+    db: DbSession,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    name = file.filename if file is not None and file.filename else "-"
+    data = await file.read(DEFAULT_LIMITS.max_file_bytes + 1) if file is not None else b""
+    try:
+        # A savepoint: a refused file rolls back alone, and the page can still be drawn.
+        async with db.begin_nested():
+            rows = await service.parse_file(db, name, data)
+            report = await service.import_standards(
+                db, rows, Actor.staff(admin, client_ip(request)), source=name
+            )
+    except service.StandardsRejected as rejected:
+        return await _page(request, db, problems=rejected.problems, status_code=422)
+    return await _page(request, db, report=report)
