@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import aiohttp
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -57,10 +58,11 @@ def _serve(command: list[str], env: dict[str, str], port: int) -> subprocess.Pop
 async def _drive(
     base: str, targets: list[tuple[dict[str, str], str, list[int | None]]], seconds: float
 ) -> tuple[float, list[float]]:
-    """Each target is one client: headers, a PUT path and the options to pick from."""
+    """Each target is one client: headers, a PUT path and the options to pick from. aiohttp:
+    the load generator must not be the bottleneck on the machine it shares."""
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=len(targets) + 4)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+    connector = aiohttp.TCPConnector(limit=len(targets) + 4)
+    async with aiohttp.ClientSession(base_url=base, connector=connector) as http:
         stop = time.monotonic() + seconds
 
         async def client(headers: dict[str, str], path: str, options: list[int | None]) -> int:
@@ -68,11 +70,11 @@ async def _drive(
             while time.monotonic() < stop:
                 seq += 1
                 started = time.perf_counter()
-                response = await http.put(
-                    path, headers=headers, json={"option_id": rng.choice(options), "seq": seq}
-                )
+                body = {"option_id": rng.choice(options), "seq": seq}
+                async with http.put(path, headers=headers, json=body) as response:
+                    await response.read()
+                    response.raise_for_status()
                 latencies.append((time.perf_counter() - started) * 1000)
-                response.raise_for_status()
                 done += 1
             return done
 

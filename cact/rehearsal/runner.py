@@ -97,7 +97,7 @@ async def run(
     stats.figures["prepare (forms generated) s"] = round(time.perf_counter() - started, 2)
     droppers = set(rng.sample(range(options.kiosks), int(options.kiosks * options.drop_share)))
     connector = aiohttp.TCPConnector(limit=options.kiosks + 8)
-    timeout = aiohttp.ClientTimeout(total=30)
+    timeout = aiohttp.ClientTimeout(total=120)  # a 2,000-login herd queues for a while
     async with aiohttp.ClientSession(
         base_url=options.url, connector=connector, timeout=timeout
     ) as http:
