@@ -38,15 +38,18 @@ class Options:
 
 
 async def _verify(
-    sessionmaker: async_sessionmaker[AsyncSession], kiosks: list[SimKiosk], stats: Stats
+    sessionmaker: async_sessionmaker[AsyncSession],
+    sitting_id: int,
+    kiosks: list[SimKiosk],
+    stats: Stats,
 ) -> int:
     """Every acknowledged (applied) save must be what the database holds, item by item."""
     expected = {item: saved for kiosk in kiosks for item, saved in kiosk.acknowledged.items()}
     async with sessionmaker() as db:
         rows = await db.execute(
-            select(Response.attempt_item_id, Response.seq, Response.option_id).where(
-                Response.attempt_item_id.in_(list(expected))
-            )
+            select(Response.attempt_item_id, Response.seq, Response.option_id)
+            .join(Attempt, Attempt.id == Response.attempt_id)
+            .where(Attempt.sitting_id == sitting_id)
         )
         stored = {item: (seq, option) for item, seq, option in rows.all()}
     lost = sum(1 for item, saved in expected.items() if stored.get(item) != saved)
@@ -131,7 +134,7 @@ async def run(
             sessionmaker, rehearsal.sitting_id, grace_seconds, options.deadline_wait_seconds
         )
         stats.figures["deadline herd s"] = "did not finish" if herd is None else round(herd, 2)
-    lost = await _verify(sessionmaker, kiosks, stats)
+    lost = await _verify(sessionmaker, rehearsal.sitting_id, kiosks, stats)
     stats.figures["kiosks"] = options.kiosks
     stats.figures["sitting id"] = rehearsal.sitting_id
     return stats, lost
