@@ -6,7 +6,6 @@ import hashlib
 import io
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
 import yaml
@@ -19,58 +18,12 @@ from cact.audit.models import AuditEvent
 from cact.bank.models import Item, ItemVersion
 from cact.kit.i18n import CATALOGUE_DIR, catalogue, translate
 from tests.fixtures.factories import create_attempt_using
+from tests.fixtures.html import table_rows
 from tests.fixtures.images import png
 from tests.fixtures.uploads import DEMO, upload, upload_bytes
 
 HTML = {"Accept": "text/html"}
 DEMO_SETS = ("manajerial.yaml", "sosiokultural.yaml", "teknis.yaml")
-
-
-class _Tables(HTMLParser):
-    """The text of every body cell of the tables marked with ``data-testid``, row by row."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, list[list[str]]] = {}
-        self._table: str | None = None
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-        self._head = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        testid = dict(attrs).get("data-testid")
-        if tag == "table" and testid:
-            self._table = testid
-            self.tables[testid] = []
-        elif tag == "thead":
-            self._head = True
-        elif tag == "tr" and self._table and not self._head:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None and self._table:
-            self.tables[self._table].append(self._row)
-            self._row = None
-        elif tag == "thead":
-            self._head = False
-        elif tag == "table":
-            self._table = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def table_rows(html: str, testid: str) -> list[list[str]]:
-    """Body rows (not the header) of the table with this ``data-testid``."""
-    parser = _Tables()
-    parser.feed(html)
-    return parser.tables[testid]
 
 
 def untranslated(html: str) -> list[str]:

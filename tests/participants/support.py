@@ -7,7 +7,6 @@ import csv
 import io
 import re
 from collections.abc import Sequence
-from html.parser import HTMLParser
 from typing import Any
 
 from httpx import AsyncClient
@@ -87,50 +86,3 @@ async def counts(db: AsyncSession) -> tuple[int, int]:
 def untranslated(html: str) -> list[str]:
     """Message keys that reached the page as text: a key missing from the catalogues."""
     return re.findall(r"[>\s\"](?:admin|editor|role)\.[a-z_]+\.[a-z_.]*[a-z_]", html)
-
-
-class _Tables(HTMLParser):
-    """The text of every body cell of the tables marked with ``data-testid``, row by row."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, list[list[str]]] = {}
-        self._table: str | None = None
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-        self._head = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        testid = dict(attrs).get("data-testid")
-        if tag == "table" and testid:
-            self._table = testid
-            self.tables[testid] = []
-        elif tag == "thead":
-            self._head = True
-        elif tag == "tr" and self._table and not self._head:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None and self._table:
-            self.tables[self._table].append(self._row)
-            self._row = None
-        elif tag == "thead":
-            self._head = False
-        elif tag == "table":
-            self._table = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def table_rows(html: str, testid: str) -> list[list[str]]:
-    """Body rows (not the header) of the table with this ``data-testid``."""
-    parser = _Tables()
-    parser.feed(html)
-    return parser.tables[testid]
