@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.service import Actor, record
 from tests.fixtures.factories import create_staff, login
-from tests.participants.support import HTML, table_rows, untranslated
+from tests.fixtures.html import table_rows
+from tests.participants.support import HTML, untranslated
 
 
 async def _events(db: AsyncSession) -> None:

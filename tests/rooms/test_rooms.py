@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.rooms import service as rooms
 from cact.sittings.models import Enrollment
 from tests.fixtures.factories import create_participant, create_sitting, create_staff, login
-from tests.participants.support import HTML, admin_login, table_rows, untranslated
+from tests.fixtures.html import table_rows
+from tests.participants.support import HTML, admin_login, untranslated
 
 
 async def _room(client: AsyncClient, **body: object) -> dict[str, object]:

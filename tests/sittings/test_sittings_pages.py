@@ -16,13 +16,13 @@ from cact.participants.models import Participant
 from cact.rooms import service as rooms
 from cact.sittings.models import Sitting
 from tests.fixtures.factories import create_staff
+from tests.fixtures.html import table_rows
 from tests.participants.support import (
     HTML,
     admin_login,
     counts,
     csv_bytes,
     positions,
-    table_rows,
     untranslated,
 )
 

@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.auth.repository import StaffUserRepository
 from tests.fixtures.factories import create_staff, login
-from tests.participants.support import HTML, table_rows, untranslated
+from tests.fixtures.html import table_rows
+from tests.participants.support import HTML, untranslated
 
 
 async def test_admins_manage_staff_accounts_on_the_page(
