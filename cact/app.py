@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from cact.analysis.pages import router as analysis_pages
 from cact.analysis.router import router as analysis_router
 from cact.audit.export import router as audit_export
 from cact.audit.pages import router as audit_pages
@@ -29,6 +30,7 @@ from cact.config import Settings, get_settings
 from cact.delivery import sweeper
 from cact.delivery.pages import router as kiosk_page
 from cact.delivery.router import router as kiosk_router
+from cact.exports.pages import router as exports_pages
 from cact.exports.router import router as exports_router
 from cact.health.router import router as health_router
 from cact.kit.database import resolve_database_url
@@ -97,6 +99,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports_pages,
     exports_router,
     analysis_router,
+    exports_pages,
+    analysis_pages,
 )
 
 
