@@ -33,6 +33,7 @@ from cact.delivery.router import router as kiosk_router
 from cact.exports.pages import router as exports_pages
 from cact.exports.router import router as exports_router
 from cact.health.router import router as health_router
+from cact.kit import rawdb
 from cact.kit.database import resolve_database_url
 from cact.kit.db import create_engine, create_sessionmaker
 from cact.kit.errors import install_error_handlers
@@ -64,8 +65,10 @@ changes something, the `X-CSRF-Token` header with the `csrf_token` that login re
 Errors always have the shape `{"error": "<code>", "detail": ...}`."""
 
 
-# Every router the app serves; the route-role test walks this table.
+# Every router the app serves; the route-role test walks this table. Routes are matched in
+# this order, so the kiosk protocol (most of the requests in an exam) comes first.
 ROUTERS: tuple[APIRouter, ...] = (
+    kiosk_router,
     health_router,
     monitoring_router,
     auth_router,
@@ -78,7 +81,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     standards_router,
     standards_pages,
     scoring_router,
-    kiosk_router,
     kiosk_page,
     proctor_router,
     proctor_stream,
@@ -110,6 +112,8 @@ def attach_database(
     settings: Settings = app.state.settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
+    # The hot path's raw connections: the sessions' own until the lifespan opens a pool.
+    app.state.raw_connections = rawdb.session_connections(sessionmaker)
     app.state.login_limiter = RateLimiter(
         limit=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )
@@ -123,10 +127,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     url, embedded = resolve_database_url(settings)
     engine = create_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
     )
     sessionmaker = create_sessionmaker(engine)
     attach_database(app, engine, sessionmaker)
+    kiosk_pool = await rawdb.create_pool(asyncpg_dsn(url), settings.kiosk_pool_size)
+    app.state.raw_connections = rawdb.pool_connections(kiosk_pool, settings.db_pool_timeout_seconds)
     app.state.events = EventHub(asyncpg_dsn(url))
     app.state.events.start()
     sweeping = asyncio.create_task(
@@ -144,6 +153,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with suppress(asyncio.CancelledError):
             await sweeping
         await app.state.events.stop()
+        await rawdb.close_pool(kiosk_pool)
         await engine.dispose()
         if embedded is not None:
             embedded.stop()

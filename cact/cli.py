@@ -68,6 +68,7 @@ def _run_uvicorn(settings: Settings, url: str, host: str, port: int, workers: in
             proxy_headers=True,
             timeout_graceful_shutdown=GRACEFUL_SECONDS,
             log_level=settings.log_level,
+            access_log=settings.access_log,
         )
         return
     from cact.app import create_app
@@ -80,6 +81,7 @@ def _run_uvicorn(settings: Settings, url: str, host: str, port: int, workers: in
         proxy_headers=True,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         log_level=settings.log_level,
+        access_log=settings.access_log,
     )
 
 

@@ -32,6 +32,18 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Wait this long for a free database connection, then answer 503 + "
+        "Retry-After (the kiosk retries) instead of piling requests up.",
+    )
+    kiosk_pool_size: int = Field(
+        default=20, ge=1, description="Connections per worker for answer saves and heartbeats."
+    )
+    access_log: bool = Field(
+        default=False, description="Log every request (the reverse proxy logs them already)."
+    )
     session_hours: float = Field(default=12.0, gt=0)
     secure_cookies: bool = Field(
         default=False, description="Send staff cookies only over HTTPS (behind the reverse proxy)."

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-
-from cact.bank.models import ItemVersion, Media
+from dataclasses import dataclass, field
+from typing import Any
 
 CACHE_SIZE = 50_000
+
+# Stem, media and options of the versions asked for, one row per option, in one round trip.
+_CONTENT = """
+SELECT v.id, v.stem_html, v.media_alt, m.sha256, o.id AS option_id, o.text_html
+FROM item_version v
+LEFT JOIN media m ON m.id = v.media_id
+LEFT JOIN item_option o ON o.item_version_id = v.id
+WHERE v.id = ANY ($1::bigint[])
+"""
 
 
 @dataclass(frozen=True)
@@ -21,38 +25,31 @@ class VersionContent:
     stem_html: str
     media_url: str | None
     media_alt: str
-    options: dict[int, str]  # option id → text_html
+    options: dict[int, str] = field(default_factory=dict)  # option id → text_html
 
 
 _cache: OrderedDict[int, VersionContent] = OrderedDict()
 
 
-async def contents(db: AsyncSession, version_ids: Iterable[int]) -> dict[int, VersionContent]:
+async def contents(connection: Any, version_ids: Iterable[int]) -> dict[int, VersionContent]:
+    """The versions' content; ``connection`` is an asyncpg connection (read only on a miss)."""
     wanted = set(version_ids)
     found = {vid: _cache[vid] for vid in wanted if vid in _cache}
     missing = wanted - found.keys()
     if missing:
-        versions = await db.scalars(
-            select(ItemVersion)
-            .options(selectinload(ItemVersion.options))
-            .where(ItemVersion.id.in_(missing))
-        )
-        loaded = list(versions)
-        media_ids = {v.media_id for v in loaded if v.media_id}
-        media = (
-            {m.id: m.sha256 for m in await db.scalars(select(Media).where(Media.id.in_(media_ids)))}
-            if media_ids
-            else {}
-        )
-        for version in loaded:
-            sha = media.get(version.media_id) if version.media_id else None
-            content = VersionContent(
-                stem_html=version.stem_html,
-                media_url=f"/media/{sha}" if sha else None,
-                media_alt=version.media_alt or "",
-                options={o.id: o.text_html for o in version.options},
-            )
-            found[version.id] = _cache[version.id] = content
+        for row in await connection.fetch(_CONTENT, list(missing)):
+            content = found.get(row["id"])
+            if content is None:
+                sha = row["sha256"]
+                content = found[row["id"]] = VersionContent(
+                    stem_html=row["stem_html"],
+                    media_url=f"/media/{sha}" if sha else None,
+                    media_alt=row["media_alt"] or "",
+                )
+            if row["option_id"] is not None:
+                content.options[row["option_id"]] = row["text_html"]
+        for version_id in missing & found.keys():
+            _cache[version_id] = found[version_id]
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return found

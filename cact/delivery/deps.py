@@ -12,11 +12,16 @@ from cact.delivery.service import AttemptRef, KioskContext, session_hash
 from cact.kit.db import DbSession
 
 
-async def kiosk_context(request: Request, db: DbSession) -> KioskContext:
+def bearer_hash(request: Request) -> str:
+    """The stored form of the request's kiosk token (401 without one)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token.strip():
         raise KioskUnauthorized()
-    found = await AttemptRepository(db).by_kiosk_session(session_hash(token.strip()))
+    return session_hash(token.strip())
+
+
+async def kiosk_context(request: Request, db: DbSession) -> KioskContext:
+    found = await AttemptRepository(db).by_kiosk_session(bearer_hash(request))
     if found is None:
         raise KioskUnauthorized()
     attempt_id, sitting_id, participant_id, status, paused, last_ip, sitting_status = found

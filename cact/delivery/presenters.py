@@ -1,17 +1,26 @@
-"""Attempt rows → kiosk protocol v1 views. Nothing here may carry a weight, key or points."""
+"""Attempt rows → kiosk protocol v1 views. Nothing here may carry a weight, key or points.
+
+Each view is one statement (the start herd asks for them 2,000 times at once): the attempt
+with its sections, titles and answer counts; or a section with its items and stored answers.
+They run on an asyncpg connection: the kiosk pool's, or a session's own inside a change
+(start, submit, finish), so that they see what that change wrote."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cact.blueprints.models import BlueprintSection
 from cact.delivery import clock, content
-from cact.delivery.models import AttemptSection
-from cact.delivery.repository import ItemRepository, ResponseRepository, SectionRepository
+from cact.delivery.errors import (
+    KioskUnauthorized,
+    NotYourAttempt,
+    SectionClosed,
+    SectionNotStarted,
+    UnknownSection,
+)
 from cact.delivery.schemas import (
     AttemptView,
     ItemView,
@@ -21,19 +30,61 @@ from cact.delivery.schemas import (
     SectionView,
     StoredAnswer,
 )
-from cact.delivery.service import CLOSED_STATUSES, KioskContext
 from cact.reports.service import participant_summary
-from cact.sittings.models import Sitting
 
 LABELS = "ABCDEF"
+CLOSED_STATUSES = ("submitted", "expired", "terminated")
+
+_ATTEMPT = """
+SELECT a.id, a.status, (a.paused OR st.status = 'paused') AS paused, st.title AS sitting_title,
+       (SELECT COALESCE(max(r.seq), 0) FROM response r WHERE r.attempt_id = a.id) AS max_seq,
+       s.id AS section_id, bs.title, s.status AS section_status, s.deadline_at, s.paused_at,
+       s.time_limit_ms, s.extra_ms, counts.items, counts.answered
+FROM attempt a
+JOIN sitting st ON st.id = a.sitting_id
+JOIN attempt_section s ON s.attempt_id = a.id
+JOIN blueprint_section bs ON bs.id = s.blueprint_section_id
+CROSS JOIN LATERAL (
+    SELECT count(*) AS items, count(r.option_id) AS answered
+    FROM attempt_item i LEFT JOIN response r ON r.attempt_item_id = i.id
+    WHERE i.attempt_section_id = s.id
+) AS counts
+WHERE {where}
+ORDER BY s.position
+"""
+ATTEMPT_BY_TOKEN = _ATTEMPT.format(where="a.kiosk_session_hash = $1::text")
+ATTEMPT_BY_ID = _ATTEMPT.format(where="a.id = $1::bigint")
+
+# $1 token hash, $2 section id: the caller's attempt, the section, and (only when the section
+# is the caller's and open) its items in presented order with their stored answers.
+SECTION = """
+WITH kiosk AS (SELECT id FROM attempt WHERE kiosk_session_hash = $1::text)
+SELECT kiosk.id AS kiosk_attempt, s.attempt_id, s.id AS section_id, s.status, s.deadline_at,
+       s.paused_at, s.time_limit_ms, s.extra_ms, bs.title,
+       i.id AS item_id, i.number, i.item_version_id, i.option_order,
+       r.option_id, r.doubtful, r.seq
+FROM (SELECT) AS one
+LEFT JOIN kiosk ON true
+LEFT JOIN attempt_section s ON s.id = $2::bigint
+LEFT JOIN blueprint_section bs ON bs.id = s.blueprint_section_id
+LEFT JOIN attempt_item i
+    ON i.attempt_section_id = s.id AND s.attempt_id = kiosk.id AND s.status = 'open'
+LEFT JOIN response r ON r.attempt_item_id = i.id
+ORDER BY i.number
+"""
 
 
-async def _titles(db: AsyncSession, sections: list[AttemptSection]) -> dict[int, str]:
-    ids = [s.blueprint_section_id for s in sections]
-    rows = await db.execute(
-        select(BlueprintSection.id, BlueprintSection.title).where(BlueprintSection.id.in_(ids))
-    )
-    return {section_id: title for section_id, title in rows.all()}
+class _Times:
+    """A row's section clock columns, as clock.SectionTimes."""
+
+    __slots__ = ("deadline_at", "extra_ms", "paused_at", "status", "time_limit_ms")
+
+    def __init__(self, row: Any, status: str) -> None:
+        self.status = status
+        self.deadline_at = row["deadline_at"]
+        self.paused_at = row["paused_at"]
+        self.time_limit_ms = row["time_limit_ms"]
+        self.extra_ms = row["extra_ms"]
 
 
 def _instructions(summaries: list[SectionSummary]) -> str:
@@ -49,75 +100,111 @@ def _instructions(summaries: list[SectionSummary]) -> str:
     )
 
 
-async def attempt_view(db: AsyncSession, context: KioskContext, now: datetime) -> AttemptView:
-    attempt = context.attempt
-    repository = SectionRepository(db)
-    sections = await repository.of_attempt(attempt.id)
-    counts = await repository.counts(attempt.id)
-    titles = await _titles(db, sections)
-    sitting_title = await db.scalar(select(Sitting.title).where(Sitting.id == attempt.sitting_id))
+async def attempt_rows(
+    connection: Any, *, token_hash: str | None = None, attempt_id: int = 0
+) -> list[Any]:
+    if token_hash is not None:
+        return list(await connection.fetch(ATTEMPT_BY_TOKEN, token_hash))
+    return list(await connection.fetch(ATTEMPT_BY_ID, attempt_id))
+
+
+def attempt_view(
+    rows: list[Any], now: datetime, results: dict[str, Any] | None = None
+) -> AttemptView:
+    """The attempt from its rows (one per section, in order); 401 when there are none."""
+    if not rows:
+        raise KioskUnauthorized()
+    first = rows[0]
     summaries = [
         SectionSummary(
-            id=s.id,
-            title=titles.get(s.blueprint_section_id, ""),
-            status=s.status,
-            remaining_ms=clock.remaining_ms(s, now),
-            time_limit_ms=s.time_limit_ms + s.extra_ms,
-            item_count=counts.get(s.id, (0, 0))[0],
-            answered_count=counts.get(s.id, (0, 0))[1],
+            id=row["section_id"],
+            title=row["title"],
+            status=row["section_status"],
+            remaining_ms=clock.remaining_ms(_Times(row, row["section_status"]), now),
+            time_limit_ms=row["time_limit_ms"] + row["extra_ms"],
+            item_count=row["items"],
+            answered_count=row["answered"],
         )
-        for s in sections
+        for row in rows
     ]
-    current = next((s.id for s in sections if s.status == "open"), None)
+    current = next((s.id for s in summaries if s.status == "open"), None)
     return AttemptView(
         server_time=now,
-        attempt_id=attempt.id,
-        status=attempt.status,
-        paused=context.paused,
+        attempt_id=first["id"],
+        status=first["status"],
+        paused=first["paused"],
         current_section_id=current,
-        sitting_title=sitting_title or "",
+        sitting_title=first["sitting_title"] or "",
         instructions_html=_instructions(summaries),
-        max_seq=await ResponseRepository(db).max_seq(attempt.id),
-        results=await participant_summary(db, attempt.id)
-        if attempt.status in CLOSED_STATUSES
-        else None,
+        max_seq=first["max_seq"],
+        results=results,
         sections=summaries,
     )
 
 
-async def section_view(db: AsyncSession, section: AttemptSection, now: datetime) -> SectionView:
-    items = await ItemRepository(db).of_section(section.id)
-    texts = await content.contents(db, (i.item_version_id for i in items))
-    responses = await ResponseRepository(db).of_section(section.id)
-    titles = await _titles(db, [section])
+def is_closed(rows: list[Any]) -> bool:
+    return bool(rows) and rows[0]["status"] in CLOSED_STATUSES
+
+
+async def session_connection(db: AsyncSession) -> Any:
+    """The session's own asyncpg connection: statements on it join the session's transaction."""
+    return (await (await db.connection()).get_raw_connection()).driver_connection
+
+
+async def attempt_view_in(db: AsyncSession, attempt_id: int, now: datetime) -> AttemptView:
+    """The view after a change made in ``db`` (start, submit, finish), with the participant's
+    own results once the attempt is closed."""
+    rows = await attempt_rows(await session_connection(db), attempt_id=attempt_id)
+    results = await participant_summary(db, attempt_id) if is_closed(rows) else None
+    return attempt_view(rows, now, results)
+
+
+async def section_view(
+    connection: Any, token_hash: str, section_id: int, now: datetime
+) -> SectionView:
+    rows = list(await connection.fetch(SECTION, token_hash, section_id))
+    first = rows[0]
+    if first["kiosk_attempt"] is None:
+        raise KioskUnauthorized()
+    if first["section_id"] is None:
+        raise UnknownSection()
+    if first["attempt_id"] != first["kiosk_attempt"]:
+        raise NotYourAttempt()
+    if first["status"] == "pending":
+        raise SectionNotStarted()
+    if first["status"] == "closed":
+        raise SectionClosed()
+    items = [row for row in rows if row["item_id"] is not None]
+    texts = await content.contents(connection, (row["item_version_id"] for row in items))
     views = []
     for item in items:
-        version = texts[item.item_version_id]
+        version = texts[item["item_version_id"]]
         views.append(
             ItemView(
-                item_id=item.id,
-                number=item.number,
+                item_id=item["item_id"],
+                number=item["number"],
                 stem_html=version.stem_html,
                 media=MediaView(url=version.media_url, alt=version.media_alt)
                 if version.media_url
                 else None,
                 options=[
                     OptionView(option_id=oid, label=LABELS[i], text_html=version.options[oid])
-                    for i, oid in enumerate(item.option_order)
+                    for i, oid in enumerate(item["option_order"])
                 ],
             )
         )
     return SectionView(
         server_time=now,
-        id=section.id,
-        title=titles.get(section.blueprint_section_id, ""),
-        status=section.status,
-        remaining_ms=clock.remaining_ms(section, now),
+        id=first["section_id"],
+        title=first["title"] or "",
+        status=first["status"],
+        remaining_ms=clock.remaining_ms(_Times(first, first["status"]), now),
         items=views,
         answers={
-            str(r.attempt_item_id): StoredAnswer(
-                option_id=r.option_id, doubtful=r.doubtful, seq=r.seq
+            str(row["item_id"]): StoredAnswer(
+                option_id=row["option_id"], doubtful=row["doubtful"], seq=row["seq"]
             )
-            for r in responses
+            for row in items
+            if row["seq"] is not None
         },
     )

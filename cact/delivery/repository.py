@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Row, and_, func, select, text, update
@@ -130,65 +129,6 @@ class ItemRepository(Repository[AttemptItem]):
         )
         return list(await self.all(statement))
 
-    async def save_target(self, attempt_item_id: int) -> SaveTarget | None:
-        """The item and its section's clock, as plain columns (the answer-save hot path)."""
-        row = (await self.session.execute(_SAVE_TARGET, {"item": attempt_item_id})).first()
-        return None if row is None else SaveTarget(*row)
-
-
-@dataclass(frozen=True)
-class SaveTarget:
-    attempt_id: int
-    option_order: list[int]
-    status: str
-    deadline_at: datetime | None
-    paused_at: datetime | None
-    time_limit_ms: int
-    extra_ms: int
-
-
-_SAVE_TARGET = text(
-    """
-    SELECT i.attempt_id, i.option_order, s.status, s.deadline_at, s.paused_at,
-           s.time_limit_ms, s.extra_ms
-    FROM attempt_item i JOIN attempt_section s ON s.id = i.attempt_section_id
-    WHERE i.id = :item
-    """
-)
-
-# One round trip: apply the answer only with a higher seq, log it, and tell the dashboards.
-_SAVE_IF_NEWER = text(
-    """
-    WITH saved AS (
-        INSERT INTO response (attempt_item_id, attempt_id, option_id, doubtful, seq, saved_at,
-                              first_answered_at, change_count)
-        VALUES (:item, :attempt, :option, :doubtful, :seq, :now,
-                CASE WHEN CAST(:option AS bigint) IS NULL THEN NULL
-                     ELSE CAST(:now AS timestamptz) END,
-                1)
-        ON CONFLICT (attempt_item_id) DO UPDATE SET
-            option_id = EXCLUDED.option_id,
-            doubtful = EXCLUDED.doubtful,
-            seq = EXCLUDED.seq,
-            saved_at = EXCLUDED.saved_at,
-            change_count = response.change_count + 1,
-            first_answered_at = COALESCE(response.first_answered_at, EXCLUDED.first_answered_at)
-        WHERE response.seq < EXCLUDED.seq
-        RETURNING seq
-    ), logged AS (
-        INSERT INTO answer_log (attempt_id, attempt_item_id, option_id, doubtful, seq,
-                                received_at, ip)
-        SELECT :attempt, :item, :option, :doubtful, :seq, :now, :ip FROM saved
-        RETURNING 1
-    ), notified AS (
-        SELECT pg_notify(:channel, :event) FROM saved
-    )
-    SELECT (SELECT seq FROM saved),
-           (SELECT seq FROM response WHERE attempt_item_id = :item),
-           (SELECT count(*) FROM logged) + (SELECT count(*) FROM notified)
-    """
-)
-
 
 class ResponseRepository(Repository[Response]):
     model = Response
@@ -206,39 +146,3 @@ class ResponseRepository(Repository[Response]):
             select(func.max(Response.seq)).where(Response.attempt_id == attempt_id)
         )
         return int(value or 0)
-
-    async def save_if_newer(
-        self,
-        *,
-        attempt_id: int,
-        attempt_item_id: int,
-        option_id: int | None,
-        doubtful: bool,
-        seq: int,
-        now: datetime,
-        ip: str | None,
-        event: tuple[str, str],
-    ) -> tuple[bool, int]:
-        """Apply the answer only when ``seq`` is higher than the stored one; log and announce
-        what applies. Returns (applied, the sequence number now stored)."""
-        channel, payload = event
-        row = (
-            await self.session.execute(
-                _SAVE_IF_NEWER,
-                {
-                    "item": attempt_item_id,
-                    "attempt": attempt_id,
-                    "option": option_id,
-                    "doubtful": doubtful,
-                    "seq": seq,
-                    "now": now,
-                    "ip": ip,
-                    "channel": channel,
-                    "event": payload,
-                },
-            )
-        ).one()
-        applied_seq, previous_seq, _ = row
-        if applied_seq is not None:
-            return True, int(applied_seq)
-        return False, int(previous_seq or 0)

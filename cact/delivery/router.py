@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
-from cact.delivery import clock, presenters, service
-from cact.delivery.deps import Kiosk
+from cact.delivery import answers, logins, presenters, service, starting
+from cact.delivery.deps import Kiosk, bearer_hash
 from cact.delivery.errors import AlreadyLoggedIn, LoginRefused
 from cact.delivery.schemas import (
     AnswerAck,
@@ -22,10 +23,11 @@ from cact.delivery.schemas import (
     ParticipantView,
     SectionView,
 )
-from cact.delivery.service import AttemptRef, KioskContext
 from cact.kit.db import DbSession
 from cact.kit.errors import error_response
 from cact.kit.metrics import ANSWER_SAVES
+from cact.kit.rawdb import raw_connection
+from cact.reports.service import participant_summary
 from cact.standards.models import Position
 
 router = APIRouter(prefix="/api/kiosk/v1", tags=["kiosk protocol v1"])
@@ -60,10 +62,30 @@ async def login(
     body: KioskLoginRequest, request: Request, db: DbSession
 ) -> KioskLoginResponse | JSONResponse:
     now = service.utcnow()
-    try:
+    limiter = request.app.state.kiosk_limiter
+    async with raw_connection(request) as connection:
+        quick = await logins.try_login(
+            connection,
+            limiter,
+            participant_no=body.participant_no,
+            token=body.token,
+            secret=body.secret,
+            ip=_ip(request),
+            now=now,
+        )
+    if quick is not None:
+        return KioskLoginResponse(
+            server_time=now,
+            kiosk_token=quick.token,
+            attempt_id=quick.attempt_id,
+            participant=ParticipantView(
+                name=quick.name, participant_no=quick.participant_no, position=quick.position
+            ),
+        )
+    try:  # every other outcome is decided, and recorded, by the service
         logged_in = await service.login(
             db,
-            request.app.state.kiosk_limiter,
+            limiter,
             participant_no=body.participant_no,
             token=body.token,
             secret=body.secret,
@@ -91,84 +113,101 @@ async def login(
 
 
 @router.get("/attempt", response_model=AttemptView, responses=ERRORS)
-async def get_attempt(kiosk: Kiosk, db: DbSession) -> AttemptView:
-    return await presenters.attempt_view(db, kiosk, service.utcnow())
+async def get_attempt(request: Request) -> AttemptView:
+    now = service.utcnow()
+    token = bearer_hash(request)
+    async with raw_connection(request) as connection:
+        rows = await presenters.attempt_rows(connection, token_hash=token)
+    results = None
+    if presenters.is_closed(rows):  # the end screen: the participant's own levels, if shown
+        async with request.app.state.sessionmaker() as db:
+            results = await participant_summary(db, rows[0]["id"])
+    return presenters.attempt_view(rows, now, results)
 
 
 @router.post("/attempt/start", response_model=AttemptView, responses=ERRORS)
-async def start_attempt(kiosk: Kiosk, db: DbSession) -> AttemptView:
+async def start_attempt(request: Request) -> AttemptView:
     now = service.utcnow()
-    attempt = await service.start(db, kiosk, now)
-    return await presenters.attempt_view(
-        db, KioskContext(AttemptRef.of(attempt), kiosk.sitting_status), now
-    )
+    token = bearer_hash(request)
+    async with raw_connection(request) as connection:
+        attempt_id = await starting.start(connection, token, now)
+        rows = await presenters.attempt_rows(connection, attempt_id=attempt_id)
+    return presenters.attempt_view(rows, now)
 
 
 @router.get("/sections/{section_id}", response_model=SectionView, responses=ERRORS)
-async def get_section(section_id: int, kiosk: Kiosk, db: DbSession) -> SectionView:
+async def get_section(section_id: int, request: Request) -> SectionView:
     now = service.utcnow()
-    section = await service.section_for_view(db, kiosk, section_id)
-    return await presenters.section_view(db, section, now)
+    token = bearer_hash(request)
+    async with raw_connection(request) as connection:
+        return await presenters.section_view(connection, token, section_id, now)
 
 
 @router.put("/answers/{item_id}", response_model=AnswerAck, responses=ERRORS)
-async def save_answer(
-    item_id: int, body: AnswerRequest, kiosk: Kiosk, request: Request, db: DbSession
-) -> AnswerAck:
+async def save_answer(item_id: int, body: AnswerRequest, request: Request) -> Response:
     """Idempotent: a save whose `seq` is not higher than the stored one is acknowledged with
     `applied: false` and changes nothing."""
     now = service.utcnow()
-    applied, stored, section = await service.save_answer(
-        db,
-        kiosk,
-        item_id,
-        option_id=body.option_id,
-        doubtful=body.doubtful,
-        seq=body.seq,
-        now=now,
-        grace=_grace(request),
-        ip=_ip(request),
-    )
-    ANSWER_SAVES.labels(str(applied).lower()).inc()
-    return AnswerAck(
-        server_time=now,
-        applied=applied,
-        stored_seq=stored,
-        remaining_ms=clock.remaining_ms(section, now),
+    token = bearer_hash(request)
+    async with raw_connection(request) as connection:
+        saved = await answers.save(
+            connection,
+            token,
+            item_id,
+            option_id=body.option_id,
+            doubtful=body.doubtful,
+            seq=body.seq,
+            now=now,
+            grace=_grace(request),
+            ip=_ip(request),
+        )
+    ANSWER_SAVES.labels(str(saved.applied).lower()).inc()
+    # The hot path answers with its own JSON: response-model validation of a dict this
+    # simple costs more than the statement (the schema still documents it).
+    return _json(
+        {
+            "server_time": now.isoformat(),
+            "applied": saved.applied,
+            "stored_seq": saved.stored_seq,
+            "remaining_ms": saved.remaining_ms,
+            "paused": saved.paused,
+        }
     )
 
 
 @router.post("/heartbeat", response_model=HeartbeatView, responses=ERRORS)
-async def heartbeat(kiosk: Kiosk, request: Request, db: DbSession) -> HeartbeatView:
+async def heartbeat(request: Request) -> Response:
     now = service.utcnow()
-    await service.heartbeat(db, kiosk, _ip(request), now)
-    sections = await service.sections_of(db, kiosk.attempt)
-    current = next((s for s in sections if s.status == "open"), None)
-    return HeartbeatView(
-        server_time=now,
-        status=kiosk.attempt.status,
-        paused=kiosk.paused,
-        current_section_id=current.id if current else None,
-        remaining_ms=clock.remaining_ms(current, now) if current else None,
+    token = bearer_hash(request)
+    async with raw_connection(request) as connection:
+        beat = await answers.heartbeat(connection, token, now, _ip(request))
+    return _json(
+        {
+            "server_time": now.isoformat(),
+            "status": beat.status,
+            "paused": beat.paused,
+            "current_section_id": beat.current_section_id,
+            "remaining_ms": beat.remaining_ms,
+        }
     )
+
+
+def _json(content: dict[str, Any]) -> Response:
+    return Response(json.dumps(content, separators=(",", ":")), media_type="application/json")
 
 
 @router.post("/sections/{section_id}/submit", response_model=AttemptView, responses=ERRORS)
 async def submit_section(section_id: int, kiosk: Kiosk, db: DbSession) -> AttemptView:
     now = service.utcnow()
     attempt = await service.submit_section(db, kiosk, section_id, now)
-    return await presenters.attempt_view(
-        db, KioskContext(AttemptRef.of(attempt), kiosk.sitting_status), now
-    )
+    return await presenters.attempt_view_in(db, attempt.id, now)
 
 
 @router.post("/finish", response_model=AttemptView, responses=ERRORS)
 async def finish(kiosk: Kiosk, db: DbSession) -> AttemptView:
     now = service.utcnow()
     attempt = await service.finish(db, kiosk, now)
-    return await presenters.attempt_view(
-        db, KioskContext(AttemptRef.of(attempt), kiosk.sitting_status), now
-    )
+    return await presenters.attempt_view_in(db, attempt.id, now)
 
 
 @router.post("/logout", status_code=204, responses=ERRORS)

@@ -100,6 +100,9 @@ class AnswerAck(Timed):
     applied: bool = Field(description="false: a higher or equal seq is already stored")
     stored_seq: int
     remaining_ms: int
+    paused: bool = Field(
+        default=False, description="the proctor paused this attempt or the sitting: stop the clock"
+    )
 
 
 class HeartbeatView(Timed):

@@ -7,6 +7,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,28 +19,20 @@ from cact.delivery.errors import (
     AlreadyLoggedIn,
     AttemptClosed,
     AttemptNotStarted,
-    InvalidOption,
     LoginRefused,
-    NotYourAttempt,
     SectionClosed,
     SectionNotStarted,
-    SittingNotRunning,
     TooManyKioskLogins,
-    UnknownAttemptItem,
     UnknownSection,
 )
 from cact.delivery.models import Attempt, AttemptSection
 from cact.delivery.repository import (
     AttemptRepository,
-    ItemRepository,
-    ResponseRepository,
-    SaveTarget,
     SectionRepository,
 )
 from cact.kit.ratelimit import RateLimiter
 from cact.participants.models import Participant
-from cact.proctoring.events import CHANNEL, RoomEvent, publish
-from cact.sittings.models import Sitting
+from cact.proctoring.events import RoomEvent, publish
 from cact.sittings.tokens import normalise
 
 CLOSED_STATUSES = ("submitted", "expired", "terminated")
@@ -89,11 +82,29 @@ class KioskLogin:
     participant: Participant
 
 
+class SittingTokens(Protocol):
+    """What the token check reads of a sitting (the ORM row or the quick login's row)."""
+
+    @property
+    def token(self) -> str | None: ...
+    @property
+    def previous_token(self) -> str | None: ...
+    @property
+    def previous_token_valid_until(self) -> datetime | None: ...
+
+
+class SecondFactor(Protocol):
+    @property
+    def pin_hash(self) -> str | None: ...
+    @property
+    def birth_date(self) -> date | None: ...
+
+
 def session_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _token_valid(sitting: Sitting, given: str, now: datetime) -> bool:
+def token_valid(sitting: SittingTokens, given: str, now: datetime) -> bool:
     token = normalise(given)
     if sitting.token and secrets.compare_digest(token, sitting.token):
         return True
@@ -106,7 +117,7 @@ def _token_valid(sitting: Sitting, given: str, now: datetime) -> bool:
     )
 
 
-async def _second_factor_ok(participant: Participant, secret: str | None) -> bool:
+async def second_factor_ok(participant: SecondFactor, secret: str | None) -> bool:
     if participant.pin_hash is not None:
         return secret is not None and await verify_password(participant.pin_hash, secret)
     if participant.birth_date is not None:
@@ -134,7 +145,7 @@ async def login(
     ip: str | None,
     now: datetime,
 ) -> KioskLogin:
-    keys = (f"kiosk-login:p:{participant_no.strip().upper()}",)
+    keys = (f"kiosk-login:p:{participant_no.strip().upper()}",)  # logins.limiter_key
     if await limiter.retry_after(db, *keys):
         raise TooManyKioskLogins()
     found = await AttemptRepository(db).for_login(participant_no.strip())
@@ -142,7 +153,7 @@ async def login(
         await limiter.hit(db, *keys)
         raise LoginRefused()
     attempt, participant, sitting = found
-    if not _token_valid(sitting, token, now) or not await _second_factor_ok(participant, secret):
+    if not token_valid(sitting, token, now) or not await second_factor_ok(participant, secret):
         await limiter.hit(db, *keys)
         raise LoginRefused()
     if attempt.status in CLOSED_STATUSES:
@@ -229,92 +240,8 @@ async def sections_of(db: AsyncSession, attempt: AttemptRef) -> list[AttemptSect
     return await SectionRepository(db).of_attempt(attempt.id)
 
 
-async def start(db: AsyncSession, context: KioskContext, now: datetime) -> Attempt:
-    if context.sitting_status not in ("open", "running"):
-        raise SittingNotRunning()
-    attempt = await AttemptRepository(db).for_update(context.attempt.id)
-    assert attempt is not None
-    if attempt.status in CLOSED_STATUSES:
-        raise AttemptClosed()
-    if attempt.status == "not_started":
-        sections = await SectionRepository(db).of_attempt(attempt.id, lock=True)
-        attempt.status, attempt.started_at = "in_progress", now
-        clock.open_section(sections[0], now)
-        if attempt.paused:  # paused by the proctor before the start: the clock waits too
-            sections[0].paused_at = now
-        await db.flush()
-        await audit.record(
-            db,
-            _participant(attempt),
-            "attempt.start",
-            target_type="attempt",
-            target_id=attempt.id,
-            sitting_id=attempt.sitting_id,
-        )
-        await _changed(db, attempt, "start")
-    return attempt
-
-
 def _participant(attempt: Attempt) -> Actor:
     return Actor("participant", attempt.participant_id, f"attempt {attempt.id}", attempt.last_ip)
-
-
-async def section_for_view(
-    db: AsyncSession, context: KioskContext, section_id: int
-) -> AttemptSection:
-    section = await SectionRepository(db).get(section_id)
-    if section is None:
-        raise UnknownSection()
-    if section.attempt_id != context.attempt.id:
-        raise NotYourAttempt()
-    if section.status == "pending":
-        raise SectionNotStarted()
-    if section.status == "closed":
-        raise SectionClosed()
-    return section
-
-
-async def save_answer(
-    db: AsyncSession,
-    context: KioskContext,
-    attempt_item_id: int,
-    *,
-    option_id: int | None,
-    doubtful: bool,
-    seq: int,
-    now: datetime,
-    grace: timedelta,
-    ip: str | None,
-) -> tuple[bool, int, SaveTarget]:
-    """The hot path, two round trips: the item's clock, then upsert + log + notify."""
-    target = await ItemRepository(db).save_target(attempt_item_id)
-    if target is None:
-        raise UnknownAttemptItem()
-    if target.attempt_id != context.attempt.id:
-        raise NotYourAttempt()
-    if context.attempt.status in CLOSED_STATUSES:
-        raise AttemptClosed()
-    if not clock.accepts_saves(target, now, grace):
-        raise SectionNotStarted() if target.status == "pending" else SectionClosed()
-    if option_id is not None and option_id not in target.option_order:
-        raise InvalidOption()
-    event = RoomEvent(context.attempt.sitting_id, "attempt", target.attempt_id, {"what": "answer"})
-    applied, stored = await ResponseRepository(db).save_if_newer(
-        attempt_id=target.attempt_id,
-        attempt_item_id=attempt_item_id,
-        option_id=option_id,
-        doubtful=doubtful,
-        seq=seq,
-        now=now,
-        ip=ip,
-        event=(CHANNEL, event.payload()),
-    )
-    return applied, stored, target
-
-
-async def heartbeat(db: AsyncSession, context: KioskContext, ip: str | None, now: datetime) -> None:
-    await AttemptRepository(db).touch(context.attempt.id, now, ip)
-    await _changed(db, context.attempt, "seen")
 
 
 async def _locked(db: AsyncSession, context: KioskContext) -> tuple[Attempt, list[AttemptSection]]:

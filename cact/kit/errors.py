@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("cact.errors")
@@ -67,6 +68,25 @@ class TooManyRequests(CactError):
     status = 429
     code = "too_many_requests"
     message = "Too many tries; wait and try again."
+
+
+RETRY_AFTER_SECONDS = 2
+
+
+class DatabaseUnavailable(CactError):
+    """No database connection within the pool's time-out, or the database is restarting. The
+    kiosk's outbox keeps the answer and retries; an overloaded server answers this quickly
+    instead of letting requests pile up."""
+
+    status = 503
+    code = "database_unavailable"
+    message = (
+        "Server sedang sibuk; jawaban Anda tetap tersimpan di perangkat dan dikirim ulang. / "
+        "The server is busy; your answer is kept on the device and sent again."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def error_body(code: str, detail: Any) -> dict[str, Any]:
@@ -143,12 +163,32 @@ def _refused_value(exc: DBAPIError) -> bool:
     return isinstance(exc, DataError) or isinstance(cause, asyncpg.exceptions.DataError)
 
 
+def _connection_lost(exc: DBAPIError) -> bool:
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    return exc.connection_invalidated or isinstance(
+        cause, asyncpg.PostgresConnectionError | asyncpg.InterfaceError | OSError
+    )
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return await _cact_error(request, DatabaseUnavailable())
+
+
 async def _data_error(request: Request, exc: Exception) -> Response:
     """PostgreSQL refused a value (a number out of range, a NUL character): the request's input
-    was invalid, and the request's transaction is rolled back."""
+    was invalid, and the request's transaction is rolled back. A lost connection is a 503."""
+    if isinstance(exc, asyncpg.DataError):  # the kiosk's hot path speaks asyncpg directly
+        return _invalid_value(request)
     assert isinstance(exc, DBAPIError)
+    if _connection_lost(exc):
+        return await _unavailable(request, exc)
     if not _refused_value(exc):
         return await _unexpected(request, exc)
+    return _invalid_value(request)
+
+
+def _invalid_value(request: Request) -> Response:
     logger.info("invalid value refused by the database on %s", request.url.path)
     if wants_html(request):
         return _html_error(request, 422, "Nilai tidak valid. / A value is not valid.")
@@ -174,4 +214,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _data_error)
+    app.add_exception_handler(asyncpg.DataError, _data_error)
+    app.add_exception_handler(PoolTimeout, _unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -35,12 +35,14 @@ class RateLimiter:
         """Seconds to wait when any key is over its limit, else None."""
         now = datetime.now(UTC)
         rows = await db.scalars(select(RateLimitBucket).where(RateLimitBucket.key.in_(keys)))
-        waits = [
-            (row.window_started_at + self.window - now).total_seconds()
-            for row in rows
-            if row.count >= self.limit and row.window_started_at + self.window > now
-        ]
-        return max(1, int(max(waits)) + 1) if waits else None
+        waits = [self.wait_seconds(row.count, row.window_started_at, now) for row in rows]
+        return max((w for w in waits if w), default=None)
+
+    def wait_seconds(self, count: int, window_started_at: datetime, now: datetime) -> int | None:
+        """Seconds to wait for a bucket with ``count`` failures since ``window_started_at``."""
+        if count < self.limit or window_started_at + self.window <= now:
+            return None
+        return max(1, int((window_started_at + self.window - now).total_seconds()) + 1)
 
     async def hit(self, db: AsyncSession, *keys: str) -> None:
         now = datetime.now(UTC)

@@ -627,7 +627,10 @@ class KioskApp {
         seq: entry.seq,
       };
     }
-    if (typeof data.remaining_ms === 'number' && !this.paused && !ex.locked) {
+    if (data.paused === true && !this.paused) {
+      // The proctor paused: ask now instead of at the next heartbeat (it knows the section).
+      this.heartbeatSoon(0);
+    } else if (typeof data.remaining_ms === 'number' && !this.paused && !ex.locked) {
       this.setClock(ex.section.id, data.remaining_ms, at);
     }
     if (ex.page) ex.page.refreshAll();

@@ -1,0 +1,141 @@
+"""The start herd's login: two statements for the common case, the service for the rest.
+
+When a whole lab logs in at once, nearly every login is the plain case: right number, right
+token, no active session, attempt not closed. That case is one read (rate-limit bucket and the
+participant's attempt, sitting token and position) and one guarded write (claim the attempt
+for this kiosk, clear the failures, audit, tell the dashboard), each one statement on the
+kiosk pool. Every other case — a refusal, a second kiosk, a lost race for the claim — returns
+None and the caller runs ``service.login``, the one place where refusals are decided and
+recorded. The checks here call the service's own token and second-factor rules.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from cact.delivery import service
+from cact.delivery.errors import TooManyKioskLogins
+from cact.kit.ratelimit import RateLimiter
+from cact.proctoring.events import CHANNEL
+
+# $1 participant number, $2 rate-limit key
+_READ = """
+WITH bucket AS (
+    SELECT count, window_started_at FROM rate_limit_bucket WHERE key = $2::text
+), found AS (
+    SELECT a.id AS attempt_id, a.sitting_id, a.status, a.kiosk_session_hash IS NOT NULL AS active,
+           p.id AS participant_id, p.participant_no, p.name, p.birth_date, p.pin_hash,
+           pos.name AS position, st.token, st.previous_token, st.previous_token_valid_until
+    FROM participant p
+    JOIN attempt a ON a.participant_id = p.id
+    JOIN sitting st ON st.id = a.sitting_id
+    LEFT JOIN position pos ON pos.id = p.position_id
+    WHERE p.participant_no = $1::text AND st.status IN ('open', 'running', 'paused')
+    ORDER BY st.starts_at DESC
+    LIMIT 1
+)
+SELECT bucket.count AS failures, bucket.window_started_at, found.*
+FROM (SELECT) AS one LEFT JOIN bucket ON true LEFT JOIN found ON true
+"""
+
+# $1 attempt, $2 new session hash, $3 now, $4 ip, $5 rate-limit key, $6 participant id,
+# $7 participant number (the audit's actor name)
+_CLAIM = f"""
+WITH claimed AS (
+    UPDATE attempt
+    SET kiosk_session_hash = $2::text, kiosk_session_started_at = $3::timestamptz,
+        last_seen_at = $3::timestamptz, last_ip = $4::text, reset_requested_at = NULL
+    WHERE id = $1::bigint AND kiosk_session_hash IS NULL
+      AND status NOT IN ('submitted', 'expired', 'terminated')
+    RETURNING id, sitting_id
+), cleared AS (
+    DELETE FROM rate_limit_bucket WHERE key = $5::text AND EXISTS (SELECT FROM claimed)
+    RETURNING 1
+), audited AS (
+    INSERT INTO audit_event (actor_kind, actor_id, actor_name, action, target_type, target_id,
+                             details, sitting_id, ip)
+    SELECT 'participant', $6::bigint, $7::text, 'attempt.login', 'attempt', claimed.id::text,
+           '{{}}'::jsonb, claimed.sitting_id, $4::text
+    FROM claimed
+    RETURNING 1
+), notified AS (
+    SELECT pg_notify('{CHANNEL}', json_build_object(
+        's', claimed.sitting_id, 'k', 'attempt', 'a', claimed.id,
+        'd', json_build_object('what', 'login'))::text)
+    FROM claimed
+)
+SELECT (SELECT count(*) FROM claimed) AS claimed,
+       (SELECT count(*) FROM cleared) + (SELECT count(*) FROM audited)
+           + (SELECT count(*) FROM notified) AS side_effects
+"""
+
+
+@dataclass(frozen=True)
+class _Sitting:
+    token: str | None
+    previous_token: str | None
+    previous_token_valid_until: datetime | None
+
+
+@dataclass(frozen=True)
+class _Participant:
+    pin_hash: str | None
+    birth_date: date | None
+
+
+@dataclass(frozen=True)
+class QuickLogin:
+    token: str
+    attempt_id: int
+    participant_no: str
+    name: str
+    position: str | None
+
+
+def limiter_key(participant_no: str) -> str:
+    return f"kiosk-login:p:{participant_no.strip().upper()}"
+
+
+async def try_login(
+    connection: Any,
+    limiter: RateLimiter,
+    *,
+    participant_no: str,
+    token: str,
+    secret: str | None,
+    ip: str | None,
+    now: datetime,
+) -> QuickLogin | None:
+    """The plain login, or None when the service must decide (and record) the outcome."""
+    key = limiter_key(participant_no)
+    row = await connection.fetchrow(_READ, participant_no.strip(), key)
+    if row["failures"] is not None and limiter.wait_seconds(
+        row["failures"], row["window_started_at"], now
+    ):
+        raise TooManyKioskLogins()
+    if row["attempt_id"] is None or row["active"] or row["status"] in service.CLOSED_STATUSES:
+        return None
+    sitting = _Sitting(row["token"], row["previous_token"], row["previous_token_valid_until"])
+    if not service.token_valid(sitting, token, now):
+        return None
+    if not await service.second_factor_ok(_Participant(row["pin_hash"], row["birth_date"]), secret):
+        return None
+    kiosk_token = secrets.token_urlsafe(32)
+    claim = await connection.fetchrow(
+        _CLAIM,
+        row["attempt_id"],
+        service.session_hash(kiosk_token),
+        now,
+        ip,
+        key,
+        row["participant_id"],
+        row["participant_no"],
+    )
+    if not claim["claimed"]:
+        return None  # another kiosk or a proctor got there first: the service explains
+    return QuickLogin(
+        kiosk_token, row["attempt_id"], row["participant_no"], row["name"], row["position"]
+    )

@@ -1,0 +1,73 @@
+"""Starting an attempt: one statement, the second call of every kiosk in the start herd.
+
+It locks the attempt behind the kiosk token, and only when the attempt has not started and the
+sitting is open or running: marks it in progress, opens the first section with its deadline
+(``clock.open_section``'s rule: now + time limit + extra time; a clock paused by the proctor
+before the start waits too), audits and tells the dashboard. A repeated start (a retried
+request, a reload) changes nothing, and two racing starts open the section once: the second
+waits for the first's lock and then finds the attempt started.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from cact.delivery.errors import AttemptClosed, KioskUnauthorized, SittingNotRunning
+from cact.proctoring.events import CHANNEL
+
+CLOSED_STATUSES = ("submitted", "expired", "terminated")
+
+# $1 token hash, $2 now
+START = f"""
+WITH kiosk AS (
+    SELECT a.id, a.status, st.status AS sitting_status
+    FROM attempt a JOIN sitting st ON st.id = a.sitting_id
+    WHERE a.kiosk_session_hash = $1::text
+    FOR UPDATE OF a
+), started AS (
+    UPDATE attempt SET status = 'in_progress', started_at = $2::timestamptz
+    FROM kiosk
+    WHERE attempt.id = kiosk.id AND kiosk.status = 'not_started'
+      AND kiosk.sitting_status IN ('open', 'running')
+    RETURNING attempt.id, attempt.sitting_id, attempt.paused, attempt.participant_id,
+              attempt.last_ip
+), opened AS (
+    UPDATE attempt_section s
+    SET status = 'open', started_at = $2::timestamptz,
+        deadline_at = $2::timestamptz + (s.time_limit_ms + s.extra_ms) * interval '1 millisecond',
+        paused_at = CASE WHEN started.paused THEN $2::timestamptz END
+    FROM started
+    WHERE s.attempt_id = started.id
+      AND s.position = (SELECT min(position) FROM attempt_section WHERE attempt_id = started.id)
+    RETURNING s.id
+), audited AS (
+    INSERT INTO audit_event (actor_kind, actor_id, actor_name, action, target_type, target_id,
+                             details, sitting_id, ip)
+    SELECT 'participant', started.participant_id, 'attempt ' || started.id, 'attempt.start',
+           'attempt', started.id::text, '{{}}'::jsonb, started.sitting_id, started.last_ip
+    FROM started
+    RETURNING 1
+), notified AS (
+    SELECT pg_notify('{CHANNEL}', json_build_object(
+        's', started.sitting_id, 'k', 'attempt', 'a', started.id,
+        'd', json_build_object('what', 'start'))::text)
+    FROM started
+)
+SELECT kiosk.id, kiosk.status, kiosk.sitting_status,
+       (SELECT count(*) FROM opened) + (SELECT count(*) FROM audited)
+           + (SELECT count(*) FROM notified) AS side_effects
+FROM (SELECT) AS one LEFT JOIN kiosk ON true
+"""
+
+
+async def start(connection: Any, token_hash: str, now: datetime) -> int:
+    """Start the attempt (or find it started); returns its id."""
+    row = await connection.fetchrow(START, token_hash, now)
+    if row["id"] is None:
+        raise KioskUnauthorized()
+    if row["status"] == "not_started" and row["sitting_status"] not in ("open", "running"):
+        raise SittingNotRunning()
+    if row["status"] in CLOSED_STATUSES:
+        raise AttemptClosed()
+    return int(row["id"])

@@ -1,0 +1,126 @@
+"""The start herd's statements (login, start, the views) record what every change must record:
+an audit event, a dashboard event, a cleared failure count, and a deadline by the clock's rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from httpx import AsyncClient
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cact.audit.models import AuditEvent
+from cact.delivery.models import Attempt, AttemptSection
+from cact.kit.ratelimit import RateLimitBucket
+from tests.fixtures.sittings import KioskClient, open_sitting
+
+LOGIN = "/api/kiosk/v1/login"
+
+
+async def _audited(db: AsyncSession, action: str, attempt_id: int) -> int:
+    return int(
+        await db.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == action, AuditEvent.target_id == str(attempt_id))
+        )
+        or 0
+    )
+
+
+async def test_a_login_claims_the_attempt_audits_it_and_clears_earlier_failures(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    opened = await open_sitting(db)
+    number = opened.participant_nos[0]
+    for _ in range(2):
+        wrong = await client.post(LOGIN, json={"participant_no": number, "token": "ZZZZZZ"})
+        assert wrong.status_code == 401
+    assert await db.scalar(select(func.count()).select_from(RateLimitBucket)) == 1
+    kiosk = KioskClient(client, number, opened.token)
+    await kiosk.login()
+    attempt = await db.scalar(select(Attempt).where(Attempt.id == kiosk.attempt_id))
+    assert attempt is not None
+    await db.refresh(attempt)
+    assert attempt.kiosk_session_hash is not None and attempt.last_seen_at is not None
+    assert await _audited(db, "attempt.login", kiosk.attempt_id) == 1
+    event = await db.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "attempt.login", AuditEvent.target_id == str(kiosk.attempt_id)
+        )
+    )
+    assert event is not None
+    assert (event.actor_kind, event.actor_name, event.sitting_id) == (
+        "participant",
+        number,
+        opened.sitting.id,
+    )
+    assert await db.scalar(select(func.count()).select_from(RateLimitBucket)) == 0
+
+
+async def test_start_opens_the_first_section_once_with_the_clock_rule_deadline(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    opened = await open_sitting(db)
+    kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
+    await kiosk.login()
+    before = datetime.now(UTC)
+    first = (await kiosk.call("POST", "/attempt/start")).json()
+    again = (await kiosk.call("POST", "/attempt/start")).json()
+    assert first["status"] == again["status"] == "in_progress"
+    assert first["current_section_id"] == again["current_section_id"]
+    section = await db.get(AttemptSection, first["current_section_id"])
+    assert section is not None
+    await db.refresh(section)
+    assert section.started_at is not None and section.deadline_at is not None
+    assert section.started_at >= before - timedelta(seconds=1)
+    assert section.deadline_at - section.started_at == timedelta(
+        milliseconds=section.time_limit_ms + section.extra_ms
+    )
+    assert section.paused_at is None
+    assert await _audited(db, "attempt.start", kiosk.attempt_id) == 1  # not twice
+
+
+async def test_an_attempt_paused_before_the_start_starts_with_its_clock_paused(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    opened = await open_sitting(db)
+    kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
+    await kiosk.login()
+    await db.execute(update(Attempt).where(Attempt.id == kiosk.attempt_id).values(paused=True))
+    body = (await kiosk.call("POST", "/attempt/start")).json()
+    assert body["paused"] is True
+    section = await db.get(AttemptSection, body["current_section_id"])
+    assert section is not None
+    await db.refresh(section)
+    assert section.paused_at == section.started_at
+    assert body["sections"][0]["remaining_ms"] == section.time_limit_ms + section.extra_ms
+
+
+async def test_a_closed_sitting_refuses_the_start(client: AsyncClient, db: AsyncSession) -> None:
+    opened = await open_sitting(db)
+    kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
+    await kiosk.login()
+    opened.sitting.status = "paused"
+    await db.flush()
+    refused = await kiosk.call("POST", "/attempt/start")
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "sitting_not_running"
+    attempt = await db.get(Attempt, kiosk.attempt_id)
+    assert attempt is not None
+    await db.refresh(attempt)
+    assert attempt.status == "not_started"
+
+
+async def test_a_room_of_logins_and_starts_each_gets_its_own_attempt(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    # One connection per test: concurrency is the rehearsal's (tests/rehearsal, real server).
+    opened = await open_sitting(db, participants=6)
+    kiosks = [KioskClient(client, n, opened.token) for n in opened.participant_nos]
+    for kiosk in kiosks:
+        await kiosk.login()
+    started = [(await k.call("POST", "/attempt/start")).json() for k in kiosks]
+    assert len({s["attempt_id"] for s in started}) == 6
+    assert all(s["status"] == "in_progress" for s in started)
+    assert {k.attempt_id for k in kiosks} == {s["attempt_id"] for s in started}
