@@ -69,6 +69,7 @@ def _run_uvicorn(settings: Settings, url: str, host: str, port: int, workers: in
             timeout_graceful_shutdown=GRACEFUL_SECONDS,
             log_level=settings.log_level,
             access_log=settings.access_log,
+            timeout_keep_alive=settings.keep_alive_seconds,
         )
         return
     from cact.app import create_app
@@ -82,6 +83,7 @@ def _run_uvicorn(settings: Settings, url: str, host: str, port: int, workers: in
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         log_level=settings.log_level,
         access_log=settings.access_log,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
 
 

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     kiosk_pool_size: int = Field(
         default=20, ge=1, description="Connections per worker for answer saves and heartbeats."
     )
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        description="Keep an idle kiosk connection open this long: longer than the heartbeat "
+        "(15 s) and a think time, so kiosks do not reconnect for every answer.",
+    )
     access_log: bool = Field(
         default=False, description="Log every request (the reverse proxy logs them already)."
     )

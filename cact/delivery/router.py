@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from cact.delivery import answers, logins, presenters, service, starting
-from cact.delivery.deps import Kiosk, bearer_hash
+from cact.delivery.deps import Kiosk, bearer_hash, kiosk_context
 from cact.delivery.errors import AlreadyLoggedIn, LoginRefused
 from cact.delivery.schemas import (
     AnswerAck,
@@ -38,6 +38,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "unknown item or section in this attempt"},
     409: {"description": "section closed or attempt finished"},
     422: {"description": "malformed body"},
+    503: {"description": "no database connection in time: retry after `Retry-After` seconds"},
 }
 
 
@@ -197,10 +198,20 @@ def _json(content: dict[str, Any]) -> Response:
 
 
 @router.post("/sections/{section_id}/submit", response_model=AttemptView, responses=ERRORS)
-async def submit_section(section_id: int, kiosk: Kiosk, db: DbSession) -> AttemptView:
+async def submit_section(section_id: int, request: Request) -> AttemptView:
     now = service.utcnow()
-    attempt = await service.submit_section(db, kiosk, section_id, now)
-    return await presenters.attempt_view_in(db, attempt.id, now)
+    token = bearer_hash(request)
+    async with raw_connection(request) as connection:
+        attempt_id = await starting.submit_plain(connection, token, section_id, now)
+        if attempt_id is not None:  # the next section is open: the common case, one statement
+            return presenters.attempt_view(
+                await presenters.attempt_rows(connection, attempt_id=attempt_id), now
+            )
+    # The last section (the attempt closes and is scored), or a refusal: the service decides.
+    async with request.app.state.sessionmaker() as db, db.begin():
+        kiosk = await kiosk_context(request, db)
+        attempt = await service.submit_section(db, kiosk, section_id, now)
+        return await presenters.attempt_view_in(db, attempt.id, now)
 
 
 @router.post("/finish", response_model=AttemptView, responses=ERRORS)

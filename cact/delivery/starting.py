@@ -1,6 +1,7 @@
-"""Starting an attempt: one statement, the second call of every kiosk in the start herd.
+"""Starting an attempt and moving to the next section: one statement each (start herd, and
+the wave of submits when a whole room finishes a section at about the same time).
 
-It locks the attempt behind the kiosk token, and only when the attempt has not started and the
+Start locks the attempt behind the kiosk token, and only when the attempt has not started and the
 sitting is open or running: marks it in progress, opens the first section with its deadline
 (``clock.open_section``'s rule: now + time limit + extra time; a clock paused by the proctor
 before the start waits too), audits and tells the dashboard. A repeated start (a retried
@@ -71,3 +72,73 @@ async def start(connection: Any, token_hash: str, now: datetime) -> int:
     if row["status"] in CLOSED_STATUSES:
         raise AttemptClosed()
     return int(row["id"])
+
+
+# $1 token hash, $2 section id, $3 now: the plain submit of a section that is not the last.
+# Anything else (the last section closes the attempt and scores it; a closed or foreign
+# section; a paused or closed attempt) advances nothing here and goes to service.submit_section.
+SUBMIT = f"""
+WITH kiosk AS (
+    SELECT a.id, a.status, a.paused, a.sitting_id, a.participant_id, a.last_ip
+    FROM attempt a
+    WHERE a.kiosk_session_hash = $1::text
+    FOR UPDATE
+), target AS (
+    SELECT s.id, s.attempt_id, s.status, s.position
+    FROM attempt_section s JOIN kiosk ON kiosk.id = s.attempt_id
+    WHERE s.id = $2::bigint
+    FOR UPDATE OF s
+), following AS (
+    SELECT n.id
+    FROM attempt_section n JOIN target ON n.attempt_id = target.attempt_id
+    WHERE n.position > target.position AND n.status = 'pending'
+    ORDER BY n.position
+    LIMIT 1
+    FOR UPDATE OF n
+), go AS (
+    SELECT target.id AS section_id, following.id AS next_id, kiosk.id AS attempt_id,
+           kiosk.sitting_id, kiosk.participant_id, kiosk.last_ip
+    FROM kiosk JOIN target ON true JOIN following ON true
+    WHERE kiosk.status = 'in_progress' AND NOT kiosk.paused AND target.status = 'open'
+), closed AS (
+    UPDATE attempt_section s
+    SET status = 'closed', closed_at = $3::timestamptz, close_reason = 'submitted',
+        paused_at = NULL
+    FROM go
+    WHERE s.id = go.section_id
+    RETURNING s.id
+), opened AS (
+    UPDATE attempt_section s
+    SET status = 'open', started_at = $3::timestamptz,
+        deadline_at = $3::timestamptz + (s.time_limit_ms + s.extra_ms) * interval '1 millisecond'
+    FROM go
+    WHERE s.id = go.next_id
+    RETURNING s.id
+), audited AS (
+    INSERT INTO audit_event (actor_kind, actor_id, actor_name, action, target_type, target_id,
+                             details, sitting_id, ip)
+    SELECT 'participant', go.participant_id, 'attempt ' || go.attempt_id, 'section.submit',
+           'attempt_section', go.section_id::text, '{{}}'::jsonb, go.sitting_id, go.last_ip
+    FROM go
+    RETURNING 1
+), notified AS (
+    SELECT pg_notify('{CHANNEL}', json_build_object(
+        's', go.sitting_id, 'k', 'attempt', 'a', go.attempt_id,
+        'd', json_build_object('what', 'section'))::text)
+    FROM go
+)
+SELECT (SELECT id FROM kiosk) AS attempt_id,
+       (SELECT count(*) FROM closed) + (SELECT count(*) FROM opened) AS changed,
+       (SELECT count(*) FROM audited) + (SELECT count(*) FROM notified) AS side_effects
+"""
+
+
+async def submit_plain(
+    connection: Any, token_hash: str, section_id: int, now: datetime
+) -> int | None:
+    """Close the open section and open the next one; returns the attempt id, or None when this
+    is not the plain case (the service decides and explains those)."""
+    row = await connection.fetchrow(SUBMIT, token_hash, section_id, now)
+    if row["attempt_id"] is None:
+        raise KioskUnauthorized()
+    return int(row["attempt_id"]) if row["changed"] == 2 else None

@@ -60,7 +60,7 @@ class SimKiosk:
     async def call(self, name: str, method: str, path: str, body: Any = None) -> Reply:
         """Retry network failures and 5xx with backoff, as the kiosk's outbox does."""
         for attempt in range(RETRIES):
-            started = time.perf_counter()
+            started, sent_at = time.perf_counter(), time.monotonic()
             try:
                 async with self.http.request(
                     method, API + path, json=body, headers=self.headers
@@ -70,14 +70,16 @@ class SimKiosk:
             except (aiohttp.ClientError, TimeoutError) as exc:
                 self.stats.error(name, type(exc).__name__)
             else:
-                self.stats.record(name, time.perf_counter() - started)
+                self.stats.record(name, time.perf_counter() - started, sent_at)
                 if reply.status_code < 500:
                     return reply
                 self.stats.error(name, f"HTTP {reply.status_code}")
             await asyncio.sleep(min(5.0, 0.2 * 2**attempt) * (0.5 + self.rng.random()))
         raise RuntimeError(f"{name} failed {RETRIES} times")
 
-    async def login_and_start(self) -> int:
+    async def login_and_start(self) -> dict[str, Any]:
+        """Log in, read the attempt, start it and load the first section, as the kiosk does
+        when the participant confirms who they are; returns that section."""
         response = await self.call(
             "login", "POST", "/login", {"participant_no": self.participant_no, "token": self.token}
         )
@@ -87,10 +89,11 @@ class SimKiosk:
         started = await self.call("start", "POST", "/attempt/start")
         started.raise_for_status()
         section_id = int(started.json()["current_section_id"])
-        (await self.call("section", "GET", f"/sections/{section_id}")).raise_for_status()
+        section = await self.call("section", "GET", f"/sections/{section_id}")
+        section.raise_for_status()
         self.first_section_at = time.monotonic()
         self.last_beat = time.monotonic()
-        return section_id
+        return dict(section.json())
 
     async def save(self, item_id: int, option_id: int | None, seq: int) -> None:
         response = await self.call(
@@ -113,8 +116,7 @@ class SimKiosk:
             self.last_beat = time.monotonic()
             await self.call("heartbeat", "POST", "/heartbeat")
 
-    async def answer_section(self, section_id: int) -> None:
-        section = (await self.call("section", "GET", f"/sections/{section_id}")).json()
+    async def answer_section(self, section: dict[str, Any]) -> None:
         offline: list[tuple[int, int | None, int]] = []
         for index, item in enumerate(section["items"]):
             await asyncio.sleep(self.plan.think_seconds * (0.5 + self.rng.random()))
@@ -132,9 +134,12 @@ class SimKiosk:
         for queued in offline:
             await self.save(*queued)
 
-    async def run(self, section_id: int) -> None:
+    async def run(self, section: dict[str, Any]) -> None:
+        """Answer the loaded section; then, like the kiosk, read the attempt and go on to the
+        next section (loaded once) until the last is submitted or left to the deadline."""
         while True:
-            await self.answer_section(section_id)
+            section_id = int(section["id"])
+            await self.answer_section(section)
             attempt = (await self.call("attempt", "GET", "/attempt")).json()
             pending = [s for s in attempt["sections"] if s["status"] == "pending"]
             if not pending and not self.plan.finish:
@@ -146,7 +151,11 @@ class SimKiosk:
             after = submitted.json()
             if after["status"] != "in_progress" or after["current_section_id"] is None:
                 return
-            section_id = int(after["current_section_id"])
+            loaded = await self.call("section", "GET", f"/sections/{after['current_section_id']}")
+            if loaded.status_code != 200:
+                self.stats.error("section", f"HTTP {loaded.status_code}")
+                return
+            section = dict(loaded.json())
 
 
 def _json(text: str) -> Any:

@@ -21,7 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cact.delivery.models import Attempt, AttemptSection, Response
 from cact.rehearsal.kiosk import Plan, SimKiosk
 from cact.rehearsal.prepare import Rehearsal, prepare
-from cact.rehearsal.stats import Stats
+from cact.rehearsal.stats import Stats, percentile
+
+# Steady state starts this long after the last kiosk of the start herd has its first section:
+# the herd's queues have drained by then. The targets' p99 answer save is measured after it.
+SETTLE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,10 @@ async def run(
         answer_seconds = time.monotonic() - answering
         saves = len(stats.latencies.get("answer", []))
         stats.figures["answer saves per second"] = round(saves / max(answer_seconds, 0.001), 1)
+        steady = stats.steady_answers(after=ready + SETTLE_SECONDS)
+        stats.figures["steady-state answers"] = len(steady)
+        stats.figures["steady-state answer p50 ms"] = round(percentile(steady, 0.50), 1)
+        stats.figures["steady-state answer p99 ms"] = round(percentile(steady, 0.99), 1)
     if options.deadline:
         herd = await _deadline_herd(
             sessionmaker, rehearsal.sitting_id, grace_seconds, options.deadline_wait_seconds

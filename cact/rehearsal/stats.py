@@ -21,9 +21,17 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     figures: dict[str, Any] = field(default_factory=dict)
+    # (monotonic time the call was sent, ms) of every answer save: the steady-state figure
+    answer_times: list[tuple[float, float]] = field(default_factory=list)
 
-    def record(self, call: str, seconds: float) -> None:
+    def record(self, call: str, seconds: float, sent_at: float | None = None) -> None:
         self.latencies[call].append(seconds * 1000)
+        if call == "answer" and sent_at is not None:
+            self.answer_times.append((sent_at, seconds * 1000))
+
+    def steady_answers(self, after: float) -> list[float]:
+        """Latencies (ms) of the answer saves sent at or after ``after`` (monotonic)."""
+        return [ms for sent_at, ms in self.answer_times if sent_at >= after]
 
     def error(self, call: str, what: str) -> None:
         self.errors[f"{call}: {what}"] += 1

@@ -124,3 +124,70 @@ async def test_a_room_of_logins_and_starts_each_gets_its_own_attempt(
     assert len({s["attempt_id"] for s in started}) == 6
     assert all(s["status"] == "in_progress" for s in started)
     assert {k.attempt_id for k in kiosks} == {s["attempt_id"] for s in started}
+
+
+async def test_submitting_a_middle_section_closes_it_opens_the_next_and_audits_once(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    opened = await open_sitting(db)
+    kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
+    await kiosk.login()
+    first = (await kiosk.call("POST", "/attempt/start")).json()["current_section_id"]
+    after = await kiosk.call("POST", f"/sections/{first}/submit")
+    assert after.status_code == 200
+    body = after.json()
+    assert [s["status"] for s in body["sections"]] == ["closed", "open", "pending"]
+    closed = await db.get(AttemptSection, first)
+    following = await db.get(AttemptSection, body["current_section_id"])
+    assert closed is not None and following is not None
+    await db.refresh(closed)
+    await db.refresh(following)
+    assert closed.close_reason == "submitted" and closed.closed_at == following.started_at
+    assert following.deadline_at is not None and following.started_at is not None
+    assert following.deadline_at - following.started_at == timedelta(
+        milliseconds=following.time_limit_ms + following.extra_ms
+    )
+    submits = await db.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "section.submit", AuditEvent.target_id == str(first))
+    )
+    assert submits == 1
+    again = await kiosk.call("POST", f"/sections/{first}/submit")
+    assert again.status_code == 409 and again.json()["error"] == "section_closed"
+
+
+async def test_a_neighbours_section_is_refused_by_the_service_and_nothing_changes(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    opened = await open_sitting(db)
+    owner = KioskClient(client, opened.participant_nos[0], opened.token)
+    neighbour = KioskClient(client, opened.participant_nos[1], opened.token)
+    await owner.login()
+    await neighbour.login()
+    section = (await owner.call("POST", "/attempt/start")).json()["current_section_id"]
+    await neighbour.call("POST", "/attempt/start")
+    refused = await neighbour.call("POST", f"/sections/{section}/submit")
+    assert refused.status_code == 404
+    still = await db.get(AttemptSection, section)
+    assert still is not None
+    await db.refresh(still)
+    assert still.status == "open"
+
+
+async def test_the_last_section_closes_the_attempt_through_the_service(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    opened = await open_sitting(db)
+    kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
+    await kiosk.login()
+    body = (await kiosk.call("POST", "/attempt/start")).json()
+    while body["status"] == "in_progress":
+        response = await kiosk.call("POST", f"/sections/{body['current_section_id']}/submit")
+        assert response.status_code == 200
+        body = response.json()
+    assert body["status"] == "submitted"
+    attempt = await db.get(Attempt, kiosk.attempt_id)
+    assert attempt is not None
+    await db.refresh(attempt)
+    assert attempt.close_reason == "submitted" and attempt.scored_at is not None

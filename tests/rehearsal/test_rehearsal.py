@@ -95,6 +95,11 @@ async def test_a_small_rehearsal_loses_no_answer(
     assert figures["acknowledged answers"] == 12 * 29
     assert figures["calls"]["answer"]["count"] >= 12 * 29
     assert figures["calls"]["login"]["count"] == 12
+    # Like the kiosk, each section is loaded once: three sections, three loads per kiosk.
+    assert figures["calls"]["section"]["count"] == 12 * 3
+    steady = figures["steady-state answers"]
+    assert 0 <= steady <= figures["calls"]["answer"]["count"]
+    assert figures["steady-state answer p99 ms"] >= figures["steady-state answer p50 ms"] >= 0
     assert isinstance(figures["start herd s"], float)
     if ending == "--deadline":
         assert isinstance(figures["deadline herd s"], float)
