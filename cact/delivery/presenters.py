@@ -7,10 +7,13 @@ They run on an asyncpg connection: the kiosk pool's, or a session's own inside a
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import date, datetime
+from decimal import Decimal
 from html import escape
 from typing import Any
 
+from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.delivery import clock, content
@@ -21,18 +24,10 @@ from cact.delivery.errors import (
     SectionNotStarted,
     UnknownSection,
 )
-from cact.delivery.schemas import (
-    AttemptView,
-    ItemView,
-    MediaView,
-    OptionView,
-    SectionSummary,
-    SectionView,
-    StoredAnswer,
-)
 from cact.reports.service import participant_summary
 
 LABELS = "ABCDEF"
+JSON = "application/json"
 CLOSED_STATUSES = ("submitted", "expired", "terminated")
 
 _ATTEMPT = """
@@ -87,13 +82,14 @@ class _Times:
         self.extra_ms = row["extra_ms"]
 
 
-def _instructions(summaries: list[SectionSummary]) -> str:
+def _instructions(sections: list[dict[str, Any]]) -> str:
     parts = "".join(
-        f"<li>{escape(s.title)}: {s.item_count} soal, {s.time_limit_ms // 60000} menit</li>"
-        for s in summaries
+        f"<li>{escape(s['title'])}: {s['item_count']} soal, "
+        f"{s['time_limit_ms'] // 60000} menit</li>"
+        for s in sections
     )
     return (
-        f"<p>Tes ini terdiri dari {len(summaries)} bagian:</p><ul>{parts}</ul>"
+        f"<p>Tes ini terdiri dari {len(sections)} bagian:</p><ul>{parts}</ul>"
         "<p>Waktu setiap bagian berjalan sejak bagian itu dimulai. Setiap jawaban langsung "
         "tersimpan di server. Tandai <strong>Ragu-ragu</strong> untuk soal yang ingin Anda "
         "periksa kembali.</p>"
@@ -110,36 +106,36 @@ async def attempt_rows(
 
 def attempt_view(
     rows: list[Any], now: datetime, results: dict[str, Any] | None = None
-) -> AttemptView:
+) -> dict[str, Any]:
     """The attempt from its rows (one per section, in order); 401 when there are none."""
     if not rows:
         raise KioskUnauthorized()
     first = rows[0]
-    summaries = [
-        SectionSummary(
-            id=row["section_id"],
-            title=row["title"],
-            status=row["section_status"],
-            remaining_ms=clock.remaining_ms(_Times(row, row["section_status"]), now),
-            time_limit_ms=row["time_limit_ms"] + row["extra_ms"],
-            item_count=row["items"],
-            answered_count=row["answered"],
-        )
+    sections = [
+        {
+            "id": row["section_id"],
+            "title": row["title"],
+            "status": row["section_status"],
+            "remaining_ms": clock.remaining_ms(_Times(row, row["section_status"]), now),
+            "time_limit_ms": row["time_limit_ms"] + row["extra_ms"],
+            "item_count": row["items"],
+            "answered_count": row["answered"],
+        }
         for row in rows
     ]
-    current = next((s.id for s in summaries if s.status == "open"), None)
-    return AttemptView(
-        server_time=now,
-        attempt_id=first["id"],
-        status=first["status"],
-        paused=first["paused"],
-        current_section_id=current,
-        sitting_title=first["sitting_title"] or "",
-        instructions_html=_instructions(summaries),
-        max_seq=first["max_seq"],
-        results=results,
-        sections=summaries,
-    )
+    current = next((s["id"] for s in sections if s["status"] == "open"), None)
+    return {
+        "server_time": now.isoformat(),
+        "attempt_id": first["id"],
+        "status": first["status"],
+        "paused": first["paused"],
+        "current_section_id": current,
+        "sitting_title": first["sitting_title"] or "",
+        "instructions_html": _instructions(sections),
+        "max_seq": first["max_seq"],
+        "results": results,
+        "sections": sections,
+    }
 
 
 def is_closed(rows: list[Any]) -> bool:
@@ -151,7 +147,7 @@ async def session_connection(db: AsyncSession) -> Any:
     return (await (await db.connection()).get_raw_connection()).driver_connection
 
 
-async def attempt_view_in(db: AsyncSession, attempt_id: int, now: datetime) -> AttemptView:
+async def attempt_view_in(db: AsyncSession, attempt_id: int, now: datetime) -> dict[str, Any]:
     """The view after a change made in ``db`` (start, submit, finish), with the participant's
     own results once the attempt is closed."""
     rows = await attempt_rows(await session_connection(db), attempt_id=attempt_id)
@@ -161,7 +157,7 @@ async def attempt_view_in(db: AsyncSession, attempt_id: int, now: datetime) -> A
 
 async def section_view(
     connection: Any, token_hash: str, section_id: int, now: datetime
-) -> SectionView:
+) -> dict[str, Any]:
     rows = list(await connection.fetch(SECTION, token_hash, section_id))
     first = rows[0]
     if first["kiosk_attempt"] is None:
@@ -180,31 +176,47 @@ async def section_view(
     for item in items:
         version = texts[item["item_version_id"]]
         views.append(
-            ItemView(
-                item_id=item["item_id"],
-                number=item["number"],
-                stem_html=version.stem_html,
-                media=MediaView(url=version.media_url, alt=version.media_alt)
+            {
+                "item_id": item["item_id"],
+                "number": item["number"],
+                "stem_html": version.stem_html,
+                "media": {"url": version.media_url, "alt": version.media_alt}
                 if version.media_url
                 else None,
-                options=[
-                    OptionView(option_id=oid, label=LABELS[i], text_html=version.options[oid])
+                "options": [
+                    {"option_id": oid, "label": LABELS[i], "text_html": version.options[oid]}
                     for i, oid in enumerate(item["option_order"])
                 ],
-            )
+            }
         )
-    return SectionView(
-        server_time=now,
-        id=first["section_id"],
-        title=first["title"] or "",
-        status=first["status"],
-        remaining_ms=clock.remaining_ms(_Times(first, first["status"]), now),
-        items=views,
-        answers={
-            str(row["item_id"]): StoredAnswer(
-                option_id=row["option_id"], doubtful=row["doubtful"], seq=row["seq"]
-            )
+    return {
+        "server_time": now.isoformat(),
+        "id": first["section_id"],
+        "title": first["title"] or "",
+        "status": first["status"],
+        "remaining_ms": clock.remaining_ms(_Times(first, first["status"]), now),
+        "items": views,
+        "answers": {
+            str(row["item_id"]): {
+                "option_id": row["option_id"],
+                "doubtful": row["doubtful"],
+                "seq": row["seq"],
+            }
             for row in items
             if row["seq"] is not None
         },
-    )
+    }
+
+
+def json_response(view: dict[str, Any]) -> Response:
+    """The view as JSON, without a second validation pass: the kiosk's hot path builds plain
+    dicts (tests check them against the documented schemas in cact/delivery/schemas.py)."""
+    return Response(json.dumps(view, separators=(",", ":"), default=_plain), media_type=JSON)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")

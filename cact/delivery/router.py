@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -114,7 +113,7 @@ async def login(
 
 
 @router.get("/attempt", response_model=AttemptView, responses=ERRORS)
-async def get_attempt(request: Request) -> AttemptView:
+async def get_attempt(request: Request) -> Response:
     now = service.utcnow()
     token = bearer_hash(request)
     async with raw_connection(request) as connection:
@@ -123,25 +122,26 @@ async def get_attempt(request: Request) -> AttemptView:
     if presenters.is_closed(rows):  # the end screen: the participant's own levels, if shown
         async with request.app.state.sessionmaker() as db:
             results = await participant_summary(db, rows[0]["id"])
-    return presenters.attempt_view(rows, now, results)
+    return presenters.json_response(presenters.attempt_view(rows, now, results))
 
 
 @router.post("/attempt/start", response_model=AttemptView, responses=ERRORS)
-async def start_attempt(request: Request) -> AttemptView:
+async def start_attempt(request: Request) -> Response:
     now = service.utcnow()
     token = bearer_hash(request)
     async with raw_connection(request) as connection:
         attempt_id = await starting.start(connection, token, now)
         rows = await presenters.attempt_rows(connection, attempt_id=attempt_id)
-    return presenters.attempt_view(rows, now)
+    return presenters.json_response(presenters.attempt_view(rows, now))
 
 
 @router.get("/sections/{section_id}", response_model=SectionView, responses=ERRORS)
-async def get_section(section_id: int, request: Request) -> SectionView:
+async def get_section(section_id: int, request: Request) -> Response:
     now = service.utcnow()
     token = bearer_hash(request)
     async with raw_connection(request) as connection:
-        return await presenters.section_view(connection, token, section_id, now)
+        view = await presenters.section_view(connection, token, section_id, now)
+    return presenters.json_response(view)
 
 
 @router.put("/answers/{item_id}", response_model=AnswerAck, responses=ERRORS)
@@ -165,7 +165,7 @@ async def save_answer(item_id: int, body: AnswerRequest, request: Request) -> Re
     ANSWER_SAVES.labels(str(saved.applied).lower()).inc()
     # The hot path answers with its own JSON: response-model validation of a dict this
     # simple costs more than the statement (the schema still documents it).
-    return _json(
+    return presenters.json_response(
         {
             "server_time": now.isoformat(),
             "applied": saved.applied,
@@ -182,7 +182,7 @@ async def heartbeat(request: Request) -> Response:
     token = bearer_hash(request)
     async with raw_connection(request) as connection:
         beat = await answers.heartbeat(connection, token, now, _ip(request))
-    return _json(
+    return presenters.json_response(
         {
             "server_time": now.isoformat(),
             "status": beat.status,
@@ -193,32 +193,27 @@ async def heartbeat(request: Request) -> Response:
     )
 
 
-def _json(content: dict[str, Any]) -> Response:
-    return Response(json.dumps(content, separators=(",", ":")), media_type="application/json")
-
-
 @router.post("/sections/{section_id}/submit", response_model=AttemptView, responses=ERRORS)
-async def submit_section(section_id: int, request: Request) -> AttemptView:
+async def submit_section(section_id: int, request: Request) -> Response:
     now = service.utcnow()
     token = bearer_hash(request)
     async with raw_connection(request) as connection:
         attempt_id = await starting.submit_plain(connection, token, section_id, now)
         if attempt_id is not None:  # the next section is open: the common case, one statement
-            return presenters.attempt_view(
-                await presenters.attempt_rows(connection, attempt_id=attempt_id), now
-            )
+            rows = await presenters.attempt_rows(connection, attempt_id=attempt_id)
+            return presenters.json_response(presenters.attempt_view(rows, now))
     # The last section (the attempt closes and is scored), or a refusal: the service decides.
     async with request.app.state.sessionmaker() as db, db.begin():
         kiosk = await kiosk_context(request, db)
         attempt = await service.submit_section(db, kiosk, section_id, now)
-        return await presenters.attempt_view_in(db, attempt.id, now)
+        return presenters.json_response(await presenters.attempt_view_in(db, attempt.id, now))
 
 
 @router.post("/finish", response_model=AttemptView, responses=ERRORS)
-async def finish(kiosk: Kiosk, db: DbSession) -> AttemptView:
+async def finish(kiosk: Kiosk, db: DbSession) -> Response:
     now = service.utcnow()
     attempt = await service.finish(db, kiosk, now)
-    return await presenters.attempt_view_in(db, attempt.id, now)
+    return presenters.json_response(await presenters.attempt_view_in(db, attempt.id, now))
 
 
 @router.post("/logout", status_code=204, responses=ERRORS)
