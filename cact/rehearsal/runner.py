@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cact.delivery.models import Attempt, AttemptSection, Response
 from cact.rehearsal.kiosk import Plan, SimKiosk
 from cact.rehearsal.prepare import Rehearsal, prepare
-from cact.rehearsal.stats import Stats, percentile
+from cact.rehearsal.stats import Stats, busy_and_stolen, cpu_times, percentile
 
 # Steady state starts this long after the last kiosk of the start herd has its first section:
 # the herd's queues have drained by then. The targets' p99 answer save is measured after it.
@@ -124,13 +124,16 @@ async def run(
             )
             for n, number in enumerate(rehearsal.participant_nos)
         ]
-        herd_start = time.monotonic()
+        herd_start, cpu_before = time.monotonic(), cpu_times()
         sections = await asyncio.gather(*(k.login_and_start() for k in kiosks))
         ready = max(k.first_section_at or herd_start for k in kiosks)
         stats.figures["start herd s"] = round(ready - herd_start, 2)
         answering = time.monotonic()
         await asyncio.gather(*(k.run(s) for k, s in zip(kiosks, sections, strict=True)))
         answer_seconds = time.monotonic() - answering
+        busy, stolen = busy_and_stolen(cpu_before, cpu_times())
+        stats.figures["machine CPU busy %"] = busy
+        stats.figures["machine CPU stolen by the hypervisor %"] = stolen
         saves = len(stats.latencies.get("answer", []))
         stats.figures["answer saves per second"] = round(saves / max(answer_seconds, 0.001), 1)
         steady = stats.steady_answers(after=ready + SETTLE_SECONDS)

@@ -60,8 +60,29 @@ class Stats:
             )
         lines.append("")
         for key, value in self.figures.items():
-            lines.append(f"{key:<32}{value}")
+            lines.append(f"{key:<42}{value}")
         if self.errors:
             lines.append("errors:")
             lines += [f"  {what}: {count}" for what, count in sorted(self.errors.items())]
         return "\n".join(lines)
+
+
+def cpu_times() -> list[int] | None:
+    """This machine's CPU time counters (Linux /proc/stat), or None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def busy_and_stolen(before: list[int] | None, after: list[int] | None) -> tuple[float, float]:
+    """Shares (%) of the machine's CPU time between two snapshots that were busy, and that the
+    hypervisor gave to other machines ("steal": a shared VM's figures are worse for it)."""
+    if not before or not after:
+        return 0.0, 0.0
+    spent = [b - a for a, b in zip(before, after, strict=False)]
+    total = sum(spent) or 1
+    idle = spent[3] + (spent[4] if len(spent) > 4 else 0)
+    steal = spent[7] if len(spent) > 7 else 0
+    return round(100 * (total - idle - steal) / total, 1), round(100 * steal / total, 1)
