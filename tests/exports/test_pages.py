@@ -131,6 +131,7 @@ async def test_the_sitting_page_links_to_exports_and_item_analysis(
     assert page.status_code == 200
     assert f'href="/admin/sittings/{opened.sitting.id}/exports"' in page.text
     assert f'href="/admin/sittings/{opened.sitting.id}/item-analysis"' in page.text
+    assert f'href="/reports/sittings/{opened.sitting.id}"' in page.text
     assert untranslated(page.text) == []
 
 

@@ -42,6 +42,8 @@ def test_every_admin_message_key_exists_in_both_catalogues() -> None:
             "participants/pages.py",
             "sittings/pages.py",
             "audit/pages.py",
+            "exports/pages.py",
+            "analysis/pages.py",
         )
     ]
     used = {
