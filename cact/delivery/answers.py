@@ -24,7 +24,7 @@ from cact.delivery.errors import (
     SectionNotStarted,
     UnknownAttemptItem,
 )
-from cact.proctoring.events import CHANNEL
+from cact.proctoring.events import attempt_notify
 
 CLOSED_STATUSES = ("submitted", "expired", "terminated")
 
@@ -34,6 +34,14 @@ _KIOSK = """
         FROM attempt a JOIN sitting s ON s.id = a.sitting_id
         WHERE a.kiosk_session_hash = $1::text
     )"""
+
+_ANSWERED = attempt_notify(
+    "saved, accepted",
+    sitting_id="accepted.sitting_id",
+    attempt_id="accepted.attempt_id",
+    what="answer",
+)
+_SEEN = attempt_notify("kiosk", sitting_id="kiosk.sitting_id", attempt_id="kiosk.id", what="seen")
 
 # $1 token hash, $2 attempt_item id, $3 option id, $4 doubtful, $5 seq, $6 now, $7 ip, $8 grace
 SAVE = f"""
@@ -79,12 +87,7 @@ WITH {_KIOSK},
         FROM saved, accepted
         RETURNING 1
     ),
-    notified AS (
-        SELECT pg_notify('{CHANNEL}', json_build_object(
-            's', accepted.sitting_id, 'k', 'attempt', 'a', accepted.attempt_id,
-            'd', json_build_object('what', 'answer'))::text)
-        FROM saved, accepted
-    )
+    notified AS ({_ANSWERED})
 SELECT kiosk.id AS kiosk_attempt, kiosk.status AS attempt_status, kiosk.paused,
        target.attempt_id AS item_attempt, target.option_order, target.status,
        target.deadline_at, target.paused_at, target.time_limit_ms, target.extra_ms,
@@ -103,12 +106,7 @@ WITH {_KIOSK},
         WHERE id = (SELECT id FROM kiosk)
         RETURNING id
     ),
-    notified AS (
-        SELECT pg_notify('{CHANNEL}', json_build_object(
-            's', kiosk.sitting_id, 'k', 'attempt', 'a', kiosk.id,
-            'd', json_build_object('what', 'seen'))::text)
-        FROM kiosk
-    ),
+    notified AS ({_SEEN}),
     current AS (
         SELECT id, status, deadline_at, paused_at, time_limit_ms, extra_ms
         FROM attempt_section

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from cact.audit.statements import participant_event
 from cact.delivery import service
 from cact.delivery.errors import TooManyKioskLogins
 from cact.kit.ratelimit import RateLimiter
-from cact.proctoring.events import CHANNEL
+from cact.proctoring.events import attempt_notify
 
 # $1 participant number, $2 rate-limit key
 _READ = """
@@ -41,6 +42,20 @@ SELECT bucket.count AS failures, bucket.window_started_at, found.*
 FROM (SELECT) AS one LEFT JOIN bucket ON true LEFT JOIN found ON true
 """
 
+_AUDITED = participant_event(
+    "claimed",
+    actor_id="$6::bigint",
+    actor_name="$7::text",
+    action="attempt.login",
+    target_type="attempt",
+    target_id="claimed.id::text",
+    sitting_id="claimed.sitting_id",
+    ip="$4::text",
+)
+_NOTIFIED = attempt_notify(
+    "claimed", sitting_id="claimed.sitting_id", attempt_id="claimed.id", what="login"
+)
+
 # $1 attempt, $2 new session hash, $3 now, $4 ip, $5 rate-limit key, $6 participant id,
 # $7 participant number (the audit's actor name)
 _CLAIM = f"""
@@ -54,18 +69,8 @@ WITH claimed AS (
 ), cleared AS (
     DELETE FROM rate_limit_bucket WHERE key = $5::text AND EXISTS (SELECT FROM claimed)
     RETURNING 1
-), audited AS (
-    INSERT INTO audit_event (actor_kind, actor_id, actor_name, action, target_type, target_id,
-                             details, sitting_id, ip)
-    SELECT 'participant', $6::bigint, $7::text, 'attempt.login', 'attempt', claimed.id::text,
-           '{{}}'::jsonb, claimed.sitting_id, $4::text
-    FROM claimed
-    RETURNING 1
-), notified AS (
-    SELECT pg_notify('{CHANNEL}', json_build_object(
-        's', claimed.sitting_id, 'k', 'attempt', 'a', claimed.id,
-        'd', json_build_object('what', 'login'))::text)
-    FROM claimed
+), audited AS ({_AUDITED}
+), notified AS ({_NOTIFIED}
 )
 SELECT (SELECT count(*) FROM claimed) AS claimed,
        (SELECT count(*) FROM cleared) + (SELECT count(*) FROM audited)

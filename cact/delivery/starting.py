@@ -14,10 +14,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from cact.audit.statements import participant_event
 from cact.delivery.errors import AttemptClosed, KioskUnauthorized, SittingNotRunning
-from cact.proctoring.events import CHANNEL
+from cact.proctoring.events import attempt_notify
 
 CLOSED_STATUSES = ("submitted", "expired", "terminated")
+
+_STARTED_AUDIT = participant_event(
+    "started",
+    actor_id="started.participant_id",
+    actor_name="'attempt ' || started.id",
+    action="attempt.start",
+    target_type="attempt",
+    target_id="started.id::text",
+    sitting_id="started.sitting_id",
+    ip="started.last_ip",
+)
+_STARTED_NOTIFY = attempt_notify(
+    "started", sitting_id="started.sitting_id", attempt_id="started.id", what="start"
+)
 
 # $1 token hash, $2 now
 START = f"""
@@ -42,18 +57,8 @@ WITH kiosk AS (
     WHERE s.attempt_id = started.id
       AND s.position = (SELECT min(position) FROM attempt_section WHERE attempt_id = started.id)
     RETURNING s.id
-), audited AS (
-    INSERT INTO audit_event (actor_kind, actor_id, actor_name, action, target_type, target_id,
-                             details, sitting_id, ip)
-    SELECT 'participant', started.participant_id, 'attempt ' || started.id, 'attempt.start',
-           'attempt', started.id::text, '{{}}'::jsonb, started.sitting_id, started.last_ip
-    FROM started
-    RETURNING 1
-), notified AS (
-    SELECT pg_notify('{CHANNEL}', json_build_object(
-        's', started.sitting_id, 'k', 'attempt', 'a', started.id,
-        'd', json_build_object('what', 'start'))::text)
-    FROM started
+), audited AS ({_STARTED_AUDIT}
+), notified AS ({_STARTED_NOTIFY}
 )
 SELECT kiosk.id, kiosk.status, kiosk.sitting_status,
        (SELECT count(*) FROM opened) + (SELECT count(*) FROM audited)
@@ -77,6 +82,19 @@ async def start(connection: Any, token_hash: str, now: datetime) -> int:
 # $1 token hash, $2 section id, $3 now: the plain submit of a section that is not the last.
 # Anything else (the last section closes the attempt and scores it; a closed or foreign
 # section; a paused or closed attempt) advances nothing here and goes to service.submit_section.
+_SUBMITTED_AUDIT = participant_event(
+    "go",
+    actor_id="go.participant_id",
+    actor_name="'attempt ' || go.attempt_id",
+    action="section.submit",
+    target_type="attempt_section",
+    target_id="go.section_id::text",
+    sitting_id="go.sitting_id",
+    ip="go.last_ip",
+)
+_SUBMITTED_NOTIFY = attempt_notify(
+    "go", sitting_id="go.sitting_id", attempt_id="go.attempt_id", what="section"
+)
 SUBMIT = f"""
 WITH kiosk AS (
     SELECT a.id, a.status, a.paused, a.sitting_id, a.participant_id, a.last_ip
@@ -114,18 +132,8 @@ WITH kiosk AS (
     FROM go
     WHERE s.id = go.next_id
     RETURNING s.id
-), audited AS (
-    INSERT INTO audit_event (actor_kind, actor_id, actor_name, action, target_type, target_id,
-                             details, sitting_id, ip)
-    SELECT 'participant', go.participant_id, 'attempt ' || go.attempt_id, 'section.submit',
-           'attempt_section', go.section_id::text, '{{}}'::jsonb, go.sitting_id, go.last_ip
-    FROM go
-    RETURNING 1
-), notified AS (
-    SELECT pg_notify('{CHANNEL}', json_build_object(
-        's', go.sitting_id, 'k', 'attempt', 'a', go.attempt_id,
-        'd', json_build_object('what', 'section'))::text)
-    FROM go
+), audited AS ({_SUBMITTED_AUDIT}
+), notified AS ({_SUBMITTED_NOTIFY}
 )
 SELECT (SELECT id FROM kiosk) AS attempt_id,
        (SELECT count(*) FROM closed) + (SELECT count(*) FROM opened) AS changed,

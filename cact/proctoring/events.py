@@ -44,6 +44,16 @@ class RoomEvent:
         return cls(int(raw["s"]), str(raw["k"]), raw.get("a"), raw.get("d") or {})
 
 
+def attempt_notify(source: str, *, sitting_id: str, attempt_id: str, what: str) -> str:
+    """``SELECT pg_notify(…) FROM source``: an attempt event (RoomEvent's payload) for each row
+    of ``source``, as a fragment of a one-statement change; the arguments are SQL expressions
+    over ``source`` (``what`` a literal). Delivered only if that statement commits."""
+    return f"""SELECT pg_notify('{CHANNEL}', json_build_object(
+        's', {sitting_id}, 'k', 'attempt', 'a', {attempt_id},
+        'd', json_build_object('what', '{what}'))::text)
+    FROM {source}"""
+
+
 async def publish(db: AsyncSession, event: RoomEvent) -> None:
     await db.execute(
         text("SELECT pg_notify(:channel, :payload)"),
