@@ -24,9 +24,8 @@ from cact.delivery.errors import (
     SectionNotStarted,
     UnknownAttemptItem,
 )
+from cact.delivery.models import CLOSED_STATUSES
 from cact.proctoring.events import attempt_notify
-
-CLOSED_STATUSES = ("submitted", "expired", "terminated")
 
 _KIOSK = """
     kiosk AS (
@@ -123,27 +122,6 @@ FROM (SELECT) AS one LEFT JOIN kiosk ON true LEFT JOIN current ON true
 
 
 @dataclass(frozen=True)
-class SectionClock:
-    """The section's columns the clock reads (clock.SectionTimes)."""
-
-    status: str
-    deadline_at: datetime | None
-    paused_at: datetime | None
-    time_limit_ms: int
-    extra_ms: int
-
-    @classmethod
-    def of(cls, row: Any) -> SectionClock:
-        return cls(
-            row["status"],
-            row["deadline_at"],
-            row["paused_at"],
-            row["time_limit_ms"],
-            row["extra_ms"],
-        )
-
-
-@dataclass(frozen=True)
 class Saved:
     applied: bool
     stored_seq: int
@@ -180,7 +158,7 @@ async def save(
         raise KioskUnauthorized()
     if not row["accepted"]:
         raise _refusal(row, option_id, now, grace)
-    section = SectionClock.of(row)
+    section = _clock(row)
     applied = row["applied_seq"] is not None
     return Saved(
         applied=applied,
@@ -188,6 +166,10 @@ async def save(
         remaining_ms=clock.remaining_ms(section, now),
         paused=bool(row["paused"]),
     )
+
+
+def _clock(row: Any) -> clock.SectionClock:
+    return clock.SectionClock.of(row, row["status"])
 
 
 def _refusal(row: Any, option_id: int | None, now: datetime, grace: timedelta) -> Exception:
@@ -198,7 +180,7 @@ def _refusal(row: Any, option_id: int | None, now: datetime, grace: timedelta) -
         return NotYourAttempt()
     if row["attempt_status"] in CLOSED_STATUSES:
         return AttemptClosed()
-    section = SectionClock.of(row)
+    section = _clock(row)
     if not clock.accepts_saves(section, now, grace):
         return SectionNotStarted() if section.status == "pending" else SectionClosed()
     if option_id is not None and option_id not in row["option_order"]:
@@ -217,5 +199,5 @@ async def heartbeat(connection: Any, token_hash: str, now: datetime, ip: str | N
         status=row["attempt_status"],
         paused=bool(row["paused"]),
         current_section_id=row["section_id"],
-        remaining_ms=clock.remaining_ms(SectionClock.of(row), now) if open_section else None,
+        remaining_ms=clock.remaining_ms(_clock(row), now) if open_section else None,
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from cact.delivery.models import AttemptSection
 
@@ -21,6 +22,23 @@ class SectionTimes(Protocol):
     def time_limit_ms(self) -> int: ...
     @property
     def extra_ms(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class SectionClock:
+    """A section's clock columns read from a plain row (the kiosk's one-statement calls)."""
+
+    status: str
+    deadline_at: datetime | None
+    paused_at: datetime | None
+    time_limit_ms: int
+    extra_ms: int
+
+    @classmethod
+    def of(cls, row: Any, status: str) -> SectionClock:
+        return cls(
+            status, row["deadline_at"], row["paused_at"], row["time_limit_ms"], row["extra_ms"]
+        )
 
 
 def effective_deadline(section: SectionTimes, now: datetime) -> datetime | None:

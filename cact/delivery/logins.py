@@ -19,6 +19,7 @@ from typing import Any
 from cact.audit.statements import participant_event
 from cact.delivery import service
 from cact.delivery.errors import TooManyKioskLogins
+from cact.delivery.models import CLOSED_STATUSES
 from cact.kit.ratelimit import RateLimiter
 from cact.proctoring.events import attempt_notify
 
@@ -100,10 +101,6 @@ class QuickLogin:
     position: str | None
 
 
-def limiter_key(participant_no: str) -> str:
-    return f"kiosk-login:p:{participant_no.strip().upper()}"
-
-
 async def try_login(
     connection: Any,
     limiter: RateLimiter,
@@ -115,13 +112,13 @@ async def try_login(
     now: datetime,
 ) -> QuickLogin | None:
     """The plain login, or None when the service must decide (and record) the outcome."""
-    key = limiter_key(participant_no)
+    key = service.kiosk_login_key(participant_no)
     row = await connection.fetchrow(_READ, participant_no.strip(), key)
     if row["failures"] is not None and limiter.wait_seconds(
         row["failures"], row["window_started_at"], now
     ):
         raise TooManyKioskLogins()
-    if row["attempt_id"] is None or row["active"] or row["status"] in service.CLOSED_STATUSES:
+    if row["attempt_id"] is None or row["active"] or row["status"] in CLOSED_STATUSES:
         return None
     sitting = _Sitting(row["token"], row["previous_token"], row["previous_token_valid_until"])
     if not service.token_valid(sitting, token, now):

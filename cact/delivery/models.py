@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cact.kit.db import Base, CreatedAt
 
 ATTEMPT_STATUSES = ("not_started", "in_progress", "submitted", "expired", "terminated")
+CLOSED_STATUSES = ("submitted", "expired", "terminated")  # an attempt that takes no more answers
 
 
 class Attempt(CreatedAt, Base):

@@ -24,11 +24,12 @@ from cact.delivery.errors import (
     SectionNotStarted,
     UnknownSection,
 )
+from cact.delivery.models import CLOSED_STATUSES
+from cact.kit import rawdb
 from cact.reports.service import participant_summary
 
 LABELS = "ABCDEF"
 JSON = "application/json"
-CLOSED_STATUSES = ("submitted", "expired", "terminated")
 
 _ATTEMPT = """
 SELECT a.id, a.status, (a.paused OR st.status = 'paused') AS paused, st.title AS sitting_title,
@@ -69,19 +70,6 @@ ORDER BY i.number
 """
 
 
-class _Times:
-    """A row's section clock columns, as clock.SectionTimes."""
-
-    __slots__ = ("deadline_at", "extra_ms", "paused_at", "status", "time_limit_ms")
-
-    def __init__(self, row: Any, status: str) -> None:
-        self.status = status
-        self.deadline_at = row["deadline_at"]
-        self.paused_at = row["paused_at"]
-        self.time_limit_ms = row["time_limit_ms"]
-        self.extra_ms = row["extra_ms"]
-
-
 def _instructions(sections: list[dict[str, Any]]) -> str:
     parts = "".join(
         f"<li>{escape(s['title'])}: {s['item_count']} soal, "
@@ -100,8 +88,8 @@ async def attempt_rows(
     connection: Any, *, token_hash: str | None = None, attempt_id: int = 0
 ) -> list[Any]:
     if token_hash is not None:
-        return list(await connection.fetch(ATTEMPT_BY_TOKEN, token_hash))
-    return list(await connection.fetch(ATTEMPT_BY_ID, attempt_id))
+        return await connection.fetch(ATTEMPT_BY_TOKEN, token_hash)  # type: ignore[no-any-return]
+    return await connection.fetch(ATTEMPT_BY_ID, attempt_id)  # type: ignore[no-any-return]
 
 
 def attempt_view(
@@ -116,7 +104,9 @@ def attempt_view(
             "id": row["section_id"],
             "title": row["title"],
             "status": row["section_status"],
-            "remaining_ms": clock.remaining_ms(_Times(row, row["section_status"]), now),
+            "remaining_ms": clock.remaining_ms(
+                clock.SectionClock.of(row, row["section_status"]), now
+            ),
             "time_limit_ms": row["time_limit_ms"] + row["extra_ms"],
             "item_count": row["items"],
             "answered_count": row["answered"],
@@ -142,15 +132,10 @@ def is_closed(rows: list[Any]) -> bool:
     return bool(rows) and rows[0]["status"] in CLOSED_STATUSES
 
 
-async def session_connection(db: AsyncSession) -> Any:
-    """The session's own asyncpg connection: statements on it join the session's transaction."""
-    return (await (await db.connection()).get_raw_connection()).driver_connection
-
-
 async def attempt_view_in(db: AsyncSession, attempt_id: int, now: datetime) -> dict[str, Any]:
     """The view after a change made in ``db`` (start, submit, finish), with the participant's
     own results once the attempt is closed."""
-    rows = await attempt_rows(await session_connection(db), attempt_id=attempt_id)
+    rows = await attempt_rows(await rawdb.driver_connection(db), attempt_id=attempt_id)
     results = await participant_summary(db, attempt_id) if is_closed(rows) else None
     return attempt_view(rows, now, results)
 
@@ -158,7 +143,7 @@ async def attempt_view_in(db: AsyncSession, attempt_id: int, now: datetime) -> d
 async def section_view(
     connection: Any, token_hash: str, section_id: int, now: datetime
 ) -> dict[str, Any]:
-    rows = list(await connection.fetch(SECTION, token_hash, section_id))
+    rows = await connection.fetch(SECTION, token_hash, section_id)
     first = rows[0]
     if first["kiosk_attempt"] is None:
         raise KioskUnauthorized()
@@ -194,7 +179,7 @@ async def section_view(
         "id": first["section_id"],
         "title": first["title"] or "",
         "status": first["status"],
-        "remaining_ms": clock.remaining_ms(_Times(first, first["status"]), now),
+        "remaining_ms": clock.remaining_ms(clock.SectionClock.of(first, first["status"]), now),
         "items": views,
         "answers": {
             str(row["item_id"]): {

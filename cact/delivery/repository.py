@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Row, and_, func, select, text, update
+from sqlalchemy import Row, select, text
 
-from cact.delivery.models import Attempt, AttemptItem, AttemptSection, Response
+from cact.delivery.models import Attempt, AttemptSection
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
 from cact.sittings.models import Sitting
@@ -18,11 +18,6 @@ class AttemptRepository(Repository[Attempt]):
     ) -> Row[int, int, int, str, bool, str | None, str] | None:
         """(id, sitting_id, participant_id, status, paused, last_ip, sitting status)."""
         return (await self.session.execute(_BY_KIOSK_SESSION, {"hash": session_hash})).first()
-
-    async def touch(self, attempt_id: int, now: datetime, ip: str | None) -> None:
-        await self.session.execute(
-            update(Attempt).where(Attempt.id == attempt_id).values(last_seen_at=now, last_ip=ip)
-        )
 
     async def for_update(self, attempt_id: int) -> Attempt | None:
         return await self.one_or_none(
@@ -100,49 +95,3 @@ class SectionRepository(Repository[AttemptSection]):
         for section in await self.all(statement):
             found.setdefault(section.attempt_id, []).append(section)
         return found
-
-    async def counts(self, attempt_id: int) -> dict[int, tuple[int, int]]:
-        """Items and answered items per section."""
-        answered = and_(Response.attempt_item_id == AttemptItem.id, Response.option_id.is_not(None))
-        statement = (
-            select(
-                AttemptItem.attempt_section_id,
-                func.count(AttemptItem.id),
-                func.count(Response.attempt_item_id),
-            )
-            .outerjoin(Response, answered)
-            .where(AttemptItem.attempt_id == attempt_id)
-            .group_by(AttemptItem.attempt_section_id)
-        )
-        rows = await self.session.execute(statement)
-        return {section_id: (items, done) for section_id, items, done in rows.all()}
-
-
-class ItemRepository(Repository[AttemptItem]):
-    model = AttemptItem
-
-    async def of_section(self, section_id: int) -> list[AttemptItem]:
-        statement = (
-            self.select()
-            .where(AttemptItem.attempt_section_id == section_id)
-            .order_by(AttemptItem.number)
-        )
-        return list(await self.all(statement))
-
-
-class ResponseRepository(Repository[Response]):
-    model = Response
-
-    async def of_section(self, section_id: int) -> list[Response]:
-        statement = (
-            select(Response)
-            .join(AttemptItem, AttemptItem.id == Response.attempt_item_id)
-            .where(AttemptItem.attempt_section_id == section_id)
-        )
-        return list(await self.all(statement))
-
-    async def max_seq(self, attempt_id: int) -> int:
-        value = await self.session.scalar(
-            select(func.max(Response.seq)).where(Response.attempt_id == attempt_id)
-        )
-        return int(value or 0)

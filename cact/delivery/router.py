@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -58,9 +58,7 @@ def _grace(request: Request) -> timedelta:
         429: {"description": "too many tries"},
     },
 )
-async def login(
-    body: KioskLoginRequest, request: Request, db: DbSession
-) -> KioskLoginResponse | JSONResponse:
+async def login(body: KioskLoginRequest, request: Request) -> KioskLoginResponse | JSONResponse:
     now = service.utcnow()
     limiter = request.app.state.kiosk_limiter
     async with raw_connection(request) as connection:
@@ -74,41 +72,54 @@ async def login(
             now=now,
         )
     if quick is not None:
-        return KioskLoginResponse(
-            server_time=now,
-            kiosk_token=quick.token,
-            attempt_id=quick.attempt_id,
-            participant=ParticipantView(
-                name=quick.name, participant_no=quick.participant_no, position=quick.position
-            ),
+        return _logged_in(
+            now, quick.token, quick.attempt_id, quick.participant_no, quick.name, quick.position
         )
-    try:  # every other outcome is decided, and recorded, by the service
-        logged_in = await service.login(
-            db,
-            limiter,
-            participant_no=body.participant_no,
-            token=body.token,
-            secret=body.secret,
-            ip=_ip(request),
-            now=now,
+    # Every other outcome is decided, and recorded, by the service, in a session of its own.
+    async with request.app.state.sessionmaker() as db, db.begin():
+        try:
+            logged_in = await service.login(
+                db,
+                limiter,
+                participant_no=body.participant_no,
+                token=body.token,
+                secret=body.secret,
+                ip=_ip(request),
+                now=now,
+            )
+        except (AlreadyLoggedIn, LoginRefused) as refused:
+            # Answer with the error but commit what was recorded: the counted failure (rate
+            # limiting) or the reset request the proctor's dashboard shows.
+            return error_response(refused)
+        participant = logged_in.participant
+        position = (
+            await db.scalar(select(Position.name).where(Position.id == participant.position_id))
+            if participant.position_id
+            else None
         )
-    except (AlreadyLoggedIn, LoginRefused) as refused:
-        # Answer with the error but commit what was recorded: the counted failure (rate
-        # limiting) or the reset request the proctor's dashboard shows.
-        return error_response(refused)
-    participant = logged_in.participant
-    position = (
-        await db.scalar(select(Position.name).where(Position.id == participant.position_id))
-        if participant.position_id
-        else None
+    return _logged_in(
+        now,
+        logged_in.token,
+        logged_in.attempt.id,
+        participant.participant_no,
+        participant.name,
+        position,
     )
+
+
+def _logged_in(
+    now: datetime,
+    token: str,
+    attempt_id: int,
+    participant_no: str,
+    name: str,
+    position: str | None,
+) -> KioskLoginResponse:
     return KioskLoginResponse(
         server_time=now,
-        kiosk_token=logged_in.token,
-        attempt_id=logged_in.attempt.id,
-        participant=ParticipantView(
-            name=participant.name, participant_no=participant.participant_no, position=position
-        ),
+        kiosk_token=token,
+        attempt_id=attempt_id,
+        participant=ParticipantView(name=name, participant_no=participant_no, position=position),
     )
 
 

@@ -25,7 +25,7 @@ from cact.delivery.errors import (
     TooManyKioskLogins,
     UnknownSection,
 )
-from cact.delivery.models import Attempt, AttemptSection
+from cact.delivery.models import CLOSED_STATUSES, Attempt, AttemptSection
 from cact.delivery.repository import (
     AttemptRepository,
     SectionRepository,
@@ -35,7 +35,6 @@ from cact.participants.models import Participant
 from cact.proctoring.events import RoomEvent, publish
 from cact.sittings.tokens import normalise
 
-CLOSED_STATUSES = ("submitted", "expired", "terminated")
 SCORER = Actor.system("scoring")
 logger = logging.getLogger("cact.delivery")
 
@@ -51,28 +50,13 @@ class AttemptRef:
     paused: bool
     last_ip: str | None
 
-    @classmethod
-    def of(cls, attempt: Attempt) -> AttemptRef:
-        return cls(
-            attempt.id,
-            attempt.sitting_id,
-            attempt.participant_id,
-            attempt.status,
-            attempt.paused,
-            attempt.last_ip,
-        )
-
 
 @dataclass(frozen=True)
 class KioskContext:
-    """The attempt behind a kiosk token, with its sitting's status (for the pause flag)."""
+    """The attempt behind a kiosk token, with its sitting's status."""
 
     attempt: AttemptRef
     sitting_status: str
-
-    @property
-    def paused(self) -> bool:
-        return self.attempt.paused or self.sitting_status == "paused"
 
 
 @dataclass(frozen=True)
@@ -98,6 +82,11 @@ class SecondFactor(Protocol):
     def pin_hash(self) -> str | None: ...
     @property
     def birth_date(self) -> date | None: ...
+
+
+def kiosk_login_key(participant_no: str) -> str:
+    """The rate limiter's key for kiosk logins of one participant."""
+    return f"kiosk-login:p:{participant_no.strip().upper()}"
 
 
 def session_hash(token: str) -> str:
@@ -145,7 +134,7 @@ async def login(
     ip: str | None,
     now: datetime,
 ) -> KioskLogin:
-    keys = (f"kiosk-login:p:{participant_no.strip().upper()}",)  # logins.limiter_key
+    keys = (kiosk_login_key(participant_no),)
     if await limiter.retry_after(db, *keys):
         raise TooManyKioskLogins()
     found = await AttemptRepository(db).for_login(participant_no.strip())
@@ -234,10 +223,6 @@ class UnknownAttempt(UnknownSection):
 
 def _current(sections: list[AttemptSection]) -> AttemptSection | None:
     return next((s for s in sections if s.status == "open"), None)
-
-
-async def sections_of(db: AsyncSession, attempt: AttemptRef) -> list[AttemptSection]:
-    return await SectionRepository(db).of_attempt(attempt.id)
 
 
 def _participant(attempt: Attempt) -> Actor:

@@ -16,9 +16,8 @@ from typing import Any
 
 from cact.audit.statements import participant_event
 from cact.delivery.errors import AttemptClosed, KioskUnauthorized, SittingNotRunning
+from cact.delivery.models import CLOSED_STATUSES
 from cact.proctoring.events import attempt_notify
-
-CLOSED_STATUSES = ("submitted", "expired", "terminated")
 
 _STARTED_AUDIT = participant_event(
     "started",

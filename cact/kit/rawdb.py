@@ -76,10 +76,14 @@ def session_connections(sessionmaker: async_sessionmaker[AsyncSession]) -> RawCo
     @asynccontextmanager
     async def connect() -> AsyncIterator[Connection]:
         async with sessionmaker() as session, session.begin():
-            raw = await (await session.connection()).get_raw_connection()
-            yield raw.driver_connection
+            yield await driver_connection(session)
 
     return connect
+
+
+async def driver_connection(session: AsyncSession) -> Connection:
+    """The session's own asyncpg connection: statements on it join the session's transaction."""
+    return (await (await session.connection()).get_raw_connection()).driver_connection
 
 
 def raw_connection(request: Request) -> AbstractAsyncContextManager[Connection]:

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.delivery import clock
-from cact.delivery.models import Attempt, AttemptSection
+from cact.delivery.models import CLOSED_STATUSES, Attempt, AttemptSection
 from cact.delivery.repository import AttemptRepository, SectionRepository
-from cact.delivery.service import CLOSED_STATUSES, UnknownAttempt, close_attempt, score_closed
+from cact.delivery.service import UnknownAttempt, close_attempt, score_closed
 from cact.kit.errors import Conflict, NotFound
 from cact.proctoring.events import RoomEvent, publish
 from cact.sittings.models import Enrollment, Sitting

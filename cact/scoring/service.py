@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
+from cact.delivery.models import CLOSED_STATUSES
 from cact.kit.errors import Conflict, NotFound
 from cact.scoring import engine
 from cact.scoring.engine import AttemptScore, ItemKey
@@ -29,7 +30,6 @@ from cact.scoring.repository import (
 )
 from cact.sittings import service as sittings
 
-CLOSED_STATUSES = ("submitted", "expired", "terminated")
 Keys = Literal["presented", "current"]
 
 
