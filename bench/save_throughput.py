@@ -29,11 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cact.audit.service import Actor
 from cact.competencies.service import load_standard_dictionary
+from cact.exam.events import asyncpg_dsn
 from cact.kit import migrate
 from cact.kit.cli_support import run_in_transaction
 from cact.kit.db import create_engine, create_sessionmaker
 from cact.kit.embedded_pg import EmbeddedPostgres
-from cact.proctoring.events import asyncpg_dsn
 from cact.rehearsal.prepare import prepare
 from cact.rehearsal.stats import percentile
 

@@ -29,12 +29,12 @@ from cact.bank import service as bank
 from cact.bank.models import Item, ItemOption, ItemVersion
 from cact.blueprints.models import Blueprint, BlueprintSection
 from cact.competencies.service import load_standard_dictionary
+from cact.exam.models import Sitting
 from cact.kit import migrate
 from cact.kit.cli_support import run_in_transaction
 from cact.kit.embedded_pg import EmbeddedPostgres
 from cact.rooms.models import Room
 from cact.scoring import service as scoring
-from cact.sittings.models import Sitting
 from cact.standards.models import Position
 from cact.standards.service import import_standards
 from cact.standards.uploads import StandardRow

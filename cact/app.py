@@ -30,6 +30,7 @@ from cact.config import Settings, get_settings
 from cact.delivery import sweeper
 from cact.delivery.pages import router as kiosk_page
 from cact.delivery.router import router as kiosk_router
+from cact.exam.events import EventHub, asyncpg_dsn
 from cact.exports.pages import router as exports_pages
 from cact.exports.router import router as exports_router
 from cact.health.router import router as health_router
@@ -44,7 +45,6 @@ from cact.kit.templates import UI_DIR
 from cact.monitoring.router import router as monitoring_router
 from cact.participants.pages import router as participants_pages
 from cact.participants.router import router as participants_router
-from cact.proctoring.events import EventHub, asyncpg_dsn
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
 from cact.proctoring.stream import router as proctor_stream

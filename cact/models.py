@@ -5,13 +5,21 @@ from cact.auth.models import StaffSession, StaffUser
 from cact.bank.models import Item, ItemOption, ItemVersion, Media
 from cact.blueprints.models import Blueprint, BlueprintSection
 from cact.competencies.models import Competency, CompetencyLevel
-from cact.delivery.models import AnswerLog, Attempt, AttemptItem, AttemptSection, Response
+from cact.exam.models import (
+    AnswerLog,
+    Attempt,
+    AttemptItem,
+    AttemptSection,
+    Enrollment,
+    Response,
+    Sitting,
+    SittingProctor,
+)
 from cact.kit.db import Base
 from cact.kit.ratelimit import RateLimitBucket
 from cact.participants.models import Participant
 from cact.rooms.models import Room, Seat
 from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
-from cact.sittings.models import Enrollment, Sitting, SittingProctor
 from cact.standards.models import CompetencyStandard, Position
 
 __all__ = [

@@ -88,7 +88,7 @@ class ItemVersionRepository(Repository[ItemVersion]):
         return list(await self.all(statement))
 
     async def count_used(self, version_id: int) -> int:
-        from cact.delivery.models import AttemptItem
+        from cact.exam.models import AttemptItem
 
         used = select(func.count()).where(AttemptItem.item_version_id == version_id)
         return int(await self.session.scalar(used) or 0)

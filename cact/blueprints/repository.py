@@ -33,7 +33,7 @@ class BlueprintRepository(Repository[Blueprint]):
         return list(await self.all(statement))
 
     async def in_use(self, blueprint_id: int) -> bool:
-        from cact.sittings.models import Sitting
+        from cact.exam.models import Sitting
 
         used = select(Sitting.id).where(Sitting.blueprint_id == blueprint_id).limit(1)
         return (await self.session.scalar(used)) is not None

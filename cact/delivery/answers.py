@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cact.delivery import clock
 from cact.delivery.errors import (
     AttemptClosed,
     InvalidOption,
@@ -24,8 +23,9 @@ from cact.delivery.errors import (
     SectionNotStarted,
     UnknownAttemptItem,
 )
-from cact.delivery.models import CLOSED_STATUSES
-from cact.proctoring.events import attempt_notify
+from cact.exam import clock
+from cact.exam.events import attempt_notify
+from cact.exam.statuses import CLOSED_ATTEMPT
 
 _KIOSK = """
     kiosk AS (
@@ -178,7 +178,7 @@ def _refusal(row: Any, option_id: int | None, now: datetime, grace: timedelta) -
         return UnknownAttemptItem()
     if row["item_attempt"] != row["kiosk_attempt"]:
         return NotYourAttempt()
-    if row["attempt_status"] in CLOSED_STATUSES:
+    if row["attempt_status"] in CLOSED_ATTEMPT:
         return AttemptClosed()
     section = _clock(row)
     if not clock.accepts_saves(section, now, grace):

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from cact.delivery.errors import KioskUnauthorized
-from cact.delivery.repository import AttemptRepository
 from cact.delivery.service import AttemptRef, KioskContext, session_hash
+from cact.exam.repository import AttemptRepository
 from cact.kit.db import DbSession
 
 

@@ -19,9 +19,9 @@ from typing import Any
 from cact.audit.statements import participant_event
 from cact.delivery import service
 from cact.delivery.errors import TooManyKioskLogins
-from cact.delivery.models import CLOSED_STATUSES
+from cact.exam.events import attempt_notify
+from cact.exam.statuses import CLOSED_ATTEMPT
 from cact.kit.ratelimit import RateLimiter
-from cact.proctoring.events import attempt_notify
 
 # $1 participant number, $2 rate-limit key
 _READ = """
@@ -118,7 +118,7 @@ async def try_login(
         row["failures"], row["window_started_at"], now
     ):
         raise TooManyKioskLogins()
-    if row["attempt_id"] is None or row["active"] or row["status"] in CLOSED_STATUSES:
+    if row["attempt_id"] is None or row["active"] or row["status"] in CLOSED_ATTEMPT:
         return None
     sitting = _Sitting(row["token"], row["previous_token"], row["previous_token_valid_until"])
     if not service.token_valid(sitting, token, now):

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cact.delivery import clock, content
+from cact.delivery import content
 from cact.delivery.errors import (
     KioskUnauthorized,
     NotYourAttempt,
@@ -24,7 +24,8 @@ from cact.delivery.errors import (
     SectionNotStarted,
     UnknownSection,
 )
-from cact.delivery.models import CLOSED_STATUSES
+from cact.exam import clock
+from cact.exam.statuses import CLOSED_ATTEMPT
 from cact.kit import rawdb
 from cact.reports.service import participant_summary
 
@@ -129,7 +130,7 @@ def attempt_view(
 
 
 def is_closed(rows: list[Any]) -> bool:
-    return bool(rows) and rows[0]["status"] in CLOSED_STATUSES
+    return bool(rows) and rows[0]["status"] in CLOSED_ATTEMPT
 
 
 async def attempt_view_in(db: AsyncSession, attempt_id: int, now: datetime) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.auth.passwords import verify_password
-from cact.delivery import clock
 from cact.delivery.errors import (
     AlreadyLoggedIn,
     AttemptClosed,
@@ -25,15 +24,17 @@ from cact.delivery.errors import (
     TooManyKioskLogins,
     UnknownSection,
 )
-from cact.delivery.models import CLOSED_STATUSES, Attempt, AttemptSection
-from cact.delivery.repository import (
+from cact.exam import clock
+from cact.exam.events import RoomEvent, publish
+from cact.exam.models import Attempt, AttemptSection
+from cact.exam.repository import (
     AttemptRepository,
     SectionRepository,
 )
+from cact.exam.statuses import CLOSED_ATTEMPT
+from cact.exam.tokens import normalise
 from cact.kit.ratelimit import RateLimiter
 from cact.participants.models import Participant
-from cact.proctoring.events import RoomEvent, publish
-from cact.sittings.tokens import normalise
 
 SCORER = Actor.system("scoring")
 logger = logging.getLogger("cact.delivery")
@@ -145,7 +146,7 @@ async def login(
     if not token_valid(sitting, token, now) or not await second_factor_ok(participant, secret):
         await limiter.hit(db, *keys)
         raise LoginRefused()
-    if attempt.status in CLOSED_STATUSES:
+    if attempt.status in CLOSED_ATTEMPT:
         raise AttemptClosed()
     if attempt.kiosk_session_hash is not None:
         # Logging in elsewhere needs the proctor: the dashboard shows this request.
@@ -232,7 +233,7 @@ def _participant(attempt: Attempt) -> Actor:
 async def _locked(db: AsyncSession, context: KioskContext) -> tuple[Attempt, list[AttemptSection]]:
     attempt = await AttemptRepository(db).for_update(context.attempt.id)
     assert attempt is not None
-    if attempt.status in CLOSED_STATUSES:
+    if attempt.status in CLOSED_ATTEMPT:
         raise AttemptClosed()
     if attempt.status == "not_started":
         raise AttemptNotStarted()

@@ -16,8 +16,8 @@ from typing import Any
 
 from cact.audit.statements import participant_event
 from cact.delivery.errors import AttemptClosed, KioskUnauthorized, SittingNotRunning
-from cact.delivery.models import CLOSED_STATUSES
-from cact.proctoring.events import attempt_notify
+from cact.exam.events import attempt_notify
+from cact.exam.statuses import CLOSED_ATTEMPT
 
 _STARTED_AUDIT = participant_event(
     "started",
@@ -73,7 +73,7 @@ async def start(connection: Any, token_hash: str, now: datetime) -> int:
         raise KioskUnauthorized()
     if row["status"] == "not_started" and row["sitting_status"] not in ("open", "running"):
         raise SittingNotRunning()
-    if row["status"] in CLOSED_STATUSES:
+    if row["status"] in CLOSED_ATTEMPT:
         raise AttemptClosed()
     return int(row["id"])
 

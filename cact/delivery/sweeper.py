@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.delivery import service
-from cact.delivery.repository import AttemptRepository
+from cact.exam.repository import AttemptRepository
 
 logger = logging.getLogger("cact.sweeper")
 BATCH = 200

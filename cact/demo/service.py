@@ -18,11 +18,11 @@ from cact.blueprints import service as blueprints
 from cact.blueprints.repository import BlueprintRepository
 from cact.competencies import service as competencies
 from cact.demo import people
+from cact.exam.models import Sitting
 from cact.participants.models import Participant
 from cact.rooms import service as rooms
 from cact.sittings import roster
 from cact.sittings import service as sittings
-from cact.sittings.models import Sitting
 from cact.standards.models import Position
 from cact.standards.service import load_demo_standards
 from item_bank.blueprint import load_blueprint

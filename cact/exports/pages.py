@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit.export import COLUMNS as AUDIT_COLUMNS
 from cact.auth.admin_pages import admin_page, error_response
 from cact.auth.deps import AdminUser
+from cact.exam.models import Sitting
 from cact.exports import columns
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.proctoring import printables
 from cact.proctoring.repository import RosterRow
 from cact.rooms.schemas import PathId
-from cact.sittings.models import Sitting
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,10 +10,9 @@ from sqlalchemy.orm import aliased
 
 from cact.bank.models import Item, ItemOption, ItemVersion
 from cact.blueprints.models import BlueprintSection
-from cact.delivery.models import Attempt, AttemptItem, AttemptSection, Response
+from cact.exam.models import Attempt, AttemptItem, AttemptSection, Response, Sitting
 from cact.participants.models import Participant
 from cact.scoring.models import Result, ResultCompetency
-from cact.sittings.models import Sitting
 from cact.standards.models import Position
 
 YIELD_PER = 2000

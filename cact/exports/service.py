@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cact.audit import export as audit_export
+from cact.exam.models import Sitting
 from cact.exports import columns, queries, writers
 from cact.kit.errors import NotFound
-from cact.sittings.models import Sitting
 
 
 class SittingNotFound(NotFound):

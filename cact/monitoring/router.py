@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from cact.delivery.models import Attempt
+from cact.exam.models import Attempt
 from cact.kit import metrics
 
 router = APIRouter(tags=["health"])

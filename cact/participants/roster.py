@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.auth.passwords import hash_password_async
+from cact.exam.models import Enrollment, Sitting
+from cact.exam.repository import EnrollmentRepository, SittingRepository
 from cact.participants.models import Participant
 from cact.participants.repository import ParticipantRepository, PositionLookup
 from cact.participants.roster_file import (
@@ -32,8 +34,6 @@ from cact.participants.schemas import RosterReport
 from cact.rooms import service as rooms
 from cact.rooms.models import Room, Seat
 from cact.sittings.admin import RosterSittingLocked
-from cact.sittings.models import Enrollment, Sitting
-from cact.sittings.repository import EnrollmentRepository, SittingRepository
 from cact.sittings.service import SittingNotFound
 from item_bank.problems import Problem
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cact.delivery import clock
+from cact.exam import clock
+from cact.exam.models import Sitting
 from cact.proctoring.repository import (
     AuditLine,
     DashboardRepository,
@@ -23,7 +24,6 @@ from cact.proctoring.repository import (
     SectionRow,
 )
 from cact.rooms.models import Room, Seat
-from cact.sittings.models import Sitting
 from cact.sittings.service import SittingNotFound
 
 DISCONNECTED_AFTER = timedelta(seconds=45)

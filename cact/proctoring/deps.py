@@ -6,10 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.auth.models import StaffUser
-from cact.delivery.models import Attempt
 from cact.delivery.service import UnknownAttempt
+from cact.exam.models import Attempt, Sitting, SittingProctor
 from cact.kit.errors import Forbidden
-from cact.sittings.models import Sitting, SittingProctor
 from cact.sittings.service import SittingNotFound
 
 

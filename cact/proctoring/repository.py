@@ -14,10 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit.models import AuditEvent
 from cact.auth.models import StaffUser
 from cact.blueprints.models import BlueprintSection
-from cact.delivery.models import Attempt, AttemptItem, AttemptSection, Response
+from cact.exam.models import (
+    Attempt,
+    AttemptItem,
+    AttemptSection,
+    Enrollment,
+    Response,
+    Sitting,
+    SittingProctor,
+)
 from cact.participants.models import Participant
 from cact.rooms.models import Room, Seat
-from cact.sittings.models import Enrollment, Sitting, SittingProctor
 from cact.standards.models import Position
 
 # Actions a proctor (or the system) takes on a room, as the berita acara lists them.

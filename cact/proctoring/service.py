@@ -10,15 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
-from cact.delivery import clock
-from cact.delivery.models import CLOSED_STATUSES, Attempt, AttemptSection
-from cact.delivery.repository import AttemptRepository, SectionRepository
 from cact.delivery.service import UnknownAttempt, close_attempt, score_closed
+from cact.exam import clock
+from cact.exam.events import RoomEvent, publish
+from cact.exam.models import Attempt, AttemptSection, Enrollment, Sitting
+from cact.exam.repository import AttemptRepository, SectionRepository, SittingRepository
+from cact.exam.statuses import CLOSED_ATTEMPT
+from cact.exam.tokens import new_token
 from cact.kit.errors import Conflict, NotFound
-from cact.proctoring.events import RoomEvent, publish
-from cact.sittings.models import Enrollment, Sitting
-from cact.sittings.repository import SittingRepository
-from cact.sittings.tokens import new_token
 
 TOKEN_GRACE = timedelta(minutes=2)
 
@@ -59,7 +58,7 @@ async def extra_time(
 ) -> Attempt:
     """Added to the section running now (or the first one, before the start)."""
     attempt = await _attempt_for_update(db, attempt_id)
-    if attempt.status in CLOSED_STATUSES:
+    if attempt.status in CLOSED_ATTEMPT:
         raise AttemptAlreadyClosed()
     sections = await SectionRepository(db).of_attempt(attempt.id, lock=True)
     target = next((s for s in sections if s.status == "open"), None) or next(
@@ -101,7 +100,7 @@ async def pause_attempt(
     db: AsyncSession, attempt_id: int, reason: str, actor: Actor, now: datetime
 ) -> Attempt:
     attempt = await _attempt_for_update(db, attempt_id)
-    if attempt.status in CLOSED_STATUSES:
+    if attempt.status in CLOSED_ATTEMPT:
         raise AttemptAlreadyClosed()
     attempt.paused = True
     for section in await SectionRepository(db).of_attempt(attempt.id, lock=True):
@@ -265,7 +264,7 @@ async def terminate(
     db: AsyncSession, attempt_id: int, reason: str, actor: Actor, now: datetime
 ) -> Attempt:
     attempt = await _attempt_for_update(db, attempt_id)
-    if attempt.status in CLOSED_STATUSES:
+    if attempt.status in CLOSED_ATTEMPT:
         raise AttemptAlreadyClosed()
     for section in await SectionRepository(db).of_attempt(attempt.id, lock=True):
         if section.status != "closed":

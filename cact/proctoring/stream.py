@@ -36,6 +36,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.auth.deps import ProctorUser
+from cact.exam.events import RoomEvent
 from cact.kit.db import DbSession
 from cact.proctoring.dashboard import (
     Snapshot,
@@ -47,7 +48,6 @@ from cact.proctoring.dashboard import (
     load_tiles,
 )
 from cact.proctoring.deps import check_sitting
-from cact.proctoring.events import RoomEvent
 
 logger = logging.getLogger("cact.dashboard")
 

@@ -18,7 +18,7 @@ import aiohttp
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cact.delivery.models import Attempt, AttemptSection, Response
+from cact.exam.models import Attempt, AttemptSection, Response
 from cact.rehearsal.kiosk import Plan, SimKiosk
 from cact.rehearsal.prepare import Rehearsal, prepare
 from cact.rehearsal.stats import Stats, busy_and_stolen, cpu_times, percentile

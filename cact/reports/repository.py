@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit.models import AuditEvent
 from cact.auth.models import StaffUser
 from cact.competencies.models import Competency
-from cact.delivery.models import Attempt
+from cact.exam.models import Attempt, Enrollment, Sitting
 from cact.participants.models import Participant
 from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
-from cact.sittings.models import Enrollment, Sitting
 from cact.standards.models import Position
 
 FINISHED = ("submitted", "expired")

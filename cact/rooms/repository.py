@@ -3,9 +3,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from cact.exam.models import Enrollment, Sitting
 from cact.kit.repository import Repository
 from cact.rooms.models import Room, Seat
-from cact.sittings.models import Enrollment, Sitting
 
 
 class RoomRepository(Repository[Room]):

@@ -7,13 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
+from cact.exam.models import Sitting
+from cact.exam.repository import SittingRepository
 from cact.kit.errors import Conflict, NotFound
 from cact.scoring.models import ScoringPolicy
 from cact.scoring.policy import PolicyBody, body_json
 from cact.scoring.repository import PolicyRepository
 from cact.scoring.service import ensure_default_policy
-from cact.sittings.models import Sitting
-from cact.sittings.repository import SittingRepository
 from cact.sittings.service import SittingNotFound
 
 

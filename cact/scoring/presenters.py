@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cact.delivery.models import Attempt
+from cact.exam.models import Attempt
 from cact.participants.models import Participant
 from cact.scoring import engine
 from cact.scoring.engine import LevelText

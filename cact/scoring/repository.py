@@ -15,11 +15,10 @@ from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from cact.bank.models import Item, ItemOption, ItemVersion
 from cact.competencies.models import Competency, CompetencyLevel
-from cact.delivery.models import Attempt, AttemptItem, Response
+from cact.exam.models import Attempt, AttemptItem, Response, Sitting
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
 from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
-from cact.sittings.models import Sitting
 from cact.standards.models import CompetencyStandard, Position
 
 RESULT_COLUMNS = (

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
-from cact.delivery.models import CLOSED_STATUSES
+from cact.exam.statuses import CLOSED_ATTEMPT
 from cact.kit.errors import Conflict, NotFound
 from cact.scoring import engine
 from cact.scoring.engine import AttemptScore, ItemKey
@@ -220,7 +220,7 @@ async def _score(
     missing = [i for i in ids if i not in facts]
     if missing:
         raise AttemptNotFound(f"attempt {missing[0]}")
-    still_open = [i for i, f in facts.items() if f.status not in CLOSED_STATUSES]
+    still_open = [i for i, f in facts.items() if f.status not in CLOSED_ATTEMPT]
     if still_open:
         raise AttemptNotClosed(f"attempt {still_open[0]}")
     policies = await _policies(db, {f.policy_id for f in facts.values()})
@@ -310,7 +310,7 @@ async def rescore(
     items' corrected keys by default; the old versions stay. Audited with the reason."""
     if sitting_id is not None:
         await sittings.get(db, sitting_id)
-        attempt_ids = await ScoringRepository(db).closed_attempt_ids(sitting_id, CLOSED_STATUSES)
+        attempt_ids = await ScoringRepository(db).closed_attempt_ids(sitting_id, CLOSED_ATTEMPT)
     return await _score(db, attempt_ids or [], reason, actor, keys, "result.rescore")
 
 
@@ -318,5 +318,5 @@ async def score_pending(db: AsyncSession, *, actor: Actor, limit: int = 500) -> 
     """Catch up: score closed attempts that have no result yet (``attempt.scored_at`` is null),
     e.g. when a close path kept its close but rolled back a failed scoring. Safe to run from
     several workers at once."""
-    ids = await ScoringRepository(db).unscored_attempt_ids(CLOSED_STATUSES, limit)
+    ids = await ScoringRepository(db).unscored_attempt_ids(CLOSED_ATTEMPT, limit)
     return await score_attempts(db, ids, reason="catch-up", actor=actor)

@@ -14,6 +14,8 @@ from cact.audit.service import Actor
 from cact.auth.models import StaffUser
 from cact.blueprints import service as blueprints
 from cact.blueprints.models import Blueprint
+from cact.exam.models import Enrollment, Sitting, SittingProctor
+from cact.exam.repository import EnrollmentRepository, SittingRepository
 from cact.kit.errors import CactError, Conflict, InvalidInput, NotFound
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
@@ -23,8 +25,6 @@ from cact.scoring import policies
 from cact.scoring.models import ScoringPolicy
 from cact.sittings import roster
 from cact.sittings import service as sittings
-from cact.sittings.models import Enrollment, Sitting, SittingProctor
-from cact.sittings.repository import EnrollmentRepository, SittingRepository
 from cact.sittings.schemas import (
     EnrollmentRead,
     ProctorRead,

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
+from cact.exam.models import Enrollment, Sitting
 from cact.kit.errors import Conflict
 from cact.participants.models import Participant
 from cact.rooms.models import Seat
-from cact.sittings.models import Enrollment, Sitting
 
 
 class NotEnoughSeats(Conflict):

@@ -13,12 +13,11 @@ from cact.audit.service import Actor
 from cact.blueprints import forms
 from cact.blueprints import service as blueprints
 from cact.blueprints.models import BlueprintSection
-from cact.delivery.models import Attempt, AttemptItem, AttemptSection
+from cact.exam.events import RoomEvent, publish
+from cact.exam.models import Attempt, AttemptItem, AttemptSection, Sitting
+from cact.exam.repository import EnrollmentRepository, SittingRepository
+from cact.exam.tokens import new_token
 from cact.kit.errors import Conflict, NotFound
-from cact.proctoring.events import RoomEvent, publish
-from cact.sittings.models import Sitting
-from cact.sittings.repository import EnrollmentRepository, SittingRepository
-from cact.sittings.tokens import new_token
 
 
 class SittingNotFound(NotFound):

@@ -21,9 +21,9 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cact.exam.models import SittingProctor
 from cact.kit import migrate
 from cact.kit.db import create_engine, create_sessionmaker
-from cact.sittings.models import SittingProctor
 from tests.conftest import TEST_SECRET, load_reference_data, recreate_database
 from tests.fixtures.database import TestServer
 from tests.fixtures.factories import PASSWORD, create_staff

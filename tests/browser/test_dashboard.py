@@ -18,7 +18,7 @@ import httpx
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import update
 
-from cact.delivery.models import Attempt, Response
+from cact.exam.models import Attempt, Response
 from tests.browser.conftest import LiveProctor, LiveServer
 
 SSE = {"Accept": "text/event-stream"}

@@ -11,7 +11,7 @@ from pathlib import Path
 from playwright.async_api import BrowserContext, Page, expect
 from sqlalchemy import func, select, update
 
-from cact.delivery.models import Attempt, AttemptSection, Response
+from cact.exam.models import Attempt, AttemptSection, Response
 from cact.participants.models import Participant
 from tests.browser.conftest import LiveServer
 

@@ -25,13 +25,13 @@ from cact.delivery.errors import (
     SectionNotStarted,
     UnknownAttemptItem,
 )
-from cact.delivery.models import AnswerLog, AttemptItem, AttemptSection, Response
 from cact.delivery.service import session_hash
+from cact.exam.events import asyncpg_dsn
+from cact.exam.models import AnswerLog, AttemptItem, AttemptSection, Response
 from cact.kit import rawdb
 from cact.kit.db import create_engine, create_sessionmaker
 from cact.kit.errors import DatabaseUnavailable
 from cact.proctoring import service as proctoring
-from cact.proctoring.events import asyncpg_dsn
 from tests.fixtures.sittings import KioskClient, OpenSitting, open_sitting
 
 GRACE = timedelta(seconds=10)

@@ -9,7 +9,7 @@ from httpx import AsyncClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cact.delivery.models import AnswerLog, AttemptSection, Response
+from cact.exam.models import AnswerLog, AttemptSection, Response
 from tests.fixtures.sittings import KioskClient, OpenSitting, open_sitting
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit.models import AuditEvent
 from cact.audit.service import Actor
 from cact.delivery import service
-from cact.delivery.models import Attempt
+from cact.exam.models import Attempt
 from cact.participants.models import Participant
 from tests.fixtures.sittings import KioskClient, open_sitting
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.audit.service import Actor
 from cact.delivery import sweeper
-from cact.delivery.models import Attempt, AttemptSection
+from cact.exam.models import Attempt, AttemptSection
 from cact.kit import migrate
 from cact.kit.db import create_engine, create_sessionmaker
 from cact.proctoring import service as proctoring

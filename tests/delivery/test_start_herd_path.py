@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.models import AuditEvent
-from cact.delivery.models import Attempt, AttemptSection
+from cact.exam.models import Attempt, AttemptSection
 from cact.kit.ratelimit import RateLimitBucket
 from tests.fixtures.sittings import KioskClient, open_sitting
 

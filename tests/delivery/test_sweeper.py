@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.audit.models import AuditEvent
 from cact.delivery import sweeper
-from cact.delivery.models import Attempt, AttemptSection
+from cact.exam.models import Attempt, AttemptSection
 from cact.kit.db import create_engine, create_sessionmaker
 from tests.conftest import load_reference_data, recreate_database
 from tests.fixtures.database import TestServer

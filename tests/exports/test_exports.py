@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.export import COLUMNS as AUDIT_COLUMNS
 from cact.bank.models import Item, ItemOption, ItemVersion
-from cact.delivery.models import AttemptItem, Response
+from cact.exam.models import AttemptItem, Response
 from cact.exports import columns
 from cact.exports.service import write_export
 from cact.exports.writers import xlsx_chunks

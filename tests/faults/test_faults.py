@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select
 
-from cact.delivery.models import Response
+from cact.exam.models import Response
 from cact.kit.db import create_engine
 from cact.kit.embedded_pg import EmbeddedPostgres
 from cact.rehearsal.kiosk import Plan, SimKiosk

@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cact.exam.models import Enrollment
 from cact.participants.models import Participant
-from cact.sittings.models import Enrollment
 from cact.standards.models import Position
 from tests.fixtures.factories import create_staff, login
 

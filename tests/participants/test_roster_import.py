@@ -13,13 +13,12 @@ from cact.audit.models import AuditEvent
 from cact.audit.service import Actor
 from cact.auth.passwords import verify_password
 from cact.blueprints.repository import BlueprintRepository
-from cact.delivery.models import Attempt, AttemptItem
 from cact.demo import service as demo
+from cact.exam.models import Attempt, AttemptItem, Enrollment, Sitting
 from cact.participants.models import Participant
 from cact.participants.roster import import_roster
 from cact.rooms import service as rooms
 from cact.rooms.models import Room, Seat
-from cact.sittings.models import Enrollment, Sitting
 from tests.fixtures.factories import create_blueprint, create_sitting
 from tests.participants.support import (
     HEADER,

@@ -11,8 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.models import AuditEvent
-from cact.delivery.models import AttemptSection
-from cact.sittings.models import Enrollment, SittingProctor
+from cact.exam.models import AttemptSection, Enrollment, SittingProctor
 from tests.fixtures.factories import create_staff, login
 from tests.fixtures.sittings import KioskClient, OpenSitting, open_sitting
 

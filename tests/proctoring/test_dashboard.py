@@ -9,10 +9,9 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cact.delivery.models import Attempt
+from cact.exam.models import Attempt, Enrollment, SittingProctor
 from cact.participants.models import Participant
 from cact.proctoring.dashboard import DISCONNECTED_AFTER, tile_status
-from cact.sittings.models import Enrollment, SittingProctor
 from tests.fixtures.factories import create_staff, login
 from tests.fixtures.sittings import KioskClient, OpenSitting, open_sitting
 

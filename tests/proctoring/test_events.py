@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cact.exam.events import EventHub, RoomEvent, asyncpg_dsn, publish
 from cact.kit.db import create_sessionmaker
-from cact.proctoring.events import EventHub, RoomEvent, asyncpg_dsn, publish
 
 
 async def _hub(url: str) -> EventHub:

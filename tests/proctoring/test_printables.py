@@ -10,10 +10,10 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cact.exam.models import Enrollment, SittingProctor
 from cact.participants.models import Participant
 from cact.proctoring.printables import clock_time, long_date
 from cact.rooms.models import Seat
-from cact.sittings.models import Enrollment, SittingProctor
 from tests.fixtures.factories import create_staff, login
 from tests.fixtures.sittings import KioskClient, OpenSitting, open_sitting
 

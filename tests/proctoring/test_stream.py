@@ -14,8 +14,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cact.exam.events import RoomEvent
 from cact.proctoring import stream
-from cact.proctoring.events import RoomEvent
 from cact.proctoring.stream import Connection, Message, RoomFeed, event_stream
 from tests.fixtures.sittings import KioskClient, OpenSitting, open_sitting
 

@@ -7,8 +7,8 @@ from html import unescape
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cact.exam.models import Enrollment
 from cact.rooms import service as rooms
-from cact.sittings.models import Enrollment
 from tests.fixtures.factories import create_participant, create_sitting, create_staff, login
 from tests.fixtures.html import table_rows
 from tests.participants.support import HTML, admin_login, untranslated

@@ -17,7 +17,7 @@ from cact.audit.service import Actor
 from cact.bank.models import Item, ItemOption, ItemVersion
 from cact.competencies import service as competencies
 from cact.competencies.service import CompetencyData
-from cact.delivery.models import Attempt, AttemptItem, Response
+from cact.exam.models import Attempt, AttemptItem, Response
 from cact.participants.models import Participant
 from cact.scoring import service
 from cact.scoring.models import Result, ResultCompetency

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit.service import Actor
 from cact.blueprints.repository import BlueprintRepository
 from cact.demo import service as demo
+from cact.exam.models import Sitting, SittingProctor
 from cact.rooms import service as rooms
 from cact.rooms.models import Room
 from cact.scoring.policies import list_policies
-from cact.sittings.models import Sitting, SittingProctor
 from tests.fixtures.factories import create_blueprint, create_participant, create_staff
 from tests.participants.support import admin_login
 

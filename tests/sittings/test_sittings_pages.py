@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit.service import Actor
 from cact.blueprints.repository import BlueprintRepository
 from cact.demo import service as demo
+from cact.exam.models import Sitting
 from cact.participants.models import Participant
 from cact.rooms import service as rooms
-from cact.sittings.models import Sitting
 from tests.fixtures.factories import create_staff
 from tests.fixtures.html import table_rows
 from tests.participants.support import (

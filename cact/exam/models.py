@@ -1,3 +1,6 @@
+"""The exam's shared state: sittings and their rosters, attempts, their sections, items as
+presented, answers and the answer log. Every workflow reads and changes these."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,22 +18,82 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cact.exam.statuses import (
+    AttemptStatus,
+    Attendance,
+    SectionStatus,
+    SittingStatus,
+    known,
+    sql_list,
+)
 from cact.kit.db import Base, CreatedAt
 
-ATTEMPT_STATUSES = ("not_started", "in_progress", "submitted", "expired", "terminated")
-CLOSED_STATUSES = ("submitted", "expired", "terminated")  # an attempt that takes no more answers
+
+class Sitting(CreatedAt, Base):
+    """A scheduled wave ("sesi / gelombang") in one room on one blueprint."""
+
+    __tablename__ = "sitting"
+    __table_args__ = (
+        CheckConstraint(known(SittingStatus), name="known_status"),
+        CheckConstraint("end_screen IN ('completion', 'results')", name="known_end_screen"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="RESTRICT"), index=True)
+    blueprint_id: Mapped[int] = mapped_column(ForeignKey("blueprint.id", ondelete="RESTRICT"))
+    scoring_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scoring_policy.id", ondelete="RESTRICT")
+    )
+    starts_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=SittingStatus.SCHEDULED)
+    token: Mapped[str | None] = mapped_column(String(6))
+    token_released_at: Mapped[datetime | None]
+    previous_token: Mapped[str | None] = mapped_column(String(6))
+    previous_token_valid_until: Mapped[datetime | None]
+    token_rotate_minutes: Mapped[int | None]
+    end_screen: Mapped[str] = mapped_column(String(16), default="completion")
+    paused_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class SittingProctor(Base):
+    __tablename__ = "sitting_proctor"
+
+    sitting_id: Mapped[int] = mapped_column(
+        ForeignKey("sitting.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Enrollment(CreatedAt, Base):
+    """A participant on a sitting's roster, with a seat."""
+
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        UniqueConstraint("sitting_id", "participant_id"),
+        UniqueConstraint("sitting_id", "seat_id"),
+        CheckConstraint(f"attendance IN ({sql_list(Attendance)})", name="known_attendance"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id", ondelete="RESTRICT"))
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="RESTRICT"), index=True
+    )
+    seat_id: Mapped[int | None] = mapped_column(ForeignKey("seat.id", ondelete="RESTRICT"))
+    attendance: Mapped[str] = mapped_column(String(16), default=Attendance.REGISTERED)
 
 
 class Attempt(CreatedAt, Base):
     """One participant's attempt at one sitting, with the form generated when the sitting opens."""
 
     __tablename__ = "attempt"
-    __table_args__ = (
-        CheckConstraint(
-            "status IN ('not_started', 'in_progress', 'submitted', 'expired', 'terminated')",
-            name="known_status",
-        ),
-    )
+    __table_args__ = (CheckConstraint(known(AttemptStatus), name="known_status"),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(
@@ -38,7 +101,7 @@ class Attempt(CreatedAt, Base):
     )
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id", ondelete="RESTRICT"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="RESTRICT"))
-    status: Mapped[str] = mapped_column(String(16), default="not_started")
+    status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.NOT_STARTED)
     form_seed: Mapped[int] = mapped_column(BigInteger)
     started_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -60,9 +123,11 @@ class AttemptSection(Base):
     __tablename__ = "attempt_section"
     __table_args__ = (
         UniqueConstraint("attempt_id", "position"),
-        CheckConstraint("status IN ('pending', 'open', 'closed')", name="known_status"),
+        CheckConstraint(known(SectionStatus), name="known_status"),
         Index(
-            "ix_attempt_section_open_deadline", "deadline_at", postgresql_where="status = 'open'"
+            "ix_attempt_section_open_deadline",
+            "deadline_at",
+            postgresql_where=f"status = '{SectionStatus.OPEN}'",
         ),
     )
 
@@ -72,7 +137,7 @@ class AttemptSection(Base):
         ForeignKey("blueprint_section.id", ondelete="RESTRICT")
     )
     position: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=SectionStatus.PENDING)
     time_limit_ms: Mapped[int] = mapped_column(BigInteger)
     extra_ms: Mapped[int] = mapped_column(BigInteger, default=0)
     paused_ms: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,13 +1,15 @@
+"""Queries on the exam's shared state, for every workflow that reads or changes it."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import Row, select, text
 
-from cact.delivery.models import Attempt, AttemptSection
+from cact.exam.models import Attempt, AttemptSection, Enrollment, Sitting
+from cact.exam.statuses import LOGIN_SITTING, SectionStatus
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
-from cact.sittings.models import Sitting
 
 
 class AttemptRepository(Repository[Attempt]):
@@ -42,7 +44,7 @@ class AttemptRepository(Repository[Attempt]):
             .join(Sitting, Sitting.id == Attempt.sitting_id)
             .where(
                 Participant.participant_no == participant_no,
-                Sitting.status.in_(("open", "running", "paused")),
+                Sitting.status.in_(LOGIN_SITTING),
             )
             .order_by(Sitting.starts_at.desc())
             .limit(1)
@@ -53,7 +55,7 @@ class AttemptRepository(Repository[Attempt]):
         statement = (
             select(AttemptSection.attempt_id)
             .where(
-                AttemptSection.status == "open",
+                AttemptSection.status == SectionStatus.OPEN,
                 AttemptSection.paused_at.is_(None),
                 AttemptSection.deadline_at < cutoff,
             )
@@ -95,3 +97,25 @@ class SectionRepository(Repository[AttemptSection]):
         for section in await self.all(statement):
             found.setdefault(section.attempt_id, []).append(section)
         return found
+
+
+class SittingRepository(Repository[Sitting]):
+    model = Sitting
+
+    async def for_update(self, sitting_id: int) -> Sitting | None:
+        return await self.one_or_none(
+            self.select().where(Sitting.id == sitting_id).with_for_update()
+        )
+
+    async def by_code(self, code: str) -> Sitting | None:
+        return await self.one_or_none(self.select().where(Sitting.code == code))
+
+
+class EnrollmentRepository(Repository[Enrollment]):
+    model = Enrollment
+
+    async def for_sitting(self, sitting_id: int) -> list[Enrollment]:
+        statement = (
+            select(Enrollment).where(Enrollment.sitting_id == sitting_id).order_by(Enrollment.id)
+        )
+        return list(await self.all(statement))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from cact.delivery.models import AttemptSection
+from cact.exam.models import AttemptSection
 
 
 class SectionTimes(Protocol):

@@ -18,7 +18,10 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from cact.kit.db import async_url
 
 logger = logging.getLogger("cact.events")
 CHANNEL = "cact_room"
@@ -133,9 +136,5 @@ class EventHub:
 
 def asyncpg_dsn(url: str) -> str:
     """asyncpg.connect() takes the plain libpq form of our SQLAlchemy URL."""
-    from sqlalchemy.engine import make_url
-
-    from cact.kit.db import async_url
-
     parsed = make_url(async_url(url))
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
