@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cact.delivery.errors import (
-    AttemptClosed,
     InvalidOption,
     KioskUnauthorized,
     NotYourAttempt,
@@ -25,6 +24,7 @@ from cact.delivery.errors import (
 )
 from cact.exam import clock
 from cact.exam.events import attempt_notify
+from cact.exam.service import AttemptClosed
 from cact.exam.statuses import CLOSED_ATTEMPT
 
 _KIOSK = """

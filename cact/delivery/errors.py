@@ -66,11 +66,6 @@ class SectionNotStarted(Conflict):
     message = "Bagian ini belum dimulai. / This section has not started."
 
 
-class AttemptClosed(Conflict):
-    code = "attempt_closed"
-    message = "Ujian sudah selesai. / The attempt is finished."
-
-
 class AttemptNotStarted(Conflict):
     code = "attempt_not_started"
     message = "Ujian belum dimulai. / The attempt has not started."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +15,6 @@ from cact.audit.service import Actor
 from cact.auth.passwords import verify_password
 from cact.delivery.errors import (
     AlreadyLoggedIn,
-    AttemptClosed,
     AttemptNotStarted,
     LoginRefused,
     SectionClosed,
@@ -25,19 +23,18 @@ from cact.delivery.errors import (
     UnknownSection,
 )
 from cact.exam import clock
-from cact.exam.events import RoomEvent, publish
+from cact.exam import service as exam
 from cact.exam.models import Attempt, AttemptSection
 from cact.exam.repository import (
     AttemptRepository,
     SectionRepository,
 )
-from cact.exam.statuses import CLOSED_ATTEMPT
+from cact.exam.service import AttemptClosed
+from cact.exam.statuses import CLOSED_ATTEMPT, AttemptStatus, SectionStatus
 from cact.exam.tokens import normalise
 from cact.kit.ratelimit import RateLimiter
 from cact.participants.models import Participant
-
-SCORER = Actor.system("scoring")
-logger = logging.getLogger("cact.delivery")
+from cact.scoring.closing import close_and_score, score_closed
 
 
 @dataclass(frozen=True)
@@ -160,7 +157,7 @@ async def login(
             target_id=attempt.id,
             sitting_id=attempt.sitting_id,
         )
-        await _changed(db, attempt, "reset_requested")
+        await exam.attempt_changed(db, attempt, "reset_requested")
         raise AlreadyLoggedIn()
     await limiter.clear(db, *keys)
     kiosk_token = secrets.token_urlsafe(32)
@@ -176,29 +173,8 @@ async def login(
         target_id=attempt.id,
         sitting_id=attempt.sitting_id,
     )
-    await _changed(db, attempt, "login")
+    await exam.attempt_changed(db, attempt, "login")
     return KioskLogin(kiosk_token, attempt, participant)
-
-
-async def reset_login(db: AsyncSession, attempt_id: int, reason: str, actor: Actor) -> Attempt:
-    """The proctor's reset: the old kiosk token stops working; the participant logs in again."""
-    attempt = await AttemptRepository(db).for_update(attempt_id)
-    if attempt is None:
-        raise UnknownAttempt()
-    attempt.kiosk_session_hash = None
-    attempt.reset_requested_at = None
-    await db.flush()
-    await audit.record(
-        db,
-        actor,
-        "attempt.reset_login",
-        target_type="attempt",
-        target_id=attempt.id,
-        reason=reason,
-        sitting_id=attempt.sitting_id,
-    )
-    await _changed(db, attempt, "reset")
-    return attempt
 
 
 async def logout(db: AsyncSession, context: KioskContext, ip: str | None) -> None:
@@ -214,16 +190,11 @@ async def logout(db: AsyncSession, context: KioskContext, ip: str | None) -> Non
         target_id=attempt.id,
         sitting_id=attempt.sitting_id,
     )
-    await _changed(db, attempt, "logout")
-
-
-class UnknownAttempt(UnknownSection):
-    code = "unknown_attempt"
-    message = "Ujian tidak ditemukan. / Attempt not found."
+    await exam.attempt_changed(db, attempt, "logout")
 
 
 def _current(sections: list[AttemptSection]) -> AttemptSection | None:
-    return next((s for s in sections if s.status == "open"), None)
+    return next((s for s in sections if s.status == SectionStatus.OPEN), None)
 
 
 def _participant(attempt: Attempt) -> Actor:
@@ -235,7 +206,7 @@ async def _locked(db: AsyncSession, context: KioskContext) -> tuple[Attempt, lis
     assert attempt is not None
     if attempt.status in CLOSED_ATTEMPT:
         raise AttemptClosed()
-    if attempt.status == "not_started":
+    if attempt.status == AttemptStatus.NOT_STARTED:
         raise AttemptNotStarted()
     return attempt, await SectionRepository(db).of_attempt(attempt.id, lock=True)
 
@@ -247,8 +218,8 @@ async def submit_section(
     section = next((s for s in sections if s.id == section_id), None)
     if section is None:
         raise UnknownSection()
-    if section.status != "open":
-        raise SectionClosed() if section.status == "closed" else SectionNotStarted()
+    if section.status != SectionStatus.OPEN:
+        raise SectionClosed() if section.status == SectionStatus.CLOSED else SectionNotStarted()
     ending = _advance_past(sections, section, now, "submitted")
     await db.flush()
     await audit.record(
@@ -260,17 +231,15 @@ async def submit_section(
         sitting_id=attempt.sitting_id,
     )
     if ending:
-        await close_attempt(db, attempt, now, ending, "submitted")
+        await close_and_score(db, attempt, now, ending, "submitted")
     else:
-        await _changed(db, attempt, "section")
+        await exam.attempt_changed(db, attempt, "section")
     return attempt
 
 
 async def finish(db: AsyncSession, context: KioskContext, now: datetime) -> Attempt:
     attempt, sections = await _locked(db, context)
-    for section in sections:
-        if section.status != "closed":
-            clock.close_section(section, now, "finished")
+    exam.close_sections(sections, now, "finished")
     await audit.record(
         db,
         _participant(attempt),
@@ -279,7 +248,7 @@ async def finish(db: AsyncSession, context: KioskContext, now: datetime) -> Atte
         target_id=attempt.id,
         sitting_id=attempt.sitting_id,
     )
-    await close_attempt(db, attempt, now, "submitted", "finished")
+    await close_and_score(db, attempt, now, AttemptStatus.SUBMITTED, "finished")
     return attempt
 
 
@@ -290,49 +259,17 @@ def _advance_past(
     attempt closes with."""
     clock.close_section(section, now, reason)
     following = next(
-        (s for s in sections if s.position > section.position and s.status == "pending"), None
+        (
+            s
+            for s in sections
+            if s.position > section.position and s.status == SectionStatus.PENDING
+        ),
+        None,
     )
     if following is not None:
         clock.open_section(following, now)
         return None
-    return "expired" if reason == "deadline" else "submitted"
-
-
-async def close_attempt(
-    db: AsyncSession,
-    attempt: Attempt,
-    now: datetime,
-    status: str,
-    reason: str,
-    *,
-    score: bool = True,
-) -> None:
-    """Every close path ends here, under the attempt's row lock, exactly once per attempt.
-    Scoring follows in the same transaction (``score=False``: the caller scores a batch)."""
-    attempt.status, attempt.closed_at, attempt.close_reason = status, now, reason
-    attempt.paused = False
-    await db.flush()
-    await _changed(db, attempt, "closed")
-    if score:
-        await score_closed(db, [attempt.id], reason)
-
-
-async def score_closed(db: AsyncSession, attempt_ids: list[int], reason: str) -> None:
-    """Score closed attempts inside a savepoint: a result is written whole or not at all, and a
-    scoring failure never undoes a close (the sweeper scores what is left, scored_at is null)."""
-    from cact.scoring import service as scoring
-
-    if not attempt_ids:
-        return
-    try:
-        async with db.begin_nested():
-            await scoring.score_attempts(db, attempt_ids, reason=f"close: {reason}", actor=SCORER)
-    except Exception:  # logged and retried by the sweeper; the close itself stands
-        logger.exception("scoring failed for attempts %s; it will be retried", attempt_ids[:10])
-
-
-async def _changed(db: AsyncSession, attempt: Attempt | AttemptRef, what: str) -> None:
-    await publish(db, RoomEvent(attempt.sitting_id, "attempt", attempt.id, {"what": what}))
+    return AttemptStatus.EXPIRED if reason == "deadline" else AttemptStatus.SUBMITTED
 
 
 async def expire_overdue(
@@ -367,10 +304,10 @@ async def expire_overdue(
             details={"sections": closed_sections, "attempt_status": ending or attempt.status},
         )
         if ending:
-            await close_attempt(db, attempt, now, ending, "deadline", score=False)
+            await close_and_score(db, attempt, now, ending, "deadline", score=False)
             closed.append(attempt.id)
         else:
-            await _changed(db, attempt, "section")
+            await exam.attempt_changed(db, attempt, "section")
     await db.flush()
     await score_closed(db, closed, "deadline")
     return advanced

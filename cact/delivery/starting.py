@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from cact.audit.statements import participant_event
-from cact.delivery.errors import AttemptClosed, KioskUnauthorized, SittingNotRunning
+from cact.delivery.errors import KioskUnauthorized, SittingNotRunning
 from cact.exam.events import attempt_notify
+from cact.exam.service import AttemptClosed
 from cact.exam.statuses import CLOSED_ATTEMPT
 
 _STARTED_AUDIT = participant_event(

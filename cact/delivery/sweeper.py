@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.delivery import service
 from cact.exam.repository import AttemptRepository
+from cact.scoring import service as scoring
+from cact.scoring.closing import SCORER
 
 logger = logging.getLogger("cact.sweeper")
 BATCH = 200
@@ -32,10 +34,8 @@ async def sweep_once(sessionmaker: async_sessionmaker[AsyncSession], grace: time
 
 async def score_left_over(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     """Closed attempts whose scoring failed or was interrupted get scored now."""
-    from cact.scoring import service as scoring
-
     async with sessionmaker() as session, session.begin():
-        return len(await scoring.score_pending(session, actor=service.SCORER, limit=BATCH))
+        return len(await scoring.score_pending(session, actor=SCORER, limit=BATCH))
 
 
 async def run(

@@ -18,11 +18,11 @@ from cact.blueprints import service as blueprints
 from cact.blueprints.repository import BlueprintRepository
 from cact.competencies import service as competencies
 from cact.demo import people
+from cact.exam import opening
 from cact.exam.models import Sitting
 from cact.participants.models import Participant
 from cact.rooms import service as rooms
 from cact.sittings import roster
-from cact.sittings import service as sittings
 from cact.standards.models import Position
 from cact.standards.service import load_demo_standards
 from item_bank.blueprint import load_blueprint
@@ -148,7 +148,7 @@ async def open_demo_sitting(db: AsyncSession, participants: int = DEMO_PARTICIPA
     await roster.enroll_in_seat_order(
         db, sitting, await _participants(db, participants), room.seats, DEMO_ACTOR
     )
-    return await sittings.open_sitting(db, sitting.id, DEMO_ACTOR)
+    return await opening.open_sitting(db, sitting.id, DEMO_ACTOR)
 
 
 async def load(db: AsyncSession) -> DemoData:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from cact.exam.models import AttemptSection
+from cact.exam.statuses import SectionStatus
 
 
 class SectionTimes(Protocol):
@@ -51,22 +52,22 @@ def effective_deadline(section: SectionTimes, now: datetime) -> datetime | None:
 
 
 def remaining_ms(section: SectionTimes, now: datetime) -> int:
-    if section.status == "closed":
+    if section.status == SectionStatus.CLOSED:
         return 0
     deadline = effective_deadline(section, now)
-    if section.status == "pending" or deadline is None:
+    if section.status == SectionStatus.PENDING or deadline is None:
         return section.time_limit_ms + section.extra_ms
     return max(0, int((deadline - now) / timedelta(milliseconds=1)))
 
 
 def open_section(section: AttemptSection, now: datetime) -> None:
-    section.status = "open"
+    section.status = SectionStatus.OPEN
     section.started_at = now
     section.deadline_at = now + timedelta(milliseconds=section.time_limit_ms + section.extra_ms)
 
 
 def close_section(section: AttemptSection, now: datetime, reason: str) -> None:
-    section.status = "closed"
+    section.status = SectionStatus.CLOSED
     section.closed_at = now
     section.close_reason = reason
     section.paused_at = None
@@ -74,9 +75,23 @@ def close_section(section: AttemptSection, now: datetime, reason: str) -> None:
 
 def accepts_saves(section: SectionTimes, now: datetime, grace: timedelta) -> bool:
     deadline = effective_deadline(section, now)
-    return section.status == "open" and deadline is not None and now <= deadline + grace
+    return section.status == SectionStatus.OPEN and deadline is not None and now <= deadline + grace
 
 
 def overdue(section: SectionTimes, now: datetime, grace: timedelta) -> bool:
     deadline = effective_deadline(section, now)
-    return section.status == "open" and deadline is not None and now > deadline + grace
+    return section.status == SectionStatus.OPEN and deadline is not None and now > deadline + grace
+
+
+def pause_section(section: AttemptSection, now: datetime) -> None:
+    if section.status == SectionStatus.OPEN and section.paused_at is None:
+        section.paused_at = now
+
+
+def resume_section(section: AttemptSection, now: datetime) -> None:
+    """The deadline moves by the time the clock stood: every paused millisecond comes back."""
+    if section.paused_at is not None and section.deadline_at is not None:
+        paused = now - section.paused_at
+        section.deadline_at += paused
+        section.paused_ms += int(paused.total_seconds() * 1000)
+        section.paused_at = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import BigInteger, Row, cast, extract, select, text, update
 
-from cact.exam.models import Attempt, AttemptSection, Enrollment, Sitting
-from cact.exam.statuses import LOGIN_SITTING, SectionStatus
+from cact.exam.models import Attempt, AttemptSection, Enrollment, Sitting, SittingProctor
+from cact.exam.statuses import LOGIN_SITTING, AttemptStatus, SectionStatus
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
 
@@ -20,11 +20,6 @@ class AttemptRepository(Repository[Attempt]):
     ) -> Row[int, int, int, str, bool, str | None, str] | None:
         """(id, sitting_id, participant_id, status, paused, last_ip, sitting status)."""
         return (await self.session.execute(_BY_KIOSK_SESSION, {"hash": session_hash})).first()
-
-    async def for_update(self, attempt_id: int) -> Attempt | None:
-        return await self.one_or_none(
-            self.select().where(Attempt.id == attempt_id).with_for_update()
-        )
 
     async def lock_free_ones(self, attempt_ids: list[int]) -> list[Attempt]:
         """Lock these attempts, skipping those another worker holds (each is handled once)."""
@@ -50,6 +45,17 @@ class AttemptRepository(Repository[Attempt]):
             .limit(1)
         )
         return (await self.session.execute(statement)).one_or_none()
+
+    async def in_progress_ids(self, sitting_id: int) -> list[int]:
+        statement = (
+            select(Attempt.id)
+            .where(Attempt.sitting_id == sitting_id, Attempt.status == AttemptStatus.IN_PROGRESS)
+            .order_by(Attempt.id)
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    async def sitting_of(self, attempt_id: int) -> int | None:
+        return await self.session.scalar(select(Attempt.sitting_id).where(Attempt.id == attempt_id))
 
     async def overdue_attempt_ids(self, cutoff: datetime, limit: int) -> list[int]:
         statement = (
@@ -98,17 +104,60 @@ class SectionRepository(Repository[AttemptSection]):
             found.setdefault(section.attempt_id, []).append(section)
         return found
 
+    async def pause_running(self, sitting_id: int, now: datetime) -> None:
+        """Every running section of the room stops its clock, in one statement."""
+        await self.session.execute(
+            update(AttemptSection)
+            .where(
+                AttemptSection.attempt_id == Attempt.id,
+                Attempt.sitting_id == sitting_id,
+                AttemptSection.status == SectionStatus.OPEN,
+                AttemptSection.paused_at.is_(None),
+            )
+            .values(paused_at=now)
+        )
+
+    async def resume_paused(self, sitting_id: int, now: datetime) -> None:
+        """Every stopped clock of the room moves its deadline by the time it stood, except
+        attempts a proctor paused one by one."""
+        stood = now - AttemptSection.paused_at
+        await self.session.execute(
+            update(AttemptSection)
+            .where(
+                AttemptSection.attempt_id == Attempt.id,
+                Attempt.sitting_id == sitting_id,
+                Attempt.paused.is_(False),
+                AttemptSection.paused_at.is_not(None),
+            )
+            .values(
+                deadline_at=AttemptSection.deadline_at + stood,
+                paused_ms=AttemptSection.paused_ms
+                + cast(extract("epoch", stood) * 1000, BigInteger),
+                paused_at=None,
+            )
+        )
+
 
 class SittingRepository(Repository[Sitting]):
     model = Sitting
 
-    async def for_update(self, sitting_id: int) -> Sitting | None:
-        return await self.one_or_none(
-            self.select().where(Sitting.id == sitting_id).with_for_update()
-        )
-
     async def by_code(self, code: str) -> Sitting | None:
         return await self.one_or_none(self.select().where(Sitting.code == code))
+
+    async def is_proctor(self, sitting_id: int, staff_user_id: int) -> bool:
+        assigned = select(SittingProctor.sitting_id).where(
+            SittingProctor.sitting_id == sitting_id, SittingProctor.staff_user_id == staff_user_id
+        )
+        return (await self.session.scalar(assigned)) is not None
+
+    async def newest_first(self, *, proctor_id: int | None = None) -> list[Sitting]:
+        """Every sitting, or the ones assigned to this proctor, the latest start first."""
+        statement = self.select().order_by(Sitting.starts_at.desc())
+        if proctor_id is not None:
+            statement = statement.join(
+                SittingProctor, SittingProctor.sitting_id == Sitting.id
+            ).where(SittingProctor.staff_user_id == proctor_id)
+        return list(await self.all(statement))
 
 
 class EnrollmentRepository(Repository[Enrollment]):
@@ -119,3 +168,11 @@ class EnrollmentRepository(Repository[Enrollment]):
             select(Enrollment).where(Enrollment.sitting_id == sitting_id).order_by(Enrollment.id)
         )
         return list(await self.all(statement))
+
+    async def on_seat(self, sitting_id: int, seat_id: int) -> int | None:
+        """The enrollment on this seat of the sitting, if any."""
+        return await self.session.scalar(
+            select(Enrollment.id).where(
+                Enrollment.sitting_id == sitting_id, Enrollment.seat_id == seat_id
+            )
+        )

@@ -19,6 +19,7 @@ from cact.audit.service import Actor
 from cact.auth.passwords import hash_password_async
 from cact.exam.models import Enrollment, Sitting
 from cact.exam.repository import EnrollmentRepository, SittingRepository
+from cact.exam.service import SittingNotFound
 from cact.participants.models import Participant
 from cact.participants.repository import ParticipantRepository, PositionLookup
 from cact.participants.roster_file import (
@@ -34,7 +35,6 @@ from cact.participants.schemas import RosterReport
 from cact.rooms import service as rooms
 from cact.rooms.models import Room, Seat
 from cact.sittings.admin import RosterSittingLocked
-from cact.sittings.service import SittingNotFound
 from item_bank.problems import Problem
 
 # argon2 takes tens of megabytes per hash: a few at a time keep a big roster within memory.

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.exam import clock
 from cact.exam.models import Sitting
+from cact.exam.service import SittingNotFound
 from cact.proctoring.repository import (
     AuditLine,
     DashboardRepository,
@@ -24,7 +25,6 @@ from cact.proctoring.repository import (
     SectionRow,
 )
 from cact.rooms.models import Room, Seat
-from cact.sittings.service import SittingNotFound
 
 DISCONNECTED_AFTER = timedelta(seconds=45)
 CLOSED = ("submitted", "expired", "terminated")

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.exam.models import Sitting
+from cact.exam.service import SittingNotFound
 from cact.proctoring.dashboard import CLOSED
 from cact.proctoring.repository import ROOM_ACTIONS, AuditLine, DashboardRepository, RosterRow
 from cact.rooms.models import Room
-from cact.sittings.service import SittingNotFound
 
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = (

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Request
 from cact.audit.service import Actor
 from cact.auth.deps import ProctorUser, client_ip
 from cact.auth.models import StaffUser
-from cact.delivery import service as delivery
+from cact.exam import opening
+from cact.exam.service import UnknownAttempt
 from cact.kit.db import DbSession
 from cact.proctoring import service
 from cact.proctoring.deps import check_attempt, check_sitting
@@ -21,7 +22,6 @@ from cact.proctoring.schemas import (
     ReasonBody,
     SittingState,
 )
-from cact.sittings import service as sittings
 
 router = APIRouter(prefix="/api/proctor", tags=["proctor"])
 
@@ -36,7 +36,7 @@ async def open_sitting(
 ) -> SittingState:
     """Generates every participant's form and releases the token."""
     await check_sitting(db, user, sitting_id)
-    sitting = await sittings.open_sitting(db, sitting_id, _actor(user, request))
+    sitting = await opening.open_sitting(db, sitting_id, _actor(user, request))
     return SittingState.model_validate(sitting)
 
 
@@ -99,7 +99,7 @@ async def record_incident(
 ) -> None:
     await check_sitting(db, user, sitting_id)
     if body.attempt_id is not None and await check_attempt(db, user, body.attempt_id) != sitting_id:
-        raise delivery.UnknownAttempt()
+        raise UnknownAttempt()
     await service.incident(db, sitting_id, body.note, _actor(user, request), body.attempt_id)
 
 
@@ -138,7 +138,7 @@ async def reset_login(
     """Revokes the kiosk token (and approves a pending reset request): the participant logs in
     again on any workstation and finds every acknowledged answer."""
     await check_attempt(db, user, attempt_id)
-    attempt = await delivery.reset_login(db, attempt_id, body.reason, _actor(user, request))
+    attempt = await service.reset_login(db, attempt_id, body.reason, _actor(user, request))
     return AttemptState.model_validate(attempt)
 
 

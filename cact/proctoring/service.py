@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, cast, extract, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
-from cact.delivery.service import UnknownAttempt, close_attempt, score_closed
 from cact.exam import clock
+from cact.exam import service as exam
 from cact.exam.events import RoomEvent, publish
-from cact.exam.models import Attempt, AttemptSection, Enrollment, Sitting
-from cact.exam.repository import AttemptRepository, SectionRepository, SittingRepository
-from cact.exam.statuses import CLOSED_ATTEMPT
+from cact.exam.models import Attempt, Enrollment, Sitting
+from cact.exam.repository import AttemptRepository, EnrollmentRepository, SectionRepository
+from cact.exam.statuses import AttemptStatus, Attendance, SectionStatus, SittingStatus
 from cact.exam.tokens import new_token
-from cact.kit.errors import Conflict, NotFound
+from cact.kit.errors import Conflict
+from cact.rooms.repository import SeatRepository
+from cact.scoring.closing import close_and_score, score_closed
 
 TOKEN_GRACE = timedelta(minutes=2)
-
-
-class AttemptAlreadyClosed(Conflict):
-    code = "attempt_closed"
-    message = "Ujian peserta ini sudah selesai. / This attempt is already closed."
-
-
-class SittingClosed(Conflict):
-    code = "sitting_closed"
-    message = "Sesi sudah ditutup. / The sitting is closed."
 
 
 class WrongSittingState(Conflict):
@@ -37,32 +27,14 @@ class WrongSittingState(Conflict):
     message = "Tindakan ini tidak berlaku untuk status sesi sekarang. / Not in this sitting state."
 
 
-class EnrollmentNotFound(NotFound):
-    code = "enrollment_not_found"
-    message = "Peserta tidak ada di sesi ini. / Participant not on this sitting."
-
-
-async def _attempt_for_update(db: AsyncSession, attempt_id: int) -> Attempt:
-    attempt = await AttemptRepository(db).for_update(attempt_id)
-    if attempt is None:
-        raise UnknownAttempt()
-    return attempt
-
-
-async def _changed(db: AsyncSession, attempt: Attempt, what: str) -> None:
-    await publish(db, RoomEvent(attempt.sitting_id, "attempt", attempt.id, {"what": what}))
-
-
 async def extra_time(
     db: AsyncSession, attempt_id: int, minutes: int, reason: str, actor: Actor, now: datetime
 ) -> Attempt:
     """Added to the section running now (or the first one, before the start)."""
-    attempt = await _attempt_for_update(db, attempt_id)
-    if attempt.status in CLOSED_ATTEMPT:
-        raise AttemptAlreadyClosed()
+    attempt = await exam.open_attempt_for_update(db, attempt_id)
     sections = await SectionRepository(db).of_attempt(attempt.id, lock=True)
-    target = next((s for s in sections if s.status == "open"), None) or next(
-        s for s in sections if s.status == "pending"
+    target = next((s for s in sections if s.status == SectionStatus.OPEN), None) or next(
+        s for s in sections if s.status == SectionStatus.PENDING
     )
     extra = timedelta(minutes=minutes)
     target.extra_ms += int(extra.total_seconds() * 1000)
@@ -79,32 +51,17 @@ async def extra_time(
         sitting_id=attempt.sitting_id,
         details={"minutes": minutes, "section": target.position},
     )
-    await _changed(db, attempt, "extra_time")
+    await exam.attempt_changed(db, attempt, "extra_time")
     return attempt
-
-
-def _pause_section(section: AttemptSection, now: datetime) -> None:
-    if section.status == "open" and section.paused_at is None:
-        section.paused_at = now
-
-
-def _resume_section(section: AttemptSection, now: datetime) -> None:
-    if section.paused_at is not None and section.deadline_at is not None:
-        paused = now - section.paused_at
-        section.deadline_at += paused
-        section.paused_ms += int(paused.total_seconds() * 1000)
-        section.paused_at = None
 
 
 async def pause_attempt(
     db: AsyncSession, attempt_id: int, reason: str, actor: Actor, now: datetime
 ) -> Attempt:
-    attempt = await _attempt_for_update(db, attempt_id)
-    if attempt.status in CLOSED_ATTEMPT:
-        raise AttemptAlreadyClosed()
+    attempt = await exam.open_attempt_for_update(db, attempt_id)
     attempt.paused = True
     for section in await SectionRepository(db).of_attempt(attempt.id, lock=True):
-        _pause_section(section, now)
+        clock.pause_section(section, now)
     await db.flush()
     await audit.record(
         db,
@@ -115,19 +72,19 @@ async def pause_attempt(
         reason=reason,
         sitting_id=attempt.sitting_id,
     )
-    await _changed(db, attempt, "pause")
+    await exam.attempt_changed(db, attempt, "pause")
     return attempt
 
 
 async def resume_attempt(
     db: AsyncSession, attempt_id: int, reason: str, actor: Actor, now: datetime
 ) -> Attempt:
-    attempt = await _attempt_for_update(db, attempt_id)
+    attempt = await exam.attempt_for_update(db, attempt_id)
     attempt.paused = False
-    sitting = await SittingRepository(db).get(attempt.sitting_id)
-    if sitting is not None and sitting.status != "paused":
+    sitting = await exam.get_sitting(db, attempt.sitting_id)
+    if sitting.status != SittingStatus.PAUSED:
         for section in await SectionRepository(db).of_attempt(attempt.id, lock=True):
-            _resume_section(section, now)
+            clock.resume_section(section, now)
     await db.flush()
     await audit.record(
         db,
@@ -138,39 +95,19 @@ async def resume_attempt(
         reason=reason,
         sitting_id=attempt.sitting_id,
     )
-    await _changed(db, attempt, "resume")
+    await exam.attempt_changed(db, attempt, "resume")
     return attempt
-
-
-async def _sitting_for_update(db: AsyncSession, sitting_id: int) -> Sitting:
-    from cact.sittings.service import SittingNotFound
-
-    sitting = await SittingRepository(db).for_update(sitting_id)
-    if sitting is None:
-        raise SittingNotFound()
-    if sitting.status == "closed":
-        raise SittingClosed()
-    return sitting
 
 
 async def pause_sitting(
     db: AsyncSession, sitting_id: int, reason: str, actor: Actor, now: datetime
 ) -> Sitting:
     """Every running section of the room stops its clock, in one statement."""
-    sitting = await _sitting_for_update(db, sitting_id)
-    if sitting.status not in ("open", "running"):
+    sitting = await exam.live_sitting_for_update(db, sitting_id)
+    if sitting.status not in (SittingStatus.OPEN, SittingStatus.RUNNING):
         raise WrongSittingState()
-    sitting.status, sitting.paused_at = "paused", now
-    await db.execute(
-        update(AttemptSection)
-        .where(
-            AttemptSection.attempt_id == Attempt.id,
-            Attempt.sitting_id == sitting.id,
-            AttemptSection.status == "open",
-            AttemptSection.paused_at.is_(None),
-        )
-        .values(paused_at=now)
-    )
+    sitting.status, sitting.paused_at = SittingStatus.PAUSED, now
+    await SectionRepository(db).pause_running(sitting.id, now)
     await audit.record(
         db,
         actor,
@@ -180,7 +117,7 @@ async def pause_sitting(
         reason=reason,
         sitting_id=sitting.id,
     )
-    await publish(db, RoomEvent(sitting.id, "sitting", data={"what": "pause"}))
+    await exam.sitting_changed(db, sitting, "pause")
     return sitting
 
 
@@ -189,24 +126,11 @@ async def resume_sitting(
 ) -> Sitting:
     """Every paused clock moves its deadline by the time it stood, except attempts a proctor
     paused one by one: they stay paused."""
-    sitting = await _sitting_for_update(db, sitting_id)
-    if sitting.status != "paused":
+    sitting = await exam.live_sitting_for_update(db, sitting_id)
+    if sitting.status != SittingStatus.PAUSED:
         raise WrongSittingState()
-    sitting.status, sitting.paused_at = "running", None
-    await db.execute(
-        update(AttemptSection)
-        .where(
-            AttemptSection.attempt_id == Attempt.id,
-            Attempt.sitting_id == sitting.id,
-            Attempt.paused.is_(False),
-            AttemptSection.paused_at.is_not(None),
-        )
-        .values(
-            deadline_at=AttemptSection.deadline_at + (now - AttemptSection.paused_at),
-            paused_ms=AttemptSection.paused_ms + _milliseconds(now - AttemptSection.paused_at),
-            paused_at=None,
-        )
-    )
+    sitting.status, sitting.paused_at = SittingStatus.RUNNING, None
+    await SectionRepository(db).resume_paused(sitting.id, now)
     await audit.record(
         db,
         actor,
@@ -216,19 +140,15 @@ async def resume_sitting(
         reason=reason,
         sitting_id=sitting.id,
     )
-    await publish(db, RoomEvent(sitting.id, "sitting", data={"what": "resume"}))
+    await exam.sitting_changed(db, sitting, "resume")
     return sitting
 
 
-def _milliseconds(interval: ColumnElement[Any]) -> ColumnElement[int]:
-    return cast(extract("epoch", interval) * 1000, BigInteger)
-
-
 async def start_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitting:
-    sitting = await _sitting_for_update(db, sitting_id)
-    if sitting.status != "open":
+    sitting = await exam.live_sitting_for_update(db, sitting_id)
+    if sitting.status != SittingStatus.OPEN:
         raise WrongSittingState()
-    sitting.status = "running"
+    sitting.status = SittingStatus.RUNNING
     await audit.record(
         db,
         actor,
@@ -237,14 +157,14 @@ async def start_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitt
         target_id=sitting.id,
         sitting_id=sitting.id,
     )
-    await publish(db, RoomEvent(sitting.id, "sitting", data={"what": "start"}))
+    await exam.sitting_changed(db, sitting, "start")
     return sitting
 
 
 async def rotate_token(db: AsyncSession, sitting_id: int, actor: Actor, now: datetime) -> Sitting:
     """A new token; the previous one keeps working for a short grace (kiosks mid-login)."""
-    sitting = await _sitting_for_update(db, sitting_id)
-    if sitting.status == "scheduled":
+    sitting = await exam.live_sitting_for_update(db, sitting_id)
+    if sitting.status == SittingStatus.SCHEDULED:
         raise WrongSittingState()
     sitting.previous_token, sitting.previous_token_valid_until = sitting.token, now + TOKEN_GRACE
     sitting.token, sitting.token_released_at = new_token(), now
@@ -256,20 +176,18 @@ async def rotate_token(db: AsyncSession, sitting_id: int, actor: Actor, now: dat
         target_id=sitting.id,
         sitting_id=sitting.id,
     )
-    await publish(db, RoomEvent(sitting.id, "sitting", data={"what": "token"}))
+    await exam.sitting_changed(db, sitting, "token")
     return sitting
 
 
 async def terminate(
     db: AsyncSession, attempt_id: int, reason: str, actor: Actor, now: datetime
 ) -> Attempt:
-    attempt = await _attempt_for_update(db, attempt_id)
-    if attempt.status in CLOSED_ATTEMPT:
-        raise AttemptAlreadyClosed()
-    for section in await SectionRepository(db).of_attempt(attempt.id, lock=True):
-        if section.status != "closed":
-            clock.close_section(section, now, "terminated")
-    await close_attempt(db, attempt, now, "terminated", "terminated")
+    attempt = await exam.open_attempt_for_update(db, attempt_id)
+    exam.close_sections(
+        await SectionRepository(db).of_attempt(attempt.id, lock=True), now, "terminated"
+    )
+    await close_and_score(db, attempt, now, AttemptStatus.TERMINATED, "terminated")
     await audit.record(
         db,
         actor,
@@ -279,22 +197,34 @@ async def terminate(
         reason=reason,
         sitting_id=attempt.sitting_id,
     )
-    await _changed(db, attempt, "terminate")
+    await exam.attempt_changed(db, attempt, "terminate")
     return attempt
 
 
-async def _enrollment(db: AsyncSession, sitting_id: int, enrollment_id: int) -> Enrollment:
-    enrollment = await db.get(Enrollment, enrollment_id, with_for_update=True)
-    if enrollment is None or enrollment.sitting_id != sitting_id:
-        raise EnrollmentNotFound()
-    return enrollment
+async def reset_login(db: AsyncSession, attempt_id: int, reason: str, actor: Actor) -> Attempt:
+    """The proctor's reset: the old kiosk token stops working; the participant logs in again."""
+    attempt = await exam.attempt_for_update(db, attempt_id)
+    attempt.kiosk_session_hash = None
+    attempt.reset_requested_at = None
+    await db.flush()
+    await audit.record(
+        db,
+        actor,
+        "attempt.reset_login",
+        target_type="attempt",
+        target_id=attempt.id,
+        reason=reason,
+        sitting_id=attempt.sitting_id,
+    )
+    await exam.attempt_changed(db, attempt, "reset")
+    return attempt
 
 
 async def mark_absent(
     db: AsyncSession, sitting_id: int, enrollment_id: int, reason: str, actor: Actor
 ) -> Enrollment:
-    enrollment = await _enrollment(db, sitting_id, enrollment_id)
-    enrollment.attendance = "absent"
+    enrollment = await exam.enrollment_for_update(db, sitting_id, enrollment_id)
+    enrollment.attendance = Attendance.ABSENT
     await db.flush()
     await audit.record(
         db,
@@ -317,20 +247,12 @@ async def move_seat(
     reason: str,
     actor: Actor,
 ) -> Enrollment:
-    from sqlalchemy import select
-
-    from cact.rooms.models import Seat
-
-    enrollment = await _enrollment(db, sitting_id, enrollment_id)
-    sitting = await db.get(Sitting, sitting_id)
-    seat = await db.get(Seat, seat_id)
-    if seat is None or sitting is None or seat.room_id != sitting.room_id:
-        raise SeatNotInRoom()
-    taken = await db.scalar(
-        select(Enrollment.id).where(
-            Enrollment.sitting_id == sitting_id, Enrollment.seat_id == seat_id
-        )
-    )
+    enrollment = await exam.enrollment_for_update(db, sitting_id, enrollment_id)
+    sitting = await exam.get_sitting(db, sitting_id)
+    seat = await SeatRepository(db).get(seat_id)
+    if seat is None or seat.room_id != sitting.room_id:
+        raise exam.SeatNotInRoom()
+    taken = await EnrollmentRepository(db).on_seat(sitting_id, seat_id)
     if taken is not None and taken != enrollment.id:
         raise SeatTaken()
     old_seat, enrollment.seat_id = enrollment.seat_id, seat_id
@@ -347,11 +269,6 @@ async def move_seat(
     )
     await publish(db, RoomEvent(sitting_id, "enrollment", data={"enrollment": enrollment.id}))
     return enrollment
-
-
-class SeatNotInRoom(Conflict):
-    code = "seat_not_in_room"
-    message = "Kursi itu tidak ada di ruangan sesi ini. / No such seat in this sitting's room."
 
 
 class SeatTaken(Conflict):
@@ -379,27 +296,20 @@ async def close_sitting(
     db: AsyncSession, sitting_id: int, reason: str | None, actor: Actor, now: datetime
 ) -> tuple[Sitting, list[int]]:
     """Close every attempt still running; returns the ids of the attempts this closed."""
-    from sqlalchemy import select
-
-    sitting = await _sitting_for_update(db, sitting_id)
-    running = (
-        await db.scalars(
-            select(Attempt.id)
-            .where(Attempt.sitting_id == sitting.id, Attempt.status == "in_progress")
-            .order_by(Attempt.id)
-        )
-    ).all()
+    sitting = await exam.live_sitting_for_update(db, sitting_id)
+    running = await AttemptRepository(db).in_progress_ids(sitting.id)
     closed: list[int] = []
     for attempt_id in running:
-        attempt = await _attempt_for_update(db, attempt_id)
-        if attempt.status != "in_progress":
+        attempt = await exam.attempt_for_update(db, attempt_id)
+        if attempt.status != AttemptStatus.IN_PROGRESS:
             continue
-        for section in await SectionRepository(db).of_attempt(attempt.id, lock=True):
-            if section.status != "closed":
-                clock.close_section(section, now, "sitting_closed")
-        await close_attempt(db, attempt, now, "submitted", "sitting_closed", score=False)
+        sections = await SectionRepository(db).of_attempt(attempt.id, lock=True)
+        exam.close_sections(sections, now, "sitting_closed")
+        await close_and_score(
+            db, attempt, now, AttemptStatus.SUBMITTED, "sitting_closed", score=False
+        )
         closed.append(attempt.id)
-    sitting.status, sitting.closed_at = "closed", now
+    sitting.status, sitting.closed_at = SittingStatus.CLOSED, now
     await db.flush()
     await score_closed(db, closed, "sitting_closed")
     await audit.record(
@@ -412,7 +322,7 @@ async def close_sitting(
         sitting_id=sitting.id,
         details={"closed_attempts": closed},
     )
-    await publish(db, RoomEvent(sitting.id, "sitting", data={"what": "close"}))
+    await exam.sitting_changed(db, sitting, "close")
     return sitting, closed
 
 

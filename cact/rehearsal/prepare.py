@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit.service import Actor
 from cact.blueprints.repository import BlueprintRepository
 from cact.demo import service as demo
+from cact.exam import opening
 from cact.participants.models import Participant
 from cact.rooms import service as rooms
 from cact.rooms.models import Room
 from cact.sittings import roster
-from cact.sittings import service as sittings
 
 ACTOR = Actor.system("cact rehearsal")
 COLUMNS = 20
@@ -61,6 +61,6 @@ async def prepare(db: AsyncSession, kiosks: int) -> Rehearsal:
         actor=ACTOR,
     )
     await roster.enroll_in_seat_order(db, sitting, participants, room.seats, ACTOR)
-    opened = await sittings.open_sitting(db, sitting.id, ACTOR)
+    opened = await opening.open_sitting(db, sitting.id, ACTOR)
     assert opened.token is not None
     return Rehearsal(opened.id, opened.token, numbers)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.exam.models import Sitting
+from cact.exam.service import SittingNotFound
 from cact.kit.errors import Conflict
 from cact.reports.repository import ReportRepository
 from cact.reports.schemas import (
@@ -31,7 +32,6 @@ from cact.reports.schemas import (
 from cact.scoring.models import ScoringPolicy
 from cact.scoring.presenters import present
 from cact.scoring.service import AttemptNotFound
-from cact.sittings.service import SittingNotFound
 
 POTENTIALS = ("high", "medium", "low")  # nine-box rows, top to bottom
 RATINGS = ("below", "meets", "above")  # nine-box columns, left to right

@@ -9,12 +9,12 @@ from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.exam.models import Sitting
 from cact.exam.repository import SittingRepository
+from cact.exam.service import SittingNotFound
 from cact.kit.errors import Conflict, NotFound
 from cact.scoring.models import ScoringPolicy
 from cact.scoring.policy import PolicyBody, body_json
 from cact.scoring.repository import PolicyRepository
 from cact.scoring.service import ensure_default_policy
-from cact.sittings.service import SittingNotFound
 
 
 class PolicyNotFound(NotFound):

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cact.exam import service as exam
 from cact.exam.models import Attempt
 from cact.participants.models import Participant
 from cact.scoring import engine
@@ -22,7 +23,6 @@ from cact.scoring.schemas import (
     SittingResultRead,
 )
 from cact.scoring.service import AttemptNotFound
-from cact.sittings import service as sittings
 
 
 async def _dictionary(
@@ -119,7 +119,7 @@ async def sitting_results(
     db: AsyncSession, sitting_id: int, *, limit: int, offset: int
 ) -> tuple[list[SittingResultRead], int]:
     """The current result of each scored attempt, by participant number."""
-    await sittings.get(db, sitting_id)
+    await exam.get_sitting(db, sitting_id)
     repository = ScoringRepository(db)
     total = await repository.count_current_of_sitting(sitting_id)
     rows = await repository.page(repository.current_of_sitting(sitting_id), limit, offset)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
+from cact.exam import service as exam
 from cact.exam.statuses import CLOSED_ATTEMPT
 from cact.kit.errors import Conflict, NotFound
 from cact.scoring import engine
@@ -28,7 +29,6 @@ from cact.scoring.repository import (
     PolicyRepository,
     ScoringRepository,
 )
-from cact.sittings import service as sittings
 
 Keys = Literal["presented", "current"]
 
@@ -309,7 +309,7 @@ async def rescore(
     """New result versions for these attempts (or every closed attempt of the sitting), with the
     items' corrected keys by default; the old versions stay. Audited with the reason."""
     if sitting_id is not None:
-        await sittings.get(db, sitting_id)
+        await exam.get_sitting(db, sitting_id)
         attempt_ids = await ScoringRepository(db).closed_attempt_ids(sitting_id, CLOSED_ATTEMPT)
     return await _score(db, attempt_ids or [], reason, actor, keys, "result.rescore")
 

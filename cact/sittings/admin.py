@@ -14,6 +14,8 @@ from cact.audit.service import Actor
 from cact.auth.models import StaffUser
 from cact.blueprints import service as blueprints
 from cact.blueprints.models import Blueprint
+from cact.exam import opening
+from cact.exam import service as exam
 from cact.exam.models import Enrollment, Sitting, SittingProctor
 from cact.exam.repository import EnrollmentRepository, SittingRepository
 from cact.kit.errors import CactError, Conflict, InvalidInput, NotFound
@@ -24,7 +26,6 @@ from cact.rooms.models import Room, Seat
 from cact.scoring import policies
 from cact.scoring.models import ScoringPolicy
 from cact.sittings import roster
-from cact.sittings import service as sittings
 from cact.sittings.schemas import (
     EnrollmentRead,
     ProctorRead,
@@ -102,14 +103,6 @@ class SeatTwice(Conflict):
 class UnknownParticipants(InvalidInput):
     code = "unknown_participants"
     message = "Nomor peserta tidak terdaftar. / Participant numbers not registered."
-
-
-class EmptyRoster(Conflict):
-    code = "empty_roster"
-    message = (
-        "Sesi belum punya peserta; impor daftar peserta dulu. / "
-        "The sitting has no participants yet; import the roster first."
-    )
 
 
 def _naming(error: type[CactError], what: str) -> str:
@@ -245,7 +238,7 @@ async def summaries(db: AsyncSession) -> list[SittingRead]:
 
 
 async def detail(db: AsyncSession, sitting_id: int) -> SittingDetail:
-    sitting = await sittings.get(db, sitting_id)
+    sitting = await exam.get_sitting(db, sitting_id)
     repository = SittingAdminRepository(db)
     room = await rooms.get_room(db, sitting.room_id)
     blueprint = await blueprints.get(db, sitting.blueprint_id)
@@ -361,7 +354,7 @@ async def create_waves(db: AsyncSession, data: WavesCreate, actor: Actor) -> lis
 async def _for_update(db: AsyncSession, sitting_id: int) -> Sitting:
     sitting = await SittingRepository(db).for_update(sitting_id)
     if sitting is None:
-        raise sittings.SittingNotFound()
+        raise exam.SittingNotFound()
     return sitting
 
 
@@ -565,8 +558,5 @@ async def unenroll(db: AsyncSession, sitting_id: int, enrollment_id: int, actor:
 
 
 async def open_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitting:
-    """Every form generated now and the token released (``cact.sittings.service``)."""
-    if not await EnrollmentRepository(db).for_sitting(sitting_id):
-        await sittings.get(db, sitting_id)  # an unknown sitting is a 404 first
-        raise EmptyRoster()
-    return await sittings.open_sitting(db, sitting_id, actor)
+    """Every form generated now and the token released (``cact.exam.opening``)."""
+    return await opening.open_sitting(db, sitting_id, actor)

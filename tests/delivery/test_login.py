@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.models import AuditEvent
 from cact.audit.service import Actor
-from cact.delivery import service
 from cact.exam.models import Attempt
 from cact.participants.models import Participant
+from cact.proctoring import service as proctoring
 from tests.fixtures.sittings import KioskClient, open_sitting
 
 LOGIN = "/api/kiosk/v1/login"
@@ -114,7 +114,7 @@ async def test_logging_in_elsewhere_needs_a_proctor_reset_which_revokes_the_old_
     attempt = await db.get(Attempt, first.attempt_id, populate_existing=True)
     assert attempt is not None and attempt.reset_requested_at is not None
 
-    await service.reset_login(db, first.attempt_id, "Komputer mati", Actor.system("pengawas"))
+    await proctoring.reset_login(db, first.attempt_id, "Komputer mati", Actor.system("pengawas"))
     revoked = await first.call("GET", "/attempt")
     assert revoked.status_code == 401
     assert revoked.json()["error"] == "kiosk_session_invalid"

@@ -1,4 +1,4 @@
-"""Sittings: opening one generates every participant's form in one pass and releases the token."""
+"""Opening a sitting generates every participant's form in one pass and releases the token."""
 
 from __future__ import annotations
 
@@ -13,16 +13,20 @@ from cact.audit.service import Actor
 from cact.blueprints import forms
 from cact.blueprints import service as blueprints
 from cact.blueprints.models import BlueprintSection
-from cact.exam.events import RoomEvent, publish
+from cact.exam import service as exam
 from cact.exam.models import Attempt, AttemptItem, AttemptSection, Sitting
-from cact.exam.repository import EnrollmentRepository, SittingRepository
+from cact.exam.repository import EnrollmentRepository
+from cact.exam.statuses import AttemptStatus, SectionStatus, SittingStatus
 from cact.exam.tokens import new_token
-from cact.kit.errors import Conflict, NotFound
+from cact.kit.errors import Conflict
 
 
-class SittingNotFound(NotFound):
-    code = "sitting_not_found"
-    message = "Sesi tidak ditemukan. / Sitting not found."
+class EmptyRoster(Conflict):
+    code = "empty_roster"
+    message = (
+        "Sesi belum punya peserta; impor daftar peserta dulu. / "
+        "The sitting has no participants yet; import the roster first."
+    )
 
 
 class SittingNotScheduled(Conflict):
@@ -30,27 +34,20 @@ class SittingNotScheduled(Conflict):
     message = "Sesi sudah dibuka sebelumnya. / The sitting was already opened."
 
 
-async def get(db: AsyncSession, sitting_id: int) -> Sitting:
-    sitting = await SittingRepository(db).get(sitting_id)
-    if sitting is None:
-        raise SittingNotFound()
-    return sitting
-
-
 async def open_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitting:
     """Generate every enrolled participant's form now, so that the start herd builds nothing."""
-    sitting = await SittingRepository(db).for_update(sitting_id)
-    if sitting is None:
-        raise SittingNotFound()
-    if sitting.status != "scheduled":
+    sitting = await exam.sitting_for_update(db, sitting_id)
+    if sitting.status != SittingStatus.SCHEDULED:
         raise SittingNotScheduled()
+    enrollments = await EnrollmentRepository(db).for_sitting(sitting.id)
+    if not enrollments:
+        raise EmptyRoster()
     blueprint = await blueprints.get(db, sitting.blueprint_id)
     design = blueprints.design_of(blueprint)
     pool, _ = await blueprints.pool(db)
     missing = forms.shortfalls(design, pool)
     if missing:
         raise blueprints.BlueprintUnsatisfiable([vars(s) for s in missing])
-    enrollments = await EnrollmentRepository(db).for_sitting(sitting.id)
     seeds = {e.id: secrets.randbits(62) for e in enrollments}
     participants = {e.id: e.participant_id for e in enrollments}
     attempt_ids = await _insert_attempts(db, sitting, seeds, participants)
@@ -60,10 +57,10 @@ async def open_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitti
     }
     await _insert_forms(db, blueprint.sections, generated)
     now = datetime.now(UTC)
-    sitting.status, sitting.opened_at = "open", now
+    sitting.status, sitting.opened_at = SittingStatus.OPEN, now
     sitting.token, sitting.token_released_at = new_token(), now
     await db.flush()
-    await publish(db, RoomEvent(sitting.id, "sitting", data={"what": "open"}))
+    await exam.sitting_changed(db, sitting, "open")
     await audit.record(
         db,
         actor,
@@ -87,7 +84,7 @@ async def _insert_attempts(
             "sitting_id": sitting.id,
             "participant_id": participants[eid],
             "form_seed": seed,
-            "status": "not_started",
+            "status": AttemptStatus.NOT_STARTED,
             "paused": False,
         }
         for eid, seed in seeds.items()
@@ -110,7 +107,7 @@ async def _insert_forms(
             "attempt_id": attempt_id,
             "blueprint_section_id": design.id,
             "position": position,
-            "status": "pending",
+            "status": SectionStatus.PENDING,
             "time_limit_ms": design.time_limit_seconds * 1000,
             "extra_ms": 0,
             "paused_ms": 0,
