@@ -25,13 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import cact.models  # noqa: F401  every table mapped before the first query
 from cact.audit.service import Actor
 from cact.blueprints.models import BlueprintSection
 from cact.competencies.service import load_standard_dictionary
 from cact.demo import service as demo
 from cact.exports.service import write_export
 from cact.kit import migrate
-from cact.kit.cli_support import register_tables, run_in_transaction
+from cact.kit.cli_support import run_in_transaction
 from cact.kit.db import create_engine
 from cact.kit.embedded_pg import EmbeddedPostgres
 
@@ -179,7 +180,7 @@ async def build(db: AsyncSession, attempts: int, items: int) -> int:
 
 
 async def export(url: str, sitting_id: int, fmt: str, out: BinaryIO) -> None:
-    register_tables()
+
     engine = create_engine(url, pool_size=1, max_overflow=0)
     await write_export(engine, "responses", sitting_id, fmt, out, bom=fmt == "csv")
     await engine.dispose()

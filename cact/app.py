@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cact.analysis.pages import router as analysis_pages
 from cact.analysis.router import router as analysis_router
-from cact.audit.export import router as audit_export
-from cact.audit.pages import router as audit_pages
-from cact.audit.router import router as audit_router
+from cact.auditlog.pages import router as audit_pages
+from cact.auditlog.router import router as audit_router
 from cact.auth.admin_pages import router as admin_pages
 from cact.auth.pages import router as auth_pages
 from cact.auth.router import router as auth_router
@@ -43,7 +42,6 @@ from cact.kit.migrate import head_revisions
 from cact.kit.ratelimit import RateLimiter
 from cact.kit.templates import UI_DIR
 from cact.monitoring.router import router as monitoring_router
-from cact.participants.pages import router as participants_pages
 from cact.participants.router import router as participants_router
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
@@ -52,6 +50,8 @@ from cact.reports.pages import router as reports_pages
 from cact.reports.router import router as reports_router
 from cact.rooms.pages import router as rooms_pages
 from cact.rooms.router import router as rooms_router
+from cact.rosters.pages import router as rosters_pages
+from cact.rosters.router import router as rosters_router
 from cact.scoring.router import router as scoring_router
 from cact.sittings.pages import router as sittings_pages
 from cact.sittings.router import router as sittings_router
@@ -88,13 +88,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth_pages,
     bank_pages,
     blueprint_pages,
-    audit_export,
     rooms_router,
     participants_router,
+    rosters_router,
     sittings_router,
     admin_pages,
     rooms_pages,
-    participants_pages,
+    rosters_pages,
     sittings_pages,
     audit_pages,
     reports_router,

@@ -14,6 +14,7 @@ import typer
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import cact.models  # noqa: F401  every table mapped before the first query
 from cact.bank.schemas import ImportOutcome
 from cact.config import Settings
 from cact.kit.database import export_database_url, resolve_database_url
@@ -200,14 +201,12 @@ def rehearsal(
 
     import uvloop
 
-    from cact.kit.cli_support import register_tables
     from cact.kit.db import create_engine, create_sessionmaker
     from cact.rehearsal.runner import Options, run
     from cact.rehearsal.stats import Stats
 
     settings = _settings()
     db_url, _ = _database(settings)
-    register_tables()
     options = Options(
         url=url.rstrip("/"),
         kiosks=kiosks,
@@ -295,12 +294,10 @@ def export(
     import sys
 
     from cact.exports.service import write_export
-    from cact.kit.cli_support import register_tables
     from cact.kit.db import create_engine
     from cact.kit.errors import CactError
 
     url, _ = _database(_settings())
-    register_tables()
 
     async def main() -> None:
         engine = create_engine(url, pool_size=2, max_overflow=0)
@@ -338,7 +335,7 @@ def roster_import(
     from cact.audit.service import Actor
     from cact.kit.cli_support import run_in_transaction
     from cact.kit.errors import CactError
-    from cact.participants.roster import import_roster
+    from cact.rosters.service import import_roster
 
     if not file.is_file():
         typer.secho(f"{file}: no such file", fg="red", err=True)

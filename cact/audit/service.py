@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.models import AuditEvent
 from cact.audit.repository import AuditRepository
 from cact.audit.schemas import AuditFilter
-from cact.auth.models import StaffUser
+
+
+class Account(Protocol):
+    """What the log keeps of a staff account (``cact.auth.models.StaffUser``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -21,7 +29,7 @@ class Actor:
     ip: str | None = None
 
     @classmethod
-    def staff(cls, user: StaffUser, ip: str | None = None) -> Actor:
+    def staff(cls, user: Account, ip: str | None = None) -> Actor:
         return cls("staff", user.id, user.username, ip)
 
     @classmethod

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -88,10 +88,8 @@ class ItemVersionRepository(Repository[ItemVersion]):
         return list(await self.all(statement))
 
     async def count_used(self, version_id: int) -> int:
-        from cact.exam.models import AttemptItem
-
-        used = select(func.count()).where(AttemptItem.item_version_id == version_id)
-        return int(await self.session.scalar(used) or 0)
+        """How many times forms have presented this version (options are its own rows)."""
+        return await self.reference_count(version_id, besides=[ItemOption])
 
 
 class MediaRepository(Repository[Media]):

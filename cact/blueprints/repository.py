@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from cact.blueprints.models import Blueprint
+from cact.blueprints.models import Blueprint, BlueprintSection
 from cact.kit.repository import Repository
 
 
@@ -33,7 +33,5 @@ class BlueprintRepository(Repository[Blueprint]):
         return list(await self.all(statement))
 
     async def in_use(self, blueprint_id: int) -> bool:
-        from cact.exam.models import Sitting
-
-        used = select(Sitting.id).where(Sitting.blueprint_id == blueprint_id).limit(1)
-        return (await self.session.scalar(used)) is not None
+        """Some sitting was planned on it (its sections are its own rows)."""
+        return bool(await self.referenced([blueprint_id], besides=[BlueprintSection]))

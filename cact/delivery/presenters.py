@@ -27,7 +27,7 @@ from cact.delivery.errors import (
 from cact.exam import clock
 from cact.exam.statuses import CLOSED_ATTEMPT
 from cact.kit import rawdb
-from cact.reports.service import participant_summary
+from cact.scoring.summary import participant_summary
 
 LABELS = "ABCDEF"
 JSON = "application/json"

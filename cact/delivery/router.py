@@ -26,7 +26,7 @@ from cact.kit.db import DbSession
 from cact.kit.errors import error_response
 from cact.kit.metrics import ANSWER_SAVES
 from cact.kit.rawdb import raw_connection
-from cact.reports.service import participant_summary
+from cact.scoring.summary import participant_summary
 from cact.standards.models import Position
 
 router = APIRouter(prefix="/api/kiosk/v1", tags=["kiosk protocol v1"])

@@ -37,6 +37,14 @@ class AttemptClosed(Conflict):
     message = "Ujian sudah selesai. / The attempt is finished."
 
 
+class RosterSittingLocked(Conflict):
+    code = "roster_sitting_not_scheduled"
+    message = (
+        "Daftar peserta sesi hanya dapat diubah sebelum sesi dibuka. / "
+        "A sitting's roster can only change before the sitting is opened."
+    )
+
+
 class EnrollmentNotFound(NotFound):
     code = "enrollment_not_found"
     message = "Peserta itu tidak ada di daftar sesi ini. / No such enrollment in this sitting."
@@ -60,6 +68,15 @@ async def live_sitting_for_update(db: AsyncSession, sitting_id: int) -> Sitting:
     sitting = await sitting_for_update(db, sitting_id)
     if sitting.status == SittingStatus.CLOSED:
         raise SittingClosed()
+    return sitting
+
+
+async def roster_sitting_for_update(db: AsyncSession, sitting_id: int) -> Sitting:
+    """The sitting locked for a roster change: only before it opens (a sitting being opened at
+    this moment must not get half a roster)."""
+    sitting = await sitting_for_update(db, sitting_id)
+    if sitting.status != SittingStatus.SCHEDULED:
+        raise RosterSittingLocked()
     return sitting
 
 

@@ -10,17 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.kit.db import create_engine, create_sessionmaker
 
-
-def register_tables() -> None:
-    """Every mapped class must be imported before the first query configures the mappers."""
-    import cact.models  # noqa: F401
-
-
 T = TypeVar("T")
 
 
 def run_in_transaction(url: str, job: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    register_tables()
+    """Run ``job`` in one transaction; the caller has imported every table (``cact.models``)."""
 
     async def main() -> T:
         engine = create_engine(url, pool_size=2, max_overflow=0)

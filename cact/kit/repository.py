@@ -56,29 +56,47 @@ class Repository(Generic[M]):
         counted = select(func.count()).select_from(statement.order_by(None).subquery())
         return int((await self.session.scalar(counted)) or 0)
 
-    async def page(self, statement: Select[M], *, limit: int, offset: int) -> tuple[list[M], int]:
+    async def one_page(
+        self, statement: Select[M], *, limit: int, offset: int
+    ) -> tuple[list[M], int]:
         """One page of ``statement`` and the number of rows on every page."""
         total = await self.count(statement)
         return list(await self.all(statement.limit(limit).offset(offset))), total
 
-    async def referenced(self, ids: Collection[int]) -> set[int]:
-        """Which of these rows some other table's foreign key points at (rosters keep their
-        seats, attempts their item versions): asked of the schema, so a low domain need not
-        know the higher ones that refer to it."""
-        if not ids:
-            return set()
+    def _references(
+        self, ids: Collection[int], besides: Collection[type[Base]]
+    ) -> list[Select[Any]]:
         key = self.model.__mapper__.primary_key[0]
-        probes = [
-            select(column.label("id")).where(column.in_(list(ids))).distinct()
+        own = {key.table, *(model.__table__ for model in besides)}
+        return [
+            select(column.label("id")).where(column.in_(list(ids)))
             for table in Base.metadata.tables.values()
+            if table not in own
             for column in table.columns
             for foreign in column.foreign_keys
-            if foreign.column is key and table is not key.table
+            if foreign.column is key
         ]
+
+    async def referenced(
+        self, ids: Collection[int], *, besides: Collection[type[Base]] = ()
+    ) -> set[int]:
+        """Which of these rows a foreign key from outside their own aggregate (``besides``: its
+        child tables) points at — rosters keep their seats, attempts their item versions.
+        Asked of the schema, so a low domain need not know the higher ones that refer to it."""
+        probes = self._references(ids, besides) if ids else []
         if not probes:
             return set()
         found = await self.session.scalars(union_all(*probes) if len(probes) > 1 else probes[0])
         return {int(i) for i in found if i is not None}
+
+    async def reference_count(self, ident: int, *, besides: Collection[type[Base]] = ()) -> int:
+        """How many rows from outside the row's own aggregate point at it."""
+        probes = self._references([ident], besides)
+        if not probes:
+            return 0
+        every = union_all(*probes) if len(probes) > 1 else probes[0]
+        counted = select(func.count()).select_from(every.subquery())
+        return int(await self.session.scalar(counted) or 0)
 
     def select(self) -> Select[M]:
         return select(self.model)

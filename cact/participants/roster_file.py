@@ -1,6 +1,6 @@
 """A roster file (CSV or XLSX, one row per participant) → checked rows, and every problem with its
 row and column in Bahasa Indonesia and English. No database here: positions, seats and the people
-already registered are checked by ``cact.participants.roster``.
+already registered are checked by ``cact.rosters.service``.
 
 The format is documented in docs/roster-format.md; its error table is built from MESSAGES.
 """
@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from openpyxl.utils.datetime import from_excel
 
-from cact.scoring.performance import parse_rating
+from cact.participants.ratings import parse_rating
 from cact.standards.sheets import Column, Problems, Table, cell, check_header, read_table
 from item_bank.columns import normalise
 from item_bank.values import cell_text
@@ -145,7 +145,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'Kursi "{value}" sudah diberikan kepada peserta di baris {first}.',
         'The seat "{value}" is already given to the participant on row {first}.',
     ),
-    # Checked against the database (cact.participants.roster):
+    # Checked against the database (cact.rosters.service):
     "unknown_position": (
         'Kode jabatan "{value}" tidak dikenal. Impor jabatan dan standar kompetensinya dulu.',
         'Unknown position code "{value}". Import the positions and their standards first.',

@@ -1,5 +1,5 @@
 """The participant register: who may sit a test. Rosters come in through
-``cact.participants.roster``."""
+``cact.rosters.service``."""
 
 from __future__ import annotations
 

@@ -29,6 +29,7 @@ from cact.reports.schemas import (
     SittingReport,
     UntestedRow,
 )
+from cact.scoring import labels
 from cact.scoring.models import ScoringPolicy
 from cact.scoring.presenters import present
 from cact.scoring.service import AttemptNotFound
@@ -59,24 +60,6 @@ def _sitting_part(sitting: Sitting) -> SittingPart:
     )
 
 
-def _bands(policy: ScoringPolicy | None, scale: str) -> list[dict[str, Any]]:
-    if policy is None:
-        return []
-    bands = (policy.body.get("category_scales") or {}).get(scale) or []
-    return [b for b in bands if isinstance(b, dict)]
-
-
-def _stored_scale(policy: ScoringPolicy | None) -> str | None:
-    return None if policy is None else policy.body.get("category_scale")
-
-
-def _label(policy: ScoringPolicy | None, scale: str, code: str) -> tuple[str, str]:
-    band = next((b for b in _bands(policy, scale) if b.get("code") == code), None)
-    if band is None:
-        return code, code
-    return str(band.get("label_id") or code), str(band.get("label_en") or code)
-
-
 def _boxes(policy: ScoringPolicy | None) -> dict[str, dict[str, int]]:
     found = ((policy.body.get("nine_box") or {}).get("boxes")) if policy else None
     return found if isinstance(found, dict) and found else DEFAULT_BOXES
@@ -96,12 +79,12 @@ async def individual_report(db: AsyncSession, attempt_id: int) -> IndividualRepo
     (shown,) = await present(db, [result], recommend=True)
     policy = (await repository.policies([result.policy_id])).get(result.policy_id)
     details: dict[str, Any] = result.details or {}
-    stored_scale = _stored_scale(policy)
+    stored_scale = labels.stored_scale(policy)
     categories = []
     for scale, code in (details.get("categories") or {}).items():
         if code is None:
             continue
-        label_id, label_en = _label(policy, scale, str(code))
+        label_id, label_en = labels.label(policy, scale, str(code))
         categories.append(
             CategoryPart(
                 scale=scale,
@@ -196,7 +179,7 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
     policy = policies.get(sitting.scoring_policy_id or 0) or (
         policies[max(policies)] if policies else None
     )
-    stored_scale = _stored_scale(policy)
+    stored_scale = labels.stored_scale(policy)
 
     per_scale: dict[str, Counter[str]] = {}
     scales: list[str] = (
@@ -215,7 +198,7 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
     distributions = []
     for scale in scales:
         counts = per_scale[scale]
-        order = [str(b.get("code")) for b in _bands(policy, scale)]
+        order = [str(b.get("code")) for b in labels.bands(policy, scale)]
         order += sorted(code for code in counts if code not in order)
         distributions.append(
             ScaleDistribution(
@@ -224,8 +207,8 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
                 counts=[
                     CategoryCount(
                         code=code,
-                        label_id=_label(policy, scale, code)[0],
-                        label_en=_label(policy, scale, code)[1],
+                        label_id=labels.label(policy, scale, code)[0],
+                        label_en=labels.label(policy, scale, code)[1],
                         count=counts.get(code, 0),
                     )
                     for code in order
@@ -289,40 +272,3 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
             for i in await repository.incidents(sitting_id)
         ],
     )
-
-
-async def participant_summary(db: AsyncSession, attempt_id: int) -> dict[str, Any] | None:
-    """What the participant may see of their own CURRENT result on the end screen, or None when
-    the sitting's ``end_screen`` is not "results" (or nothing is scored yet).
-
-    Only names and levels, the JPM and the category: no scores, indices, weights or keys.
-    ``jpm`` is a string with two decimals (as the API prints numbers), or null."""
-    repository = ReportRepository(db)
-    header = await repository.attempt_header(attempt_id)
-    if header is None or header.sitting.end_screen != "results":
-        return None
-    result = await repository.current_result(attempt_id)
-    if result is None:
-        return None
-    (shown,) = await present(db, [result], recommend=False)
-    policy = (await repository.policies([result.policy_id])).get(result.policy_id)
-    scale = _stored_scale(policy)
-    category = None
-    if result.category is not None:
-        label_id, label_en = _label(policy, scale or "", result.category)
-        category = {"code": result.category, "label_id": label_id, "label_en": label_en}
-    return {
-        "attempt_id": attempt_id,
-        "jpm": None if result.jpm is None else f"{result.jpm:.2f}",
-        "category": category,
-        "competencies": [
-            {
-                "competency": c.competency,
-                "name_id": c.name_id,
-                "name_en": c.name_en,
-                "attained_level": c.attained_level,
-                "required_level": c.required_level,
-            }
-            for c in shown.competencies
-        ],
-    }

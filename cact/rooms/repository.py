@@ -3,7 +3,6 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from cact.exam.models import Enrollment, Sitting
 from cact.kit.repository import Repository
 from cact.rooms.models import Room, Seat
 
@@ -35,8 +34,8 @@ class RoomRepository(Repository[Room]):
         return [(room, int(count)) for room, count in rows]
 
     async def used_by_sitting(self, room_id: int) -> bool:
-        used = select(Sitting.id).where(Sitting.room_id == room_id).limit(1)
-        return (await self.session.scalar(used)) is not None
+        """Some sitting takes place in it (its seats are its own rows)."""
+        return bool(await self.referenced([room_id], besides=[Seat]))
 
 
 class SeatRepository(Repository[Seat]):
@@ -44,14 +43,8 @@ class SeatRepository(Repository[Seat]):
 
     async def used_seat_ids(self, room_id: int) -> set[int]:
         """Seats some sitting's roster puts a participant on."""
-        statement = (
-            select(Enrollment.seat_id)
-            .join(Seat, Seat.id == Enrollment.seat_id)
-            .where(Seat.room_id == room_id)
-            .distinct()
-        )
-        return {seat_id for seat_id in (await self.session.scalars(statement)) if seat_id}
+        seats = await self.session.scalars(select(Seat.id).where(Seat.room_id == room_id))
+        return await self.referenced(list(seats))
 
     async def in_use(self, seat_id: int) -> bool:
-        used = select(Enrollment.id).where(Enrollment.seat_id == seat_id).limit(1)
-        return (await self.session.scalar(used)) is not None
+        return bool(await self.referenced([seat_id]))

@@ -15,10 +15,10 @@ from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.kit.errors import InvalidInput
 from cact.participants.models import Participant
+from cact.participants.ratings import parse_rating
 from cact.scoring import engine
 from cact.scoring.models import Result
 from cact.scoring.policy import PolicyBody
-from cact.scoring.ratings import parse_rating
 from cact.scoring.repository import PerformanceRepository, PolicyRepository, ScoringRepository
 from cact.standards.sheets import Column, Problems, Table, cell, check_header, read_table
 from item_bank.problems import Problem

@@ -144,7 +144,7 @@ class ScoringRepository(Repository[Result]):
         rows = await self.session.execute(statement)
         return {row[0]: AttemptFacts(*row) for row in rows}
 
-    async def closed_attempt_ids(self, sitting_id: int, statuses: Sequence[str]) -> list[int]:
+    async def closed_attempt_ids(self, sitting_id: int, statuses: Collection[str]) -> list[int]:
         statement = (
             select(Attempt.id)
             .where(Attempt.sitting_id == sitting_id, Attempt.status.in_(statuses))
@@ -152,7 +152,7 @@ class ScoringRepository(Repository[Result]):
         )
         return list((await self.session.scalars(statement)).all())
 
-    async def unscored_attempt_ids(self, statuses: Sequence[str], limit: int) -> list[int]:
+    async def unscored_attempt_ids(self, statuses: Collection[str], limit: int) -> list[int]:
         """Closed attempts no scoring has reached yet; rows another worker holds are skipped."""
         statement = (
             select(Attempt.id)
@@ -301,6 +301,19 @@ class ScoringRepository(Repository[Result]):
         await self.session.execute(
             update(Attempt).where(Attempt.id.in_(ids)).values(scored_at=func.now())
         )
+
+    async def current_of_attempt(self, attempt_id: int) -> Result | None:
+        statement = select(Result).where(Result.attempt_id == attempt_id, Result.is_current)
+        return await self.one_or_none(statement)
+
+    async def end_screen_of(self, attempt_id: int) -> str | None:
+        """What the attempt's sitting shows its participants at the end."""
+        statement = (
+            select(Sitting.end_screen)
+            .join(Attempt, Attempt.sitting_id == Sitting.id)
+            .where(Attempt.id == attempt_id)
+        )
+        return await self.session.scalar(statement)
 
     async def of_attempt(self, attempt_id: int) -> list[Result]:
         statement = (

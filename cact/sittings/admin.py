@@ -53,14 +53,6 @@ class SittingDesignLocked(Conflict):
     )
 
 
-class RosterSittingLocked(Conflict):
-    code = "roster_sitting_not_scheduled"
-    message = (
-        "Daftar peserta sesi hanya dapat diubah sebelum sesi dibuka. / "
-        "A sitting's roster can only change before the sitting is opened."
-    )
-
-
 class SittingClosed(Conflict):
     code = "sitting_closed"
     message = "Sesi sudah ditutup. / The sitting is closed."
@@ -511,18 +503,11 @@ async def assign_seats(
     return len(changing)
 
 
-async def _scheduled(db: AsyncSession, sitting_id: int) -> Sitting:
-    sitting = await _for_update(db, sitting_id)
-    if sitting.status != "scheduled":
-        raise RosterSittingLocked()
-    return sitting
-
-
 async def enroll(
     db: AsyncSession, sitting_id: int, numbers: Sequence[str], actor: Actor
 ) -> list[Enrollment]:
     """Registered participants onto the roster, on the next free seats in seat order."""
-    sitting = await _scheduled(db, sitting_id)
+    sitting = await exam.roster_sitting_for_update(db, sitting_id)
     found = {
         p.participant_no: p
         for p in await SittingAdminRepository(db).participants_by_number(numbers)
@@ -540,7 +525,7 @@ async def enroll(
 
 
 async def unenroll(db: AsyncSession, sitting_id: int, enrollment_id: int, actor: Actor) -> None:
-    sitting = await _scheduled(db, sitting_id)
+    sitting = await exam.roster_sitting_for_update(db, sitting_id)
     enrollment = await EnrollmentRepository(db).get(enrollment_id)
     if enrollment is None or enrollment.sitting_id != sitting.id:
         raise EnrollmentNotFound()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,9 +26,7 @@ from cact.blueprints import service as blueprints
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
-from cact.participants.pages import run_import
 from cact.participants.roster_file import COLUMNS
-from cact.participants.schemas import RosterReport
 from cact.rooms import service as rooms
 from cact.rooms.schemas import MAX_ID, PathId
 from cact.sittings import admin
@@ -212,7 +210,7 @@ async def waves_create(
 # --- one sitting --------------------------------------------------------------------------
 
 
-async def _sitting_page(
+async def render_sitting(
     request: Request,
     db: AsyncSession,
     sitting_id: PathId,
@@ -235,11 +233,11 @@ async def _sitting_page(
 
 
 @router.get("/admin/sittings/{sitting_id}")
-async def sitting_page(
+async def sitting_view(
     sitting_id: PathId, _: AdminUser, request: Request, db: DbSession
 ) -> HTMLResponse:
     try:
-        return await _sitting_page(request, db, sitting_id)
+        return await render_sitting(request, db, sitting_id)
     except CactError as exc:
         return error_response(request, exc)
 
@@ -259,7 +257,7 @@ async def _act(
     refused = await attempt(db, change)
     if refused is not None:
         message = say(refused, request_language(request))
-        return await _sitting_page(
+        return await render_sitting(
             request, db, sitting_id, status_code=refused.status, error=message
         )
     return RedirectResponse(f"/admin/sittings/{sitting_id}?done={done}", 303)
@@ -296,7 +294,7 @@ async def sitting_update(
     except ValidationError as exc:
         message = invalid(request, exc, FIELDS)
         try:
-            return await _sitting_page(request, db, sitting_id, status_code=422, error=message)
+            return await render_sitting(request, db, sitting_id, status_code=422, error=message)
         except CactError as missing:
             return error_response(request, missing)
     actor = Actor.staff(user, client_ip(request))
@@ -372,7 +370,7 @@ async def enroll_numbers(
     if not wanted:
         error = translate(request_language(request), "admin.sitting.no_numbers")
         try:
-            return await _sitting_page(request, db, sitting_id, status_code=422, error=error)
+            return await render_sitting(request, db, sitting_id, status_code=422, error=error)
         except CactError as exc:
             return error_response(request, exc)
     return await _act(
@@ -406,27 +404,3 @@ async def sitting_open(
     return await _act(
         request, db, sitting_id, lambda: admin.open_sitting(db, sitting_id, actor), "opened"
     )
-
-
-@router.post("/admin/sittings/{sitting_id}/roster")
-async def roster_import(
-    sitting_id: PathId,
-    user: AdminUser,
-    request: Request,
-    db: DbSession,
-    file: Annotated[UploadFile | None, File()] = None,
-    action: Annotated[str, Form()] = "check",
-) -> Response:
-    try:
-        await admin.detail(db, sitting_id)
-    except CactError as exc:
-        return error_response(request, exc)
-    actor = Actor.staff(user, client_ip(request))
-    outcome = await run_import(request, db, actor, file, sitting_id, dry_run=action != "import")
-    if isinstance(outcome, str):
-        return await _sitting_page(request, db, sitting_id, status_code=422, error=outcome)
-    report: RosterReport = outcome
-    if report.valid and not report.dry_run:
-        return RedirectResponse(f"/admin/sittings/{sitting_id}?done=roster_imported", 303)
-    status = 200 if report.valid else 422
-    return await _sitting_page(request, db, sitting_id, status_code=status, report=report)

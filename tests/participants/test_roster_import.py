@@ -16,9 +16,9 @@ from cact.blueprints.repository import BlueprintRepository
 from cact.demo import service as demo
 from cact.exam.models import Attempt, AttemptItem, Enrollment, Sitting
 from cact.participants.models import Participant
-from cact.participants.roster import import_roster
 from cact.rooms import service as rooms
 from cact.rooms.models import Room, Seat
+from cact.rosters.service import import_roster
 from tests.fixtures.factories import create_blueprint, create_sitting
 from tests.participants.support import (
     HEADER,

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit.service import Actor
 from cact.exam.models import Attempt, Enrollment
 from cact.proctoring import service as proctoring
-from cact.reports.service import participant_summary
 from cact.scoring.models import Result, ResultCompetency
+from cact.scoring.summary import participant_summary
 from cact.standards.service import load_demo_standards
 from tests.fixtures.factories import create_staff, login
 from tests.fixtures.sittings import KioskClient, OpenSitting, open_sitting

@@ -11,16 +11,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.service import Actor
-from cact.auth.admin_pages import admin_page, say
+from cact.auth.admin_pages import admin_page, error_response, say
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
-from cact.participants import roster, service
+from cact.participants import service
 from cact.participants.roster_file import COLUMNS
 from cact.participants.schemas import ParticipantFilter, RosterReport
-from cact.rooms.schemas import MAX_ID
+from cact.rooms.schemas import MAX_ID, PathId
+from cact.rosters import service as roster
 from cact.sittings import admin as sittings
+from cact.sittings.pages import render_sitting
 from item_bank.safety import DEFAULT_LIMITS
 
 router = APIRouter(include_in_schema=False)
@@ -168,3 +170,27 @@ async def import_submit(
         report=outcome,
         chosen_sitting=chosen,
     )
+
+
+@router.post("/admin/sittings/{sitting_id}/roster")
+async def roster_import(
+    sitting_id: PathId,
+    user: AdminUser,
+    request: Request,
+    db: DbSession,
+    file: Annotated[UploadFile | None, File()] = None,
+    action: Annotated[str, Form()] = "check",
+) -> Response:
+    try:
+        await sittings.detail(db, sitting_id)
+    except CactError as exc:
+        return error_response(request, exc)
+    actor = Actor.staff(user, client_ip(request))
+    outcome = await run_import(request, db, actor, file, sitting_id, dry_run=action != "import")
+    if isinstance(outcome, str):
+        return await render_sitting(request, db, sitting_id, status_code=422, error=outcome)
+    report: RosterReport = outcome
+    if report.valid and not report.dry_run:
+        return RedirectResponse(f"/admin/sittings/{sitting_id}?done=roster_imported", 303)
+    status = 200 if report.valid else 422
+    return await render_sitting(request, db, sitting_id, status_code=status, report=report)

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.auth.passwords import hash_password_async
+from cact.exam import service as exam
 from cact.exam.models import Enrollment, Sitting
-from cact.exam.repository import EnrollmentRepository, SittingRepository
-from cact.exam.service import SittingNotFound
+from cact.exam.repository import EnrollmentRepository
 from cact.participants.models import Participant
 from cact.participants.repository import ParticipantRepository, PositionLookup
 from cact.participants.roster_file import (
@@ -34,7 +34,6 @@ from cact.participants.roster_file import (
 from cact.participants.schemas import RosterReport
 from cact.rooms import service as rooms
 from cact.rooms.models import Room, Seat
-from cact.sittings.admin import RosterSittingLocked
 from item_bank.problems import Problem
 
 # argon2 takes tens of megabytes per hash: a few at a time keep a big roster within memory.
@@ -119,12 +118,7 @@ def _reading_order(problem: Problem) -> tuple[int, int, str]:
 async def _target(db: AsyncSession, sitting_id: int | None) -> _Target | None:
     if sitting_id is None:
         return None
-    # Locked: a sitting being opened at this moment must not get half a roster.
-    sitting = await SittingRepository(db).for_update(sitting_id)
-    if sitting is None:
-        raise SittingNotFound()
-    if sitting.status != "scheduled":
-        raise RosterSittingLocked()
+    sitting = await exam.roster_sitting_for_update(db, sitting_id)
     room = await rooms.get_room(db, sitting.room_id)
     enrollments = {
         e.participant_id: e for e in await EnrollmentRepository(db).for_sitting(sitting.id)
