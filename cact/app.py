@@ -15,10 +15,10 @@ from cact.analysis.pages import router as analysis_pages
 from cact.analysis.router import router as analysis_router
 from cact.auditlog.pages import router as audit_pages
 from cact.auditlog.router import router as audit_router
-from cact.auth.admin_pages import router as admin_pages
 from cact.auth.pages import router as auth_pages
 from cact.auth.router import router as auth_router
 from cact.auth.router import users_router
+from cact.auth.staff_pages import router as staff_pages
 from cact.bank.pages import router as bank_pages
 from cact.bank.router import media_router
 from cact.bank.router import router as bank_router
@@ -92,7 +92,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     participants_router,
     rosters_router,
     sittings_router,
-    admin_pages,
+    staff_pages,
     rooms_pages,
     rosters_pages,
     sittings_pages,

@@ -10,13 +10,13 @@ from fastapi.responses import HTMLResponse
 
 from cact.analysis import service, stats
 from cact.analysis.stats import ItemStat, ScaleStat
-from cact.auth.admin_pages import admin_page, error_response
 from cact.auth.deps import AdminUser
 from cact.competencies import service as competencies
 from cact.exports.pages import downloads, sitting_progress
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
+from cact.kit.pages import admin_page, error_page
 from cact.rooms.schemas import PathId
 
 router = APIRouter(include_in_schema=False)
@@ -91,7 +91,7 @@ async def item_analysis_page(
     try:
         sitting, counts = await sitting_progress(db, sitting_id)
     except CactError as exc:
-        return error_response(request, exc)
+        return error_page(request, exc)
     analysis = await service.item_analysis(db, sitting_id)
     lang = request_language(request)
     names = {

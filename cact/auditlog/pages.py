@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse
 
 from cact.audit import service
 from cact.audit.schemas import AuditFilter
-from cact.auth.admin_pages import admin_page, local_input, parse_local
 from cact.auth.deps import AdminUser
 from cact.kit.db import DbSession
 from cact.kit.i18n import request_language, translate
+from cact.kit.pages import admin_page, local_input, parse_local
 
 router = APIRouter(include_in_schema=False)
 

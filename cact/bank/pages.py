@@ -3,7 +3,7 @@ retire, and the item as a participant sees it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -25,6 +25,7 @@ from cact.competencies import service as competencies
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError, NotFound
 from cact.kit.i18n import request_language, translate
+from cact.kit.pages import error_page, lang_switch_href, rehearse, say, when
 from cact.kit.templates import render
 from item_bank.text import clean_rich
 
@@ -36,34 +37,12 @@ KINDS = ("weighted", "keyed")
 STATUSES = ("active", "retired")
 
 
-# --- helpers shared with the blueprint pages ----------------------------------------------
-
-
-def when(moment: datetime | None) -> str:
-    """The room server's local time: what the people in the room read on their clocks."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z") if moment else "—"
+# --- the item as the kiosk shows it, shared with the blueprint pages ---------------------
 
 
 def rich(html: str) -> Markup:
     """Stored rich text is sanitised on import; cleaning again costs little and guards the page."""
     return Markup(clean_rich(html))
-
-
-def in_language(error: CactError, lang: str) -> str:
-    """Domain messages read "Indonesian. / English."; a page shows its own language's half."""
-    halves = error.message.split(" / ", 1)
-    text = halves[1] if lang == "en" and len(halves) == 2 else halves[0]
-    if isinstance(error.detail, str) and error.detail != error.message:
-        text = f"{text} ({error.detail})"
-    return text
-
-
-def error_page(request: Request, error: CactError) -> HTMLResponse:
-    """Rendered by the page while its session still holds the signed-in user: the central
-    handler runs after the rollback, when those rows can no longer be read."""
-    detail = in_language(error, request_language(request))
-    context = {"status": error.status, "detail": detail}
-    return render(request, "staff/error.html", context, status_code=error.status)
 
 
 def question_view(item: dict[str, Any]) -> dict[str, Any]:
@@ -73,13 +52,6 @@ def question_view(item: dict[str, Any]) -> dict[str, Any]:
         "stem_html": rich(item["stem_html"]),
         "options": [{**o, "text_html": rich(o["text_html"])} for o in item["options"]],
     }
-
-
-def lang_switch_href(request: Request) -> str:
-    """The language toggle that keeps the page's other parameters (filters, seed)."""
-    other = "en" if request_language(request) == "id" else "id"
-    params = {k: v for k, v in request.query_params.items() if k != "lang"}
-    return "?" + urlencode({**params, "lang": other})
 
 
 async def competency_choices(db: AsyncSession, lang: str) -> list[tuple[str, str]]:
@@ -177,19 +149,13 @@ async def _store(
 ) -> ImportOutcome:
     """All or nothing in a savepoint: a check-only run or a refused import leaves no trace,
     and the signed-in user's rows stay loaded for the page that follows."""
-    savepoint = await db.begin_nested()
-    try:
-        outcome = await service.import_item_sets(
+    return await rehearse(
+        db,
+        lambda: service.import_item_sets(
             db, loaded.item_sets, loaded.media, actor, dry_run=dry_run
-        )
-    except Exception:
-        await savepoint.rollback()
-        raise
-    if dry_run:
-        await savepoint.rollback()
-    else:
-        await savepoint.commit()
-    return outcome
+        ),
+        keep=not dry_run,
+    )
 
 
 @router.get("/editor/upload")
@@ -216,7 +182,7 @@ async def upload_submit(
     try:
         loaded = await uploads.load(db, chosen, default_competency=competency.strip() or None)
     except CactError as exc:
-        error = in_language(exc, lang)
+        error = say(exc, lang)
         return await _upload_page(request, db, status_code=exc.status, error=error, **kept)
     if loaded.problems:
         report = loaded.report()
@@ -226,7 +192,7 @@ async def upload_submit(
             db, loaded, Actor.staff(editor, client_ip(request)), dry_run=action != "import"
         )
     except CactError as exc:
-        error = in_language(exc, lang)
+        error = say(exc, lang)
         return await _upload_page(request, db, status_code=exc.status, error=error, **kept)
     return await _upload_page(request, db, outcome=outcome, **kept)
 
@@ -266,7 +232,7 @@ async def _item_page(
             "retired_now": request.query_params.get("retired") == "1",
             "error": error,
             "reason": reason,
-            "when": when,
+            "when": partial(when, zone=True),
             "rich": rich,
         },
         status_code=status_code,
@@ -303,7 +269,7 @@ async def item_retire(
     try:
         await service.retire(db, item_id, body.reason, Actor.staff(editor, client_ip(request)))
     except service.ItemAlreadyRetired as exc:
-        error = in_language(exc, request_language(request))
+        error = say(exc, request_language(request))
         return await _item_page(request, db, item_id, status_code=exc.status, error=error)
     return RedirectResponse(f"/editor/items/{quote(item_id, safe='')}?retired=1", 303)
 

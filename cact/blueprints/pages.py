@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.service import Actor
 from cact.auth.deps import EditorUser, client_ip
-from cact.bank.pages import error_page, in_language, lang_switch_href, question_view, when
+from cact.bank.pages import question_view
 from cact.blueprints import service
 from cact.blueprints.forms import Shortfall
 from cact.blueprints.models import Blueprint, BlueprintSection
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError, InvalidInput, NotFound
 from cact.kit.i18n import request_language, translate
+from cact.kit.pages import attempt, error_page, lang_switch_href, say, when
 from cact.kit.templates import render
 from item_bank.blueprint import load_blueprint
 from item_bank.safety import DEFAULT_LIMITS
@@ -117,16 +118,12 @@ async def blueprint_upload(
         return await _list_page(
             request, db, status_code=422, problems=loaded.problems, filename=file.filename
         )
-    savepoint = await db.begin_nested()
-    try:
-        saved = await service.save(db, loaded.blueprint, Actor.staff(editor, client_ip(request)))
-    except CactError as exc:
-        await savepoint.rollback()
-        error = in_language(exc, lang)
+    blueprint, actor = loaded.blueprint, Actor.staff(editor, client_ip(request))
+    saved = await attempt(db, lambda: service.save(db, blueprint, actor))
+    if isinstance(saved, CactError):
         return await _list_page(
-            request, db, status_code=exc.status, error=error, filename=file.filename
+            request, db, status_code=saved.status, error=say(saved, lang), filename=file.filename
         )
-    await savepoint.commit()
     return RedirectResponse(f"/editor/blueprints/{saved.id}?saved=1", status_code=303)
 
 

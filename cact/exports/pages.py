@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.export import COLUMNS as AUDIT_COLUMNS
-from cact.auth.admin_pages import admin_page, error_response
 from cact.auth.deps import AdminUser
 from cact.exam.models import Sitting
 from cact.exports import columns
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
+from cact.kit.pages import admin_page, error_page
 from cact.proctoring import printables
 from cact.proctoring.repository import RosterRow
 from cact.rooms.schemas import PathId
@@ -113,7 +113,7 @@ async def exports_page(
     try:
         sitting, counts = await sitting_progress(db, sitting_id)
     except CactError as exc:
-        return error_response(request, exc)
+        return error_page(request, exc)
     return admin_page(
         request,
         "exports.html",

@@ -8,15 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.service import Actor
-from cact.auth.admin_pages import admin_page, attempt, error_response, invalid, say
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language
+from cact.kit.pages import admin_page, attempt, bind, error_page, say
 from cact.rooms import service
 from cact.rooms.schemas import PathId, Relabel, RoomCreate, RoomUpdate, SeatCreate, SeatUpdate
 
@@ -55,20 +55,21 @@ async def room_create(
     labels: Text = "letter_number",
 ) -> Response:
     draft = {"code": code, "name": name, "location": location, "rows": rows, "cols": cols}
-    try:
-        data = RoomCreate.model_validate(
-            {
-                "code": code,
-                "name": name,
-                "location": _blank_none(location),
-                "rows": rows,
-                "cols": cols,
-                "labels": labels,
-            }
-        )
-    except ValidationError as exc:
-        message = invalid(request, exc, "admin.rooms.field")
-        return await _rooms_page(request, db, status_code=422, error=message, draft=draft)
+    data = bind(
+        request,
+        RoomCreate,
+        {
+            "code": code,
+            "name": name,
+            "location": _blank_none(location),
+            "rows": rows,
+            "cols": cols,
+            "labels": labels,
+        },
+        "admin.rooms.field",
+    )
+    if isinstance(data, str):
+        return await _rooms_page(request, db, status_code=422, error=data, draft=draft)
     created: list[int] = []
 
     async def create() -> None:
@@ -100,7 +101,7 @@ async def room_page(room_id: PathId, _: AdminUser, request: Request, db: DbSessi
     try:
         return await _room_page(request, db, room_id)
     except CactError as exc:
-        return error_response(request, exc)
+        return error_page(request, exc)
 
 
 async def _change(
@@ -116,12 +117,10 @@ async def _change(
     try:
         await service.get_room(db, room_id)
     except CactError as exc:
-        return error_response(request, exc)
-    try:
-        data = model.model_validate(fields)
-    except ValidationError as exc:
-        message = invalid(request, exc, "admin.rooms.field")
-        return await _room_page(request, db, room_id, status_code=422, error=message)
+        return error_page(request, exc)
+    data = bind(request, model, fields, "admin.rooms.field")
+    if isinstance(data, str):
+        return await _room_page(request, db, room_id, status_code=422, error=data)
 
     async def apply() -> None:
         await change(data)
@@ -179,7 +178,7 @@ async def room_delete(
     try:
         await service.get_room(db, room_id)
     except CactError as exc:
-        return error_response(request, exc)
+        return error_page(request, exc)
     refused = await attempt(db, lambda: service.delete_room(db, room_id, actor))
     if refused is not None:
         message = say(refused, request_language(request))
@@ -247,7 +246,7 @@ async def seat_delete(
     try:
         await service.get_room(db, room_id)
     except CactError as exc:
-        return error_response(request, exc)
+        return error_page(request, exc)
     refused = await attempt(db, lambda: service.delete_seat(db, room_id, seat_id, actor))
     if refused is not None:
         message = say(refused, request_language(request))

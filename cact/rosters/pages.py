@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.service import Actor
-from cact.auth.admin_pages import admin_page, error_response, say
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
+from cact.kit.pages import admin_page, attempt, error_page, say
 from cact.participants import service
 from cact.participants.roster_file import COLUMNS
 from cact.participants.schemas import ParticipantFilter, RosterReport
@@ -122,16 +122,14 @@ async def run_import(
     if file is None or not file.filename:
         return translate(lang, "admin.roster.no_file")
     data = await file.read(DEFAULT_LIMITS.max_file_bytes + 1)
-    savepoint = await db.begin_nested()
-    try:
-        report = await roster.import_roster(
-            db, data, file.filename, sitting_id=sitting_id, actor=actor, dry_run=dry_run
-        )
-    except CactError as exc:
-        await savepoint.rollback()
-        return say(exc, lang)
-    await savepoint.commit()
-    return report
+    name = file.filename
+    report = await attempt(
+        db,
+        lambda: roster.import_roster(
+            db, data, name, sitting_id=sitting_id, actor=actor, dry_run=dry_run
+        ),
+    )
+    return say(report, lang) if isinstance(report, CactError) else report
 
 
 def sitting_choice(value: str) -> int | None:
@@ -184,7 +182,7 @@ async def roster_import(
     try:
         await sittings.detail(db, sitting_id)
     except CactError as exc:
-        return error_response(request, exc)
+        return error_page(request, exc)
     actor = Actor.staff(user, client_ip(request))
     outcome = await run_import(request, db, actor, file, sitting_id, dry_run=action != "import")
     if isinstance(outcome, str):

@@ -9,23 +9,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.service import Actor
-from cact.auth.admin_pages import (
-    admin_page,
-    attempt,
-    error_response,
-    invalid,
-    parse_local,
-    say,
-)
 from cact.auth.deps import AdminUser, client_ip
 from cact.blueprints import service as blueprints
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
+from cact.kit.pages import admin_page, attempt, bind, error_page, parse_local, say
 from cact.participants.roster_file import COLUMNS
 from cact.rooms import service as rooms
 from cact.rooms.schemas import MAX_ID, PathId
@@ -127,18 +119,19 @@ async def sitting_create(
         "end_screen": end_screen,
         "proctor_ids": _ids(proctor_ids),
     }
-    try:
-        data = SittingCreate.model_validate(
-            {
-                "code": code,
-                "title": title,
-                "starts_at": parse_local(starts_at),
-                **_common(room_id, blueprint_id, scoring_policy_id, end_screen, proctor_ids),
-            }
-        )
-    except ValidationError as exc:
-        message = invalid(request, exc, FIELDS)
-        return await _list_page(request, db, status_code=422, error=message, draft=draft)
+    data = bind(
+        request,
+        SittingCreate,
+        {
+            "code": code,
+            "title": title,
+            "starts_at": parse_local(starts_at),
+            **_common(room_id, blueprint_id, scoring_policy_id, end_screen, proctor_ids),
+        },
+        FIELDS,
+    )
+    if isinstance(data, str):
+        return await _list_page(request, db, status_code=422, error=data, draft=draft)
     created: list[int] = []
 
     async def create() -> None:
@@ -183,18 +176,19 @@ async def waves_create(
     if unreadable:
         error = translate(lang, "admin.waves.bad_start", value=unreadable[0])
         return await _list_page(request, db, status_code=422, error=error, waves_draft=draft)
-    try:
-        data = WavesCreate.model_validate(
-            {
-                "code": code,
-                "title": title,
-                "starts": times,
-                **_common(room_id, blueprint_id, scoring_policy_id, end_screen, proctor_ids),
-            }
-        )
-    except ValidationError as exc:
-        message = invalid(request, exc, FIELDS)
-        return await _list_page(request, db, status_code=422, error=message, waves_draft=draft)
+    data = bind(
+        request,
+        WavesCreate,
+        {
+            "code": code,
+            "title": title,
+            "starts": times,
+            **_common(room_id, blueprint_id, scoring_policy_id, end_screen, proctor_ids),
+        },
+        FIELDS,
+    )
+    if isinstance(data, str):
+        return await _list_page(request, db, status_code=422, error=data, waves_draft=draft)
 
     async def create() -> None:
         await admin.create_waves(db, data, Actor.staff(user, client_ip(request)))
@@ -239,7 +233,7 @@ async def sitting_view(
     try:
         return await render_sitting(request, db, sitting_id)
     except CactError as exc:
-        return error_response(request, exc)
+        return error_page(request, exc)
 
 
 async def _act(
@@ -253,7 +247,7 @@ async def _act(
     try:
         await admin.detail(db, sitting_id)
     except CactError as exc:
-        return error_response(request, exc)
+        return error_page(request, exc)
     refused = await attempt(db, change)
     if refused is not None:
         message = say(refused, request_language(request))
@@ -289,14 +283,12 @@ async def sitting_update(
         fields["room_id"] = _number(room_id)
     if blueprint_id:
         fields["blueprint_id"] = _number(blueprint_id)
-    try:
-        data = SittingUpdate.model_validate(fields)
-    except ValidationError as exc:
-        message = invalid(request, exc, FIELDS)
+    data = bind(request, SittingUpdate, fields, FIELDS)
+    if isinstance(data, str):
         try:
-            return await render_sitting(request, db, sitting_id, status_code=422, error=message)
+            return await render_sitting(request, db, sitting_id, status_code=422, error=data)
         except CactError as missing:
-            return error_response(request, missing)
+            return error_page(request, missing)
     actor = Actor.staff(user, client_ip(request))
     return await _act(
         request,
@@ -372,7 +364,7 @@ async def enroll_numbers(
         try:
             return await render_sitting(request, db, sitting_id, status_code=422, error=error)
         except CactError as exc:
-            return error_response(request, exc)
+            return error_page(request, exc)
     return await _act(
         request,
         db,

@@ -9,9 +9,10 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from cact.audit.service import Actor
-from cact.auth.admin_pages import admin_page
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
+from cact.kit.errors import CactError
+from cact.kit.pages import admin_page, attempt
 from cact.standards import service
 from cact.standards.schemas import ImportReport, PositionDetail
 from item_bank.problems import Problem
@@ -56,13 +57,15 @@ async def import_standards_page(
 ) -> HTMLResponse:
     name = file.filename if file is not None and file.filename else "-"
     data = await file.read(DEFAULT_LIMITS.max_file_bytes + 1) if file is not None else b""
-    try:
-        # A savepoint: a refused file rolls back alone, and the page can still be drawn.
-        async with db.begin_nested():
-            rows = await service.parse_file(db, name, data)
-            report = await service.import_standards(
-                db, rows, Actor.staff(admin, client_ip(request)), source=name
-            )
-    except service.StandardsRejected as rejected:
-        return await _page(request, db, problems=rejected.problems, status_code=422)
-    return await _page(request, db, report=report)
+    actor = Actor.staff(admin, client_ip(request))
+
+    async def store() -> ImportReport:
+        rows = await service.parse_file(db, name, data)
+        return await service.import_standards(db, rows, actor, source=name)
+
+    done = await attempt(db, store)
+    if isinstance(done, service.StandardsRejected):
+        return await _page(request, db, problems=done.problems, status_code=422)
+    if isinstance(done, CactError):
+        raise done
+    return await _page(request, db, report=done)
