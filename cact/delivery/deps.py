@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cact.delivery import calls
 from cact.delivery.errors import KioskUnauthorized
-from cact.delivery.service import AttemptRef, KioskContext, session_hash
-from cact.exam.repository import AttemptRepository
+from cact.delivery.service import KioskContext, session_hash
 from cact.kit.db import DbSession
 
 
@@ -21,12 +21,7 @@ def bearer_hash(request: Request) -> str:
 
 
 async def kiosk_context(request: Request, db: DbSession) -> KioskContext:
-    found = await AttemptRepository(db).by_kiosk_session(bearer_hash(request))
-    if found is None:
-        raise KioskUnauthorized()
-    attempt_id, sitting_id, participant_id, status, paused, last_ip, sitting_status = found
-    attempt = AttemptRef(attempt_id, sitting_id, participant_id, status, paused, last_ip)
-    return KioskContext(attempt, sitting_status)
+    return await calls.kiosk_context(db, bearer_hash(request))
 
 
 Kiosk = Annotated[KioskContext, Depends(kiosk_context)]

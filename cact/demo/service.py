@@ -22,7 +22,8 @@ from cact.exam import opening
 from cact.exam.models import Sitting
 from cact.participants.models import Participant
 from cact.rooms import service as rooms
-from cact.sittings import roster
+from cact.sittings import seating
+from cact.sittings import service as sittings
 from cact.standards.models import Position
 from cact.standards.service import load_demo_standards
 from item_bank.blueprint import load_blueprint
@@ -135,7 +136,7 @@ async def open_demo_sitting(db: AsyncSession, participants: int = DEMO_PARTICIPA
     blueprint = await BlueprintRepository(db).by_code("DEMO-2026")
     assert blueprint is not None, "load_bank() first"
     count = await db.scalar(select(func.count()).select_from(Sitting)) or 0
-    sitting = await roster.create_sitting(
+    sitting = await sittings.create_sitting(
         db,
         code=f"DEMO-SESI-{count + 1}",
         title=f"Sesi Demo {count + 1}",
@@ -145,7 +146,7 @@ async def open_demo_sitting(db: AsyncSession, participants: int = DEMO_PARTICIPA
         actor=DEMO_ACTOR,
     )
     await db.refresh(room, ["seats"])
-    await roster.enroll_in_seat_order(
+    await seating.enroll_in_seat_order(
         db, sitting, await _participants(db, participants), room.seats, DEMO_ACTOR
     )
     return await opening.open_sitting(db, sitting.id, DEMO_ACTOR)

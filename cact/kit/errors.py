@@ -34,6 +34,12 @@ class CactError(Exception):
         super().__init__(str(self.detail))
 
 
+def naming(error: type[CactError], what: str) -> str:
+    """The error's sentence in both languages, naming what it is about."""
+    indonesian, english = error.message.split(" / ", 1)
+    return f"{indonesian.rstrip('.')}: {what}. / {english.rstrip('.')}: {what}."
+
+
 class NotFound(CactError):
     status = 404
     code = "not_found"

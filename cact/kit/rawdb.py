@@ -17,7 +17,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import asyncpg
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.kit.errors import DatabaseUnavailable
@@ -84,11 +83,6 @@ def session_connections(sessionmaker: async_sessionmaker[AsyncSession]) -> RawCo
 async def driver_connection(session: AsyncSession) -> Connection:
     """The session's own asyncpg connection: statements on it join the session's transaction."""
     return (await (await session.connection()).get_raw_connection()).driver_connection
-
-
-def raw_connection(request: Request) -> AbstractAsyncContextManager[Connection]:
-    connections: RawConnections = request.app.state.raw_connections
-    return connections()
 
 
 async def close_pool(pool: asyncpg.Pool) -> None:

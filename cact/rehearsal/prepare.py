@@ -15,7 +15,8 @@ from cact.exam import opening
 from cact.participants.models import Participant
 from cact.rooms import service as rooms
 from cact.rooms.models import Room
-from cact.sittings import roster
+from cact.sittings import seating
+from cact.sittings import service as sittings
 
 ACTOR = Actor.system("cact rehearsal")
 COLUMNS = 20
@@ -51,7 +52,7 @@ async def prepare(db: AsyncSession, kiosks: int) -> Rehearsal:
             )
         ).all()
     )
-    sitting = await roster.create_sitting(
+    sitting = await sittings.create_sitting(
         db,
         code=code,
         title=f"Gladi bersih {kiosks} kiosk",
@@ -60,7 +61,7 @@ async def prepare(db: AsyncSession, kiosks: int) -> Rehearsal:
         starts_at=datetime.now(UTC),
         actor=ACTOR,
     )
-    await roster.enroll_in_seat_order(db, sitting, participants, room.seats, ACTOR)
+    await seating.enroll_in_seat_order(db, sitting, participants, room.seats, ACTOR)
     opened = await opening.open_sitting(db, sitting.id, ACTOR)
     assert opened.token is not None
     return Rehearsal(opened.id, opened.token, numbers)

@@ -21,7 +21,7 @@ from cact.participants.roster_file import COLUMNS
 from cact.participants.schemas import ParticipantFilter, RosterReport
 from cact.rooms.schemas import MAX_ID, PathId
 from cact.rosters import service as roster
-from cact.sittings import admin as sittings
+from cact.sittings import service as sittings
 from cact.sittings.pages import render_sitting
 from item_bank.safety import DEFAULT_LIMITS
 

@@ -21,7 +21,8 @@ from cact.kit.pages import admin_page, attempt, bind, error_page, parse_local, s
 from cact.participants.roster_file import COLUMNS
 from cact.rooms import service as rooms
 from cact.rooms.schemas import MAX_ID, PathId
-from cact.sittings import admin
+from cact.sittings import seating
+from cact.sittings import service as admin
 from cact.sittings.schemas import MAX_WAVES, SittingCreate, SittingUpdate, WavesCreate
 
 router = APIRouter(include_in_schema=False)
@@ -324,7 +325,7 @@ async def seats_auto(
         request,
         db,
         sitting_id,
-        lambda: admin.auto_seats(db, sitting_id, actor, only_missing=missing),
+        lambda: seating.auto_seats(db, sitting_id, actor, only_missing=missing),
         "seats_saved",
     )
 
@@ -344,7 +345,7 @@ async def seats_by_hand(
         request,
         db,
         sitting_id,
-        lambda: admin.assign_seats(db, sitting_id, wanted, actor),
+        lambda: seating.assign_seats(db, sitting_id, wanted, actor),
         "seats_saved",
     )
 
@@ -369,7 +370,7 @@ async def enroll_numbers(
         request,
         db,
         sitting_id,
-        lambda: admin.enroll(db, sitting_id, wanted, actor),
+        lambda: seating.enroll(db, sitting_id, wanted, actor),
         "enrolled",
     )
 
@@ -383,7 +384,7 @@ async def unenroll(
         request,
         db,
         sitting_id,
-        lambda: admin.unenroll(db, sitting_id, enrollment_id, actor),
+        lambda: seating.unenroll(db, sitting_id, enrollment_id, actor),
         "unenrolled",
     )
 

@@ -6,7 +6,8 @@ from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
 from cact.rooms.schemas import PathId
-from cact.sittings import admin
+from cact.sittings import seating
+from cact.sittings import service as admin
 from cact.sittings.schemas import (
     AutoSeats,
     EnrollRequest,
@@ -76,7 +77,7 @@ async def enroll(
     sitting_id: PathId, body: EnrollRequest, user: AdminUser, request: Request, db: DbSession
 ) -> SittingDetail:
     """Registered participants onto the roster, on the next free seats in seat order."""
-    await admin.enroll(db, sitting_id, body.participant_nos, _actor(user, request))
+    await seating.enroll(db, sitting_id, body.participant_nos, _actor(user, request))
     return await admin.detail(db, sitting_id)
 
 
@@ -84,7 +85,7 @@ async def enroll(
 async def unenroll(
     sitting_id: PathId, enrollment_id: PathId, user: AdminUser, request: Request, db: DbSession
 ) -> None:
-    await admin.unenroll(db, sitting_id, enrollment_id, _actor(user, request))
+    await seating.unenroll(db, sitting_id, enrollment_id, _actor(user, request))
 
 
 @router.post("/{sitting_id}/seats/auto", response_model=SittingDetail)
@@ -92,7 +93,7 @@ async def auto_seats(
     sitting_id: PathId, body: AutoSeats, user: AdminUser, request: Request, db: DbSession
 ) -> SittingDetail:
     """Roster order onto seat order (row by row)."""
-    await admin.auto_seats(db, sitting_id, _actor(user, request), only_missing=body.only_missing)
+    await seating.auto_seats(db, sitting_id, _actor(user, request), only_missing=body.only_missing)
     return await admin.detail(db, sitting_id)
 
 
@@ -102,7 +103,7 @@ async def assign_seats(
 ) -> SittingDetail:
     """A seat per enrollment by hand; never one seat for two participants."""
     wanted = {a.enrollment_id: a.seat_id for a in body.seats}
-    await admin.assign_seats(db, sitting_id, wanted, _actor(user, request))
+    await seating.assign_seats(db, sitting_id, wanted, _actor(user, request))
     return await admin.detail(db, sitting_id)
 
 

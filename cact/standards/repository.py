@@ -12,6 +12,11 @@ from cact.standards.models import CompetencyStandard, Position
 class PositionRepository(Repository[Position]):
     model = Position
 
+    async def name_of(self, position_id: int | None) -> str | None:
+        if position_id is None:
+            return None
+        return await self.session.scalar(select(Position.name).where(Position.id == position_id))
+
     async def by_codes(self, codes: Sequence[str]) -> dict[str, Position]:
         found = await self.all(select(Position).where(Position.code.in_(codes)))
         return {p.code: p for p in found}
