@@ -12,6 +12,7 @@ from cact.analysis import service, stats
 from cact.analysis.stats import ItemStat, ScaleStat
 from cact.auth.deps import AdminUser
 from cact.competencies import service as competencies
+from cact.exam.statuses import SittingStatus
 from cact.exports.pages import downloads, sitting_progress
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
@@ -104,7 +105,7 @@ async def item_analysis_page(
         "sittings",
         sitting=sitting,
         counts=counts,
-        final=sitting.status == "closed",
+        final=sitting.status == SittingStatus.CLOSED,
         scales=[scale_row(s, names) for s in analysis.scales],
         items=[item_row(i, lang) for i in analysis.items],
         flagged=sum(1 for i in analysis.items if i.flags),

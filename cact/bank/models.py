@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +19,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cact.kit.db import Base, CreatedAt
+from cact.kit.enums import known
+
+
+class ItemStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
 
 
 class Item(CreatedAt, Base):
@@ -26,7 +33,7 @@ class Item(CreatedAt, Base):
     __tablename__ = "item"
     __table_args__ = (
         CheckConstraint("kind IN ('weighted', 'keyed')", name="known_kind"),
-        CheckConstraint("status IN ('active', 'retired')", name="known_status"),
+        CheckConstraint(known(ItemStatus), name="known_status"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -34,7 +41,7 @@ class Item(CreatedAt, Base):
         ForeignKey("competency.code", ondelete="RESTRICT"), index=True
     )
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=ItemStatus.ACTIVE)
     current_version: Mapped[int] = mapped_column(default=1)
     retired_at: Mapped[datetime | None]
 

@@ -19,6 +19,7 @@ from cact.audit.schemas import AuditFilter
 from cact.audit.service import Actor
 from cact.auth.deps import EditorUser, client_ip
 from cact.bank import service, uploads
+from cact.bank.models import ItemStatus
 from cact.bank.presenters import item_read, item_summary, kiosk_preview, version_read
 from cact.bank.schemas import ImportOutcome, ItemFilter, RetireRequest
 from cact.competencies import service as competencies
@@ -34,7 +35,7 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # keeps a typed-in page number inside PostgreSQL's OFFSET range
 KINDS = ("weighted", "keyed")
-STATUSES = ("active", "retired")
+STATUSES = tuple(ItemStatus)
 
 
 # --- the item as the kiosk shows it, shared with the blueprint pages ---------------------
@@ -228,7 +229,9 @@ async def _item_page(
             "item": await item_read(db, item, version),
             "competency_name": competency.name_en if lang == "en" else competency.name_id,
             "versions": versions,
-            "retirement": await _retirement(db, item.id) if item.status == "retired" else None,
+            "retirement": await _retirement(db, item.id)
+            if item.status == ItemStatus.RETIRED
+            else None,
             "retired_now": request.query_params.get("retired") == "1",
             "error": error,
             "reason": reason,

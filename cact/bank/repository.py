@@ -6,7 +6,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from cact.bank.models import Item, ItemOption, ItemVersion, Media
+from cact.bank.models import Item, ItemOption, ItemStatus, ItemVersion, Media
 from cact.bank.schemas import ItemFilter
 from cact.kit.repository import Repository
 
@@ -82,7 +82,7 @@ class ItemVersionRepository(Repository[ItemVersion]):
         statement = (
             self._with_options()
             .join(Item, Item.id == ItemVersion.item_id)
-            .where(Item.status == "active", ItemVersion.version == Item.current_version)
+            .where(Item.status == ItemStatus.ACTIVE, ItemVersion.version == Item.current_version)
             .order_by(ItemVersion.item_id)
         )
         return list(await self.all(statement))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
-from cact.bank.models import Item, ItemVersion, Media
+from cact.bank.models import Item, ItemStatus, ItemVersion, Media
 from cact.bank.repository import (
     ItemRepository,
     ItemVersionRepository,
@@ -153,7 +153,7 @@ async def import_item_sets(
                     "id": item.id,
                     "competency_code": item.competency,
                     "kind": item.kind,
-                    "status": "active",
+                    "status": ItemStatus.ACTIVE,
                     "current_version": 1,
                 }
             )
@@ -233,9 +233,9 @@ async def search(
 
 async def retire(db: AsyncSession, item_id: str, reason: str, actor: Actor) -> Item:
     item, _ = await get_item(db, item_id)
-    if item.status == "retired":
+    if item.status == ItemStatus.RETIRED:
         raise ItemAlreadyRetired()
-    item.status, item.retired_at = "retired", datetime.now(UTC)
+    item.status, item.retired_at = ItemStatus.RETIRED, datetime.now(UTC)
     await db.flush()
     await audit.record(
         db, actor, "item.retire", target_type="item", target_id=item.id, reason=reason

@@ -25,7 +25,7 @@ from cact.delivery.errors import (
 from cact.exam import clock
 from cact.exam.events import attempt_notify
 from cact.exam.service import AttemptClosed
-from cact.exam.statuses import CLOSED_ATTEMPT
+from cact.exam.statuses import CLOSED_ATTEMPT, SectionStatus, sql_list
 
 _KIOSK = """
     kiosk AS (
@@ -54,7 +54,7 @@ WITH {_KIOSK},
     accepted AS (
         SELECT kiosk.id AS attempt_id, kiosk.sitting_id
         FROM kiosk JOIN target ON target.attempt_id = kiosk.id
-        WHERE kiosk.status NOT IN ('submitted', 'expired', 'terminated')
+        WHERE kiosk.status NOT IN ({sql_list(CLOSED_ATTEMPT)})
           AND target.status = 'open'
           AND target.deadline_at IS NOT NULL
           AND $6::timestamptz
@@ -182,7 +182,7 @@ def _refusal(row: Any, option_id: int | None, now: datetime, grace: timedelta) -
         return AttemptClosed()
     section = _clock(row)
     if not clock.accepts_saves(section, now, grace):
-        return SectionNotStarted() if section.status == "pending" else SectionClosed()
+        return SectionNotStarted() if section.status == SectionStatus.PENDING else SectionClosed()
     if option_id is not None and option_id not in row["option_order"]:
         return InvalidOption()
     return SectionClosed()  # not reached: the statement and clock.accepts_saves agree

@@ -20,11 +20,11 @@ from cact.audit.statements import participant_event
 from cact.delivery import service
 from cact.delivery.errors import TooManyKioskLogins
 from cact.exam.events import attempt_notify
-from cact.exam.statuses import CLOSED_ATTEMPT
+from cact.exam.statuses import CLOSED_ATTEMPT, LOGIN_SITTING, sql_list
 from cact.kit.ratelimit import RateLimiter
 
 # $1 participant number, $2 rate-limit key
-_READ = """
+_READ = f"""
 WITH bucket AS (
     SELECT count, window_started_at FROM rate_limit_bucket WHERE key = $2::text
 ), found AS (
@@ -35,7 +35,7 @@ WITH bucket AS (
     JOIN attempt a ON a.participant_id = p.id
     JOIN sitting st ON st.id = a.sitting_id
     LEFT JOIN position pos ON pos.id = p.position_id
-    WHERE p.participant_no = $1::text AND st.status IN ('open', 'running', 'paused')
+    WHERE p.participant_no = $1::text AND st.status IN ({sql_list(LOGIN_SITTING)})
     ORDER BY st.starts_at DESC
     LIMIT 1
 )
@@ -65,7 +65,7 @@ WITH claimed AS (
     SET kiosk_session_hash = $2::text, kiosk_session_started_at = $3::timestamptz,
         last_seen_at = $3::timestamptz, last_ip = $4::text, reset_requested_at = NULL
     WHERE id = $1::bigint AND kiosk_session_hash IS NULL
-      AND status NOT IN ('submitted', 'expired', 'terminated')
+      AND status NOT IN ({sql_list(CLOSED_ATTEMPT)})
     RETURNING id, sitting_id
 ), cleared AS (
     DELETE FROM rate_limit_bucket WHERE key = $5::text AND EXISTS (SELECT FROM claimed)

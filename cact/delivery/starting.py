@@ -18,7 +18,7 @@ from cact.audit.statements import participant_event
 from cact.delivery.errors import KioskUnauthorized, SittingNotRunning
 from cact.exam.events import attempt_notify
 from cact.exam.service import AttemptClosed
-from cact.exam.statuses import CLOSED_ATTEMPT
+from cact.exam.statuses import CLOSED_ATTEMPT, STARTABLE_SITTING, AttemptStatus, sql_list
 
 _STARTED_AUDIT = participant_event(
     "started",
@@ -45,7 +45,7 @@ WITH kiosk AS (
     UPDATE attempt SET status = 'in_progress', started_at = $2::timestamptz
     FROM kiosk
     WHERE attempt.id = kiosk.id AND kiosk.status = 'not_started'
-      AND kiosk.sitting_status IN ('open', 'running')
+      AND kiosk.sitting_status IN ({sql_list(STARTABLE_SITTING)})
     RETURNING attempt.id, attempt.sitting_id, attempt.paused, attempt.participant_id,
               attempt.last_ip
 ), opened AS (
@@ -72,7 +72,10 @@ async def start(connection: Any, token_hash: str, now: datetime) -> int:
     row = await connection.fetchrow(START, token_hash, now)
     if row["id"] is None:
         raise KioskUnauthorized()
-    if row["status"] == "not_started" and row["sitting_status"] not in ("open", "running"):
+    if (
+        row["status"] == AttemptStatus.NOT_STARTED
+        and row["sitting_status"] not in STARTABLE_SITTING
+    ):
         raise SittingNotRunning()
     if row["status"] in CLOSED_ATTEMPT:
         raise AttemptClosed()

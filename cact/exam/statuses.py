@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import StrEnum
+
+from cact.kit.enums import known, sql_list
+
+__all__ = ["known", "sql_list"]
 
 
 class SittingStatus(StrEnum):
@@ -38,8 +41,12 @@ class Attendance(StrEnum):
 CLOSED_ATTEMPT = frozenset(
     {AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED, AttemptStatus.TERMINATED}
 )
+# Closed by the participant or the clock: what the statistics count (terminated is left out).
+FINISHED_ATTEMPT = frozenset({AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED})
 # A participant can log in while the sitting is in one of these.
 LOGIN_SITTING = frozenset({SittingStatus.OPEN, SittingStatus.RUNNING, SittingStatus.PAUSED})
+# A participant's first section can start while the sitting is in one of these.
+STARTABLE_SITTING = frozenset({SittingStatus.OPEN, SittingStatus.RUNNING})
 # Seats move on the admin page until the test runs; after that a proctor moves them, audited.
 SEATS_EDITABLE_SITTING = frozenset({SittingStatus.SCHEDULED, SittingStatus.OPEN})
 
@@ -59,17 +66,3 @@ ATTEMPT_MOVES: dict[AttemptStatus, frozenset[AttemptStatus]] = {
     AttemptStatus.EXPIRED: frozenset(),
     AttemptStatus.TERMINATED: frozenset(),
 }
-
-
-def sql_list(values: Iterable[StrEnum]) -> str:
-    """``'a', 'b'`` for ``IN (…)`` in a raw statement or a check constraint, in a stable order."""
-    return ", ".join(f"'{value.value}'" for value in sorted(values, key=_order))
-
-
-def _order(value: StrEnum) -> int:
-    return list(type(value)).index(value)
-
-
-def known(enum: type[StrEnum]) -> str:
-    """The check constraint that keeps a status column inside its enum."""
-    return f"status IN ({sql_list(enum)})"

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit.export import COLUMNS as AUDIT_COLUMNS
 from cact.auth.deps import AdminUser
 from cact.exam.models import Sitting
+from cact.exam.statuses import SittingStatus
 from cact.exports import columns
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
@@ -120,6 +121,6 @@ async def exports_page(
         "sittings",
         sitting=sitting,
         counts=counts,
-        final=sitting.status == "closed",
+        final=sitting.status == SittingStatus.CLOSED,
         **_files(sitting_id),
     )

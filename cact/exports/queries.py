@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from cact.bank.models import Item, ItemOption, ItemVersion
 from cact.blueprints.models import BlueprintSection
 from cact.exam.models import Attempt, AttemptItem, AttemptSection, Response, Sitting
+from cact.exam.statuses import FINISHED_ATTEMPT
 from cact.participants.models import Participant
 from cact.scoring.models import Result, ResultCompetency
 from cact.standards.models import Position
@@ -166,7 +167,7 @@ def scored_cells(sitting_id: int) -> Rows:
         )
         .where(
             Attempt.sitting_id == sitting_id,
-            Attempt.status.in_(("submitted", "expired")),
+            Attempt.status.in_(FINISHED_ATTEMPT),
         )
         .order_by(AttemptItem.attempt_id, AttemptItem.number)
         .execution_options(yield_per=YIELD_PER)

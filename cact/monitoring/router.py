@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from cact.exam.models import Attempt
+from cact.exam.statuses import AttemptStatus
 from cact.kit import metrics
 
 router = APIRouter(tags=["health"])
@@ -23,7 +24,7 @@ async def prometheus_metrics(request: Request) -> Response:
         active = await db.scalar(
             select(func.count())
             .select_from(Attempt)
-            .where(Attempt.status == "in_progress", Attempt.last_seen_at >= since)
+            .where(Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.last_seen_at >= since)
         )
     pool = engine.pool
     body, content_type = metrics.render(

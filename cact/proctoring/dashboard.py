@@ -17,6 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.exam import clock
 from cact.exam.models import Sitting
 from cact.exam.service import SittingNotFound
+from cact.exam.statuses import (
+    CLOSED_ATTEMPT,
+    AttemptStatus,
+    Attendance,
+    SectionStatus,
+    SittingStatus,
+)
 from cact.proctoring.repository import (
     AuditLine,
     DashboardRepository,
@@ -27,7 +34,6 @@ from cact.proctoring.repository import (
 from cact.rooms.models import Room, Seat
 
 DISCONNECTED_AFTER = timedelta(seconds=45)
-CLOSED = ("submitted", "expired", "terminated")
 # In the order the dashboard lists them; each has a label "proctor.status.<name>".
 STATUSES = ("not_logged_in", "ready", "working", "paused", "disconnected", "finished", "absent")
 COUNTERS = (
@@ -53,15 +59,15 @@ def tile_status(
     now: datetime,
 ) -> str:
     """belum login / siap mulai / mengerjakan / jeda / terputus / selesai / tidak hadir."""
-    if attempt_status in CLOSED:
+    if attempt_status in CLOSED_ATTEMPT:
         return "finished"
-    if attempt_status == "in_progress":
+    if attempt_status == AttemptStatus.IN_PROGRESS:
         if paused:
             return "paused"
         if last_active is None or now - last_active > DISCONNECTED_AFTER:
             return "disconnected"
         return "working"
-    if attendance == "absent":
+    if attendance == Attendance.ABSENT:
         return "absent"
     return "ready" if logged_in else "not_logged_in"
 
@@ -154,10 +160,10 @@ class Tile:
 
 def _current(sections: list[SectionRow]) -> SectionRow | None:
     """The running section; before the start the first one; after the end none."""
-    running = next((s for s in sections if s.section.status == "open"), None)
+    running = next((s for s in sections if s.section.status == SectionStatus.OPEN), None)
     if running is not None:
         return running
-    if sections and all(s.section.status == "pending" for s in sections):
+    if sections and all(s.section.status == SectionStatus.PENDING for s in sections):
         return sections[0]
     return None
 
@@ -169,7 +175,7 @@ def build_tile(
     sitting_status: str,
     now: datetime,
 ) -> Tile:
-    closed = row.attempt_status in CLOSED
+    closed = row.attempt_status in CLOSED_ATTEMPT
     current = None if closed else _current(sections)
     saved = progress.last_saved_at if progress else None
     active = max((m for m in (row.last_seen_at, saved) if m is not None), default=None)
@@ -185,7 +191,7 @@ def build_tile(
         number=row.participant_no,
         attendance=row.attendance,
         attempt_status=row.attempt_status,
-        paused=not closed and (row.paused or sitting_status == "paused"),
+        paused=not closed and (row.paused or sitting_status == SittingStatus.PAUSED),
         attempt_paused=not closed and row.paused,
         logged_in=row.logged_in,
         ever_logged_in=row.ever_logged_in,
@@ -195,7 +201,9 @@ def build_tile(
         section_position=section.position if section else None,
         section_count=len(sections),
         remaining_ms=clock.remaining_ms(section, now) if section else None,
-        counting=bool(section and section.status == "open" and section.paused_at is None),
+        counting=bool(
+            section and section.status == SectionStatus.OPEN and section.paused_at is None
+        ),
         as_of=now,
         last_seen_at=row.last_seen_at,
         last_active_at=active,

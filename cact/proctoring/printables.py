@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.exam.models import Sitting
 from cact.exam.service import SittingNotFound
-from cact.proctoring.dashboard import CLOSED
+from cact.exam.statuses import CLOSED_ATTEMPT, FINISHED_ATTEMPT, AttemptStatus
 from cact.proctoring.repository import ROOM_ACTIONS, AuditLine, DashboardRepository, RosterRow
 from cact.rooms.models import Room
 
@@ -116,9 +116,11 @@ def head_counts(roster: list[RosterRow]) -> dict[str, int]:
         "registered": len(roster),
         "present": present,
         "absent": len(roster) - present,
-        "finished": sum(1 for r in roster if r.attempt_status in ("submitted", "expired")),
-        "terminated": sum(1 for r in roster if r.attempt_status == "terminated"),
-        "unfinished": sum(1 for r in roster if r.ever_logged_in and r.attempt_status not in CLOSED),
+        "finished": sum(1 for r in roster if r.attempt_status in FINISHED_ATTEMPT),
+        "terminated": sum(1 for r in roster if r.attempt_status == AttemptStatus.TERMINATED),
+        "unfinished": sum(
+            1 for r in roster if r.ever_logged_in and r.attempt_status not in CLOSED_ATTEMPT
+        ),
     }
 
 

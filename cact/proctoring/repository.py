@@ -23,6 +23,7 @@ from cact.exam.models import (
     Sitting,
     SittingProctor,
 )
+from cact.exam.statuses import AttemptStatus
 from cact.participants.models import Participant
 from cact.rooms.models import Room, Seat
 from cact.standards.models import Position
@@ -240,7 +241,9 @@ class DashboardRepository:
 
 def _roster_select() -> Select[*tuple[Any, ...]]:
     # NULL without an attempt (a scheduled sitting): coalesced to false below.
-    ever = Attempt.kiosk_session_started_at.is_not(None) | (Attempt.status != "not_started")
+    ever = Attempt.kiosk_session_started_at.is_not(None) | (
+        Attempt.status != AttemptStatus.NOT_STARTED
+    )
     return (
         select(
             Enrollment.id.label("enrollment_id"),

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.exam.models import Attempt, AttemptSection, Response
+from cact.exam.statuses import AttemptStatus, SectionStatus
 from cact.rehearsal.kiosk import Plan, SimKiosk
 from cact.rehearsal.prepare import Rehearsal, prepare
 from cact.rehearsal.stats import Stats, busy_and_stolen, cpu_times, percentile
@@ -75,7 +76,10 @@ async def _deadline_herd(
     async with sessionmaker() as db, db.begin():
         await db.execute(
             update(AttemptSection)
-            .where(AttemptSection.status == "open", AttemptSection.attempt_id.in_(in_sitting))
+            .where(
+                AttemptSection.status == SectionStatus.OPEN,
+                AttemptSection.attempt_id.in_(in_sitting),
+            )
             .values(deadline_at=deadline)
         )
     due = deadline + timedelta(seconds=grace)
@@ -85,7 +89,9 @@ async def _deadline_herd(
             running = await db.scalar(
                 select(func.count())
                 .select_from(Attempt)
-                .where(Attempt.sitting_id == sitting_id, Attempt.status == "in_progress")
+                .where(
+                    Attempt.sitting_id == sitting_id, Attempt.status == AttemptStatus.IN_PROGRESS
+                )
             )
         if not running:
             return max(0.0, (datetime.now(UTC) - due).total_seconds())

@@ -14,11 +14,11 @@ from cact.audit.models import AuditEvent
 from cact.auth.models import StaffUser
 from cact.competencies.models import Competency
 from cact.exam.models import Attempt, Enrollment, Sitting
+from cact.exam.statuses import FINISHED_ATTEMPT, AttemptStatus
 from cact.participants.models import Participant
 from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
 from cact.standards.models import Position
 
-FINISHED = ("submitted", "expired")
 INCIDENT = "sitting.incident"
 
 
@@ -128,8 +128,8 @@ class ReportRepository:
             await self.session.execute(
                 select(
                     func.count().filter(Attempt.started_at.is_not(None)),
-                    func.count().filter(Attempt.status.in_(FINISHED)),
-                    func.count().filter(Attempt.status == "terminated"),
+                    func.count().filter(Attempt.status.in_(FINISHED_ATTEMPT)),
+                    func.count().filter(Attempt.status == AttemptStatus.TERMINATED),
                 ).where(Attempt.sitting_id == sitting_id)
             )
         ).one()

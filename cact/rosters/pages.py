@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
+from cact.exam.statuses import SittingStatus
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
@@ -46,7 +47,7 @@ async def scheduled_sittings(db: AsyncSession) -> list[dict[str, Any]]:
     return [
         {"id": s.id, "label": f"{s.code} — {s.title}"}
         for s in await sittings.summaries(db)
-        if s.status == "scheduled"
+        if s.status == SittingStatus.SCHEDULED
     ]
 
 
