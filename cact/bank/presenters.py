@@ -8,7 +8,7 @@ from html import unescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.bank.models import Item, ItemVersion, Media
-from cact.bank.repository import ItemVersionRepository
+from cact.bank.repository import ItemVersionRepository, MediaRepository
 from cact.bank.schemas import ItemRead, ItemSummary, ItemVersionRead, OptionRead
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -24,7 +24,7 @@ def plain(html: str, limit: int = 160) -> str:
 
 
 async def _media(db: AsyncSession, version: ItemVersion) -> Media | None:
-    return await db.get(Media, version.media_id) if version.media_id else None
+    return await MediaRepository(db).get(version.media_id) if version.media_id else None
 
 
 async def version_read(db: AsyncSession, version: ItemVersion) -> ItemVersionRead:

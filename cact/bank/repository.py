@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,6 +97,11 @@ class MediaRepository(Repository[Media]):
 
     async def by_sha(self, sha256: str) -> Media | None:
         return await self.one_or_none(self.select().where(Media.sha256 == sha256))
+
+    async def by_ids(self, ids: Collection[int]) -> dict[int, Media]:
+        if not ids:
+            return {}
+        return {m.id: m for m in await self.all(self.select().where(Media.id.in_(list(ids))))}
 
 
 VERSION_COLUMNS = (

@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
@@ -170,8 +169,7 @@ async def import_item_sets(
         versions.append(_NewVersion(item, found.current_version, media_id, sources[item.id]))
         outcome.new_versions.append(item.id)
     await db.flush()
-    if new_items:
-        await db.execute(insert(Item), new_items)
+    await ItemRepository(db).insert_rows(new_items)
     await _insert_versions(db, versions, actor)
     await audit.record(
         db,

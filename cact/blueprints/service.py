@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.bank.models import ItemVersion, Media
 from cact.bank.presenters import kiosk_item
-from cact.bank.repository import ItemVersionRepository
+from cact.bank.repository import ItemVersionRepository, MediaRepository
 from cact.blueprints import forms
 from cact.blueprints.models import Blueprint, BlueprintSection
 from cact.blueprints.repository import BlueprintRepository
@@ -143,11 +142,7 @@ async def generate_form(
 
 
 async def media_for(db: AsyncSession, versions: Iterable[ItemVersion]) -> dict[int, Media]:
-    ids = {v.media_id for v in versions if v.media_id}
-    if not ids:
-        return {}
-    found = await db.scalars(select(Media).where(Media.id.in_(ids)))
-    return {m.id: m for m in found}
+    return await MediaRepository(db).by_ids({v.media_id for v in versions if v.media_id})
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.service import Actor
@@ -20,11 +19,14 @@ from cact.competencies import service as competencies
 from cact.demo import people
 from cact.exam import opening
 from cact.exam.models import Sitting
+from cact.exam.repository import SittingRepository
 from cact.participants.models import Participant
+from cact.participants.repository import ParticipantRepository
 from cact.rooms import service as rooms
 from cact.sittings import seating
 from cact.sittings import service as sittings
 from cact.standards.models import Position
+from cact.standards.repository import PositionRepository
 from cact.standards.service import load_demo_standards
 from item_bank.blueprint import load_blueprint
 from item_bank.loader import Upload, load_items
@@ -96,7 +98,7 @@ async def load_bank(db: AsyncSession) -> None:
 async def _positions(db: AsyncSession) -> list[Position]:
     found = []
     for code, name, group in people.POSITIONS:
-        position = await db.scalar(select(Position).where(Position.code == code))
+        position = (await PositionRepository(db).by_codes([code])).get(code)
         if position is None:
             position = Position(code=code, name=name, group=group)
             db.add(position)
@@ -110,9 +112,7 @@ async def _participants(db: AsyncSession, count: int) -> list[Participant]:
     found = []
     for n in range(1, count + 1):
         number = f"DEMO-{n:03d}"
-        participant = await db.scalar(
-            select(Participant).where(Participant.participant_no == number)
-        )
+        participant = (await ParticipantRepository(db).by_numbers([number])).get(number)
         if participant is None:
             participant = Participant(
                 participant_no=number,
@@ -135,7 +135,7 @@ async def open_demo_sitting(db: AsyncSession, participants: int = DEMO_PARTICIPA
     )
     blueprint = await BlueprintRepository(db).by_code("DEMO-2026")
     assert blueprint is not None, "load_bank() first"
-    count = await db.scalar(select(func.count()).select_from(Sitting)) or 0
+    count = await SittingRepository(db).count(SittingRepository(db).select())
     sitting = await sittings.create_sitting(
         db,
         code=f"DEMO-SESI-{count + 1}",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
@@ -14,8 +13,13 @@ from cact.blueprints import forms
 from cact.blueprints import service as blueprints
 from cact.blueprints.models import BlueprintSection
 from cact.exam import service as exam
-from cact.exam.models import Attempt, AttemptItem, AttemptSection, Sitting
-from cact.exam.repository import EnrollmentRepository
+from cact.exam.models import Sitting
+from cact.exam.repository import (
+    AttemptItemRepository,
+    AttemptRepository,
+    EnrollmentRepository,
+    SectionRepository,
+)
 from cact.exam.statuses import AttemptStatus, SectionStatus, SittingStatus
 from cact.exam.tokens import new_token
 from cact.kit.errors import Conflict
@@ -89,11 +93,7 @@ async def _insert_attempts(
         }
         for eid, seed in seeds.items()
     ]
-    result = await db.execute(
-        insert(Attempt).returning(Attempt.id, Attempt.enrollment_id, sort_by_parameter_order=True),
-        rows,
-    )
-    return {enrollment_id: attempt_id for attempt_id, enrollment_id in result.all()}
+    return await AttemptRepository(db).insert_forms_attempts(rows)
 
 
 async def _insert_forms(
@@ -117,16 +117,7 @@ async def _insert_forms(
     ]
     if not section_rows:
         return
-    section_ids = iter(
-        (
-            await db.execute(
-                insert(AttemptSection).returning(AttemptSection.id, sort_by_parameter_order=True),
-                section_rows,
-            )
-        )
-        .scalars()
-        .all()
-    )
+    section_ids = iter(await SectionRepository(db).insert_returning_ids(section_rows))
     item_rows = []
     for attempt_id, form in generated.items():
         number = 0
@@ -143,5 +134,4 @@ async def _insert_forms(
                         "option_order": list(item.option_order),
                     }
                 )
-    if item_rows:
-        await db.execute(insert(AttemptItem), item_rows)
+    await AttemptItemRepository(db).insert_rows(item_rows)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Row, cast, extract, select, text, update
+from sqlalchemy import BigInteger, Row, cast, extract, func, insert, select, text, update
 
-from cact.exam.models import Attempt, AttemptSection, Enrollment, Sitting, SittingProctor
+from cact.exam.models import (
+    Attempt,
+    AttemptItem,
+    AttemptSection,
+    Enrollment,
+    Sitting,
+    SittingProctor,
+)
 from cact.exam.statuses import LOGIN_SITTING, AttemptStatus, SectionStatus
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
@@ -46,6 +54,14 @@ class AttemptRepository(Repository[Attempt]):
         )
         return (await self.session.execute(statement)).one_or_none()
 
+    async def insert_forms_attempts(self, rows: list[dict[str, Any]]) -> dict[int, int]:
+        """A sitting's attempts in one statement: {enrollment id: attempt id}."""
+        statement = insert(Attempt).returning(
+            Attempt.id, Attempt.enrollment_id, sort_by_parameter_order=True
+        )
+        result = await self.session.execute(statement, rows)
+        return {enrollment_id: attempt_id for attempt_id, enrollment_id in result.all()}
+
     async def in_progress_ids(self, sitting_id: int) -> list[int]:
         statement = (
             select(Attempt.id)
@@ -53,6 +69,15 @@ class AttemptRepository(Repository[Attempt]):
             .order_by(Attempt.id)
         )
         return list((await self.session.scalars(statement)).all())
+
+    async def heard_from(self, since: datetime) -> int:
+        """Attempts in progress whose kiosk called since then."""
+        statement = (
+            select(func.count())
+            .select_from(Attempt)
+            .where(Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.last_seen_at >= since)
+        )
+        return int(await self.session.scalar(statement) or 0)
 
     async def sitting_of(self, attempt_id: int) -> int | None:
         return await self.session.scalar(select(Attempt.sitting_id).where(Attempt.id == attempt_id))
@@ -104,6 +129,13 @@ class SectionRepository(Repository[AttemptSection]):
             found.setdefault(section.attempt_id, []).append(section)
         return found
 
+    async def insert_returning_ids(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Every attempt's sections in one statement, their ids in the order given."""
+        statement = insert(AttemptSection).returning(
+            AttemptSection.id, sort_by_parameter_order=True
+        )
+        return list((await self.session.execute(statement, rows)).scalars().all())
+
     async def pause_running(self, sitting_id: int, now: datetime) -> None:
         """Every running section of the room stops its clock, in one statement."""
         await self.session.execute(
@@ -136,6 +168,10 @@ class SectionRepository(Repository[AttemptSection]):
                 paused_at=None,
             )
         )
+
+
+class AttemptItemRepository(Repository[AttemptItem]):
+    model = AttemptItem
 
 
 class SittingRepository(Repository[Sitting]):

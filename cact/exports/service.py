@@ -6,25 +6,15 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cact.audit import export as audit_export
-from cact.exam.models import Sitting
+from cact.exam import service as exam
 from cact.exports import columns, queries, writers
-from cact.kit.errors import NotFound
-
-
-class SittingNotFound(NotFound):
-    code = "sitting_not_found"
-    message = "Sesi tidak ditemukan. / Sitting not found."
 
 
 async def sitting_code(session: AsyncSession, sitting_id: int) -> str:
-    code = await session.scalar(select(Sitting.code).where(Sitting.id == sitting_id))
-    if code is None:
-        raise SittingNotFound()
-    return code
+    return (await exam.get_sitting(session, sitting_id)).code
 
 
 async def _stream(session: AsyncSession, statement: Any) -> AsyncIterator[Sequence[Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select, union_all
+from sqlalchemy import Select, func, insert, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.kit.db import Base
@@ -45,6 +45,15 @@ class Repository(Generic[M]):
         self.session.add(obj)
         await self.session.flush()
         return obj
+
+    async def remove(self, obj: M) -> None:
+        await self.session.delete(obj)
+        await self.session.flush()
+
+    async def insert_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Many new rows in one statement (a bulk import), without building objects."""
+        if rows:
+            await self.session.execute(insert(self.model), rows)
 
     async def all(self, statement: Select[M]) -> Sequence[M]:
         return (await self.session.scalars(statement)).all()

@@ -6,10 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
-from cact.exam.models import Attempt
-from cact.exam.statuses import AttemptStatus
+from cact.exam.repository import AttemptRepository
 from cact.kit import metrics
 
 router = APIRouter(tags=["health"])
@@ -21,11 +19,7 @@ async def prometheus_metrics(request: Request) -> Response:
     engine = request.app.state.engine
     since = datetime.now(UTC) - ACTIVE_WINDOW
     async with request.app.state.sessionmaker() as db:
-        active = await db.scalar(
-            select(func.count())
-            .select_from(Attempt)
-            .where(Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.last_seen_at >= since)
-        )
+        active = await AttemptRepository(db).heard_from(since)
     pool = engine.pool
     body, content_type = metrics.render(
         {

@@ -10,6 +10,10 @@ from cact.rooms.models import Room, Seat
 class RoomRepository(Repository[Room]):
     model = Room
 
+    async def with_seats_by_code(self, code: str) -> Room | None:
+        statement = select(Room).options(selectinload(Room.seats)).where(Room.code == code)
+        return await self.one_or_none(statement)
+
     async def with_seats(self, room_id: int) -> Room | None:
         # populate_existing: after a rolled-back savepoint the seats are read again, not trusted.
         statement = (

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
@@ -84,8 +82,7 @@ def grid_label(scheme: SeatLabelling, row: int, col: int, cols: int) -> str:
 
 
 async def by_code(db: AsyncSession, code: str) -> Room | None:
-    statement = select(Room).options(selectinload(Room.seats)).where(Room.code == code)
-    return (await db.scalars(statement)).one_or_none()
+    return await RoomRepository(db).with_seats_by_code(code)
 
 
 async def create_grid_room(
@@ -203,8 +200,7 @@ async def delete_room(db: AsyncSession, room_id: int, actor: Actor) -> None:
     room = await get_room(db, room_id)
     if await RoomRepository(db).used_by_sitting(room_id):
         raise RoomInUse()
-    await db.delete(room)
-    await db.flush()
+    await RoomRepository(db).remove(room)
     await audit.record(
         db, actor, "room.delete", target_type="room", target_id=room_id, details={"code": room.code}
     )

@@ -7,9 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
+from cact.exam import service as exam
 from cact.exam.models import Sitting
-from cact.exam.repository import SittingRepository
-from cact.exam.service import SittingNotFound
 from cact.kit.errors import Conflict, NotFound
 from cact.scoring.models import ScoringPolicy
 from cact.scoring.policy import PolicyBody, body_json
@@ -71,9 +70,7 @@ async def set_sitting_policy(
     db: AsyncSession, sitting_id: int, policy_id: int | None, actor: Actor
 ) -> Sitting:
     """The policy a sitting is scored (and re-scored) with; None: the newest default."""
-    sitting = await SittingRepository(db).for_update(sitting_id)
-    if sitting is None:
-        raise SittingNotFound()
+    sitting = await exam.sitting_for_update(db, sitting_id)
     if policy_id is not None:
         await get_policy(db, policy_id)
     before, sitting.scoring_policy_id = sitting.scoring_policy_id, policy_id

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.exam import service as exam
-from cact.exam.models import Attempt
+from cact.exam.repository import AttemptRepository
 from cact.participants.models import Participant
 from cact.scoring import engine
 from cact.scoring.engine import LevelText
@@ -110,7 +110,7 @@ async def present(
 async def attempt_results(db: AsyncSession, attempt_id: int) -> list[ResultRead]:
     """Every version, the current one first."""
     results = await ScoringRepository(db).of_attempt(attempt_id)
-    if not results and await db.get(Attempt, attempt_id) is None:
+    if not results and await AttemptRepository(db).get(attempt_id) is None:
         raise AttemptNotFound()
     return await present(db, results, recommend=True)
 

@@ -174,8 +174,7 @@ async def unenroll(db: AsyncSession, sitting_id: int, enrollment_id: int, actor:
     enrollment = await EnrollmentRepository(db).get(enrollment_id)
     if enrollment is None or enrollment.sitting_id != sitting.id:
         raise exam.EnrollmentNotFound()
-    await db.delete(enrollment)
-    await db.flush()
+    await EnrollmentRepository(db).remove(enrollment)
     await audit.record(
         db,
         actor,
