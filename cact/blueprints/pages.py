@@ -20,7 +20,7 @@ from cact.blueprints.models import Blueprint, BlueprintSection
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError, InvalidInput, NotFound
 from cact.kit.i18n import request_language, translate
-from cact.kit.pages import attempt, error_page, lang_switch_href, say, when
+from cact.kit.pages import attempt_value, error_page, lang_switch_href, say, when
 from cact.kit.templates import render
 from item_bank.blueprint import load_blueprint
 from item_bank.safety import DEFAULT_LIMITS
@@ -119,7 +119,7 @@ async def blueprint_upload(
             request, db, status_code=422, problems=loaded.problems, filename=file.filename
         )
     blueprint, actor = loaded.blueprint, Actor.staff(editor, client_ip(request))
-    saved = await attempt(db, lambda: service.save(db, blueprint, actor))
+    saved = await attempt_value(db, lambda: service.save(db, blueprint, actor))
     if isinstance(saved, CactError):
         return await _list_page(
             request, db, status_code=saved.status, error=say(saved, lang), filename=file.filename

@@ -76,9 +76,15 @@ def bind(request: Request, schema: type[S], data: dict[str, Any], prefix: str) -
         return invalid(request, exc, prefix)
 
 
-async def attempt(db: AsyncSession, change: Callable[[], Awaitable[T]]) -> T | CactError:
+async def attempt(db: AsyncSession, change: Callable[[], Awaitable[Any]]) -> CactError | None:
     """Run ``change`` in a savepoint: refused, it leaves no trace and the page can still render
-    with the request's session (which then commits nothing of it)."""
+    with the request's session (which then commits nothing of it). Returns the refusal."""
+    outcome = await attempt_value(db, change)
+    return outcome if isinstance(outcome, CactError) else None
+
+
+async def attempt_value(db: AsyncSession, change: Callable[[], Awaitable[T]]) -> T | CactError:
+    """``attempt`` for a change whose result the page shows: the result, or the refusal."""
     savepoint = await db.begin_nested()
     try:
         done = await change()

@@ -16,7 +16,7 @@ from cact.exam.statuses import SittingStatus
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
-from cact.kit.pages import admin_page, attempt, error_page, say
+from cact.kit.pages import admin_page, attempt_value, error_page, say
 from cact.participants import service
 from cact.participants.roster_file import COLUMNS
 from cact.participants.schemas import ParticipantFilter, RosterReport
@@ -124,7 +124,7 @@ async def run_import(
         return translate(lang, "admin.roster.no_file")
     data = await file.read(DEFAULT_LIMITS.max_file_bytes + 1)
     name = file.filename
-    report = await attempt(
+    report = await attempt_value(
         db,
         lambda: roster.import_roster(
             db, data, name, sitting_id=sitting_id, actor=actor, dry_run=dry_run

@@ -12,7 +12,7 @@ from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
-from cact.kit.pages import admin_page, attempt
+from cact.kit.pages import admin_page, attempt_value
 from cact.standards import service
 from cact.standards.schemas import ImportReport, PositionDetail
 from item_bank.problems import Problem
@@ -63,7 +63,7 @@ async def import_standards_page(
         rows = await service.parse_file(db, name, data)
         return await service.import_standards(db, rows, actor, source=name)
 
-    done = await attempt(db, store)
+    done = await attempt_value(db, store)
     if isinstance(done, service.StandardsRejected):
         return await _page(request, db, problems=done.problems, status_code=422)
     if isinstance(done, CactError):
