@@ -30,10 +30,11 @@ browser:
 	  fi; \
 	fi
 
-lint: $(INSTALLED)  ## ruff (lint + format check) and mypy
+lint: $(INSTALLED)  ## ruff (lint + format check), mypy and the layer contract (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

@@ -20,7 +20,7 @@ from cact.bank.repository import (
 )
 from cact.bank.schemas import ImportOutcome, ItemFilter
 from cact.competencies import service as competencies
-from cact.competencies.service import CompetencyData, LevelData
+from cact.competencies.definitions import CompetencyData, LevelData
 from cact.kit.errors import Conflict, NotFound
 from item_bank import models as bank_file
 

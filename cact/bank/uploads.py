@@ -19,6 +19,7 @@ from item_bank.media import MediaBlob
 from item_bank.models import ItemSet
 from item_bank.problems import Problem
 from item_bank.safety import DEFAULT_LIMITS
+from item_bank.sheet_writer import write_template
 
 MAX_FILES = 50
 FILENAME_LENGTH = 255  # media.filename
@@ -103,8 +104,6 @@ class UnknownTemplateFormat(NotFound):
 
 
 def template_response(fmt: str) -> Response:
-    from item_bank.sheet_writer import write_template
-
     if fmt == "xlsx":
         return Response(
             write_template("xlsx"),

@@ -11,7 +11,7 @@ from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.bank.models import ItemVersion, Media
 from cact.bank.presenters import kiosk_item
-from cact.bank.repository import ItemVersionRepository, MediaRepository
+from cact.bank.repository import ItemRepository, ItemVersionRepository, MediaRepository
 from cact.blueprints import forms
 from cact.blueprints.models import Blueprint, BlueprintSection
 from cact.blueprints.repository import BlueprintRepository
@@ -114,8 +114,6 @@ def candidates(versions: list[ItemVersion], competency_of: dict[str, str]) -> li
 
 async def pool(db: AsyncSession) -> tuple[list[forms.Candidate], dict[int, ItemVersion]]:
     """The active bank: candidates for the form generator, and the versions by id."""
-    from cact.bank.repository import ItemRepository
-
     versions = await ItemVersionRepository(db).active_current()
     items = await ItemRepository(db).by_ids([v.item_id for v in versions])
     competency_of = {item_id: item.competency_code for item_id, item in items.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cact.competencies.service import CompetencyData, LevelData
+from cact.competencies.definitions import CompetencyData, LevelData
 from item_bank.dictionary import load_dictionary
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
+from cact.competencies.definitions import CompetencyData
+from cact.competencies.dictionary import standard_dictionary
 from cact.competencies.models import Competency, CompetencyLevel
 from cact.competencies.repository import CompetencyRepository
 from cact.kit.errors import NotFound
@@ -17,28 +18,6 @@ from cact.kit.errors import NotFound
 class CompetencyNotFound(NotFound):
     code = "competency_not_found"
     message = "Kompetensi tidak dikenal. / Unknown competency."
-
-
-@dataclass(frozen=True)
-class LevelData:
-    level: int
-    descriptor_id: str
-    descriptor_en: str = ""
-    title_id: str = ""
-    title_en: str = ""
-    indicators_id: list[str] = field(default_factory=list)
-    indicators_en: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class CompetencyData:
-    code: str
-    kind: str
-    name_id: str
-    name_en: str
-    definition_id: str = ""
-    definition_en: str = ""
-    levels: list[LevelData] = field(default_factory=list)
 
 
 async def list_all(db: AsyncSession) -> list[Competency]:
@@ -86,7 +65,5 @@ async def upsert(
 
 
 async def load_standard_dictionary(db: AsyncSession, actor: Actor) -> list[str]:
-    from cact.competencies.dictionary import standard_dictionary
-
     source, definitions = standard_dictionary()
     return await upsert(db, definitions, actor, source=source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC
 from typing import Any, BinaryIO
@@ -9,6 +10,8 @@ from typing import Any, BinaryIO
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cact.audit import export as audit_export
+from cact.audit.repository import AuditRepository
+from cact.audit.schemas import AuditFilter
 from cact.exam import service as exam
 from cact.exports import columns, queries, writers
 
@@ -45,9 +48,6 @@ async def _matrix_rows(
 
 
 async def _audit_rows(session: AsyncSession, sitting_id: int) -> AsyncIterator[Sequence[Any]]:
-    from cact.audit.repository import AuditRepository
-    from cact.audit.schemas import AuditFilter
-
     statement = audit_export.export_statement(
         AuditRepository(session), AuditFilter(sitting_id=sitting_id)
     )
@@ -102,8 +102,6 @@ async def export_chunks(
 
 
 async def _audit_xlsx_rows(rows: AsyncIterator[Sequence[Any]]) -> AsyncIterator[Sequence[Any]]:
-    import json
-
     async for row in rows:
         yield tuple(
             json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, dict) else v

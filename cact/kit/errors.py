@@ -18,6 +18,8 @@ from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cact.kit.templates import render
+
 logger = logging.getLogger("cact.errors")
 
 
@@ -113,8 +115,6 @@ def wants_html(request: Request) -> bool:
 
 
 def _html_error(request: Request, status: int, detail: Any) -> Response:
-    from cact.kit.templates import render  # late: templates need the app's UI folder only here
-
     if status == 401 and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     return render(

@@ -16,7 +16,7 @@ from cact.audit.models import AuditEvent
 from cact.audit.service import Actor
 from cact.bank.models import Item, ItemOption, ItemVersion
 from cact.competencies import service as competencies
-from cact.competencies.service import CompetencyData
+from cact.competencies.definitions import CompetencyData
 from cact.exam.models import Attempt, AttemptItem, Response
 from cact.participants.models import Participant
 from cact.scoring import service
