@@ -27,6 +27,7 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import cact.models  # noqa: F401  every table mapped before the first query
 from cact.audit.service import Actor
 from cact.competencies.service import load_standard_dictionary
 from cact.exam.events import asyncpg_dsn
