@@ -44,6 +44,8 @@ from cact.kit.templates import UI_DIR
 from cact.monitoring.router import router as monitoring_router
 from cact.participants.pages import router as participants_pages
 from cact.participants.router import router as participants_router
+from cact.programmes.pages import router as programmes_pages
+from cact.programmes.router import router as programmes_router
 from cact.proctoring.events import EventHub, asyncpg_dsn
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
@@ -103,6 +105,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     analysis_router,
     exports_pages,
     analysis_pages,
+    programmes_router,
+    programmes_pages,
 )
 
 

@@ -9,6 +9,7 @@ from cact.delivery.models import AnswerLog, Attempt, AttemptItem, AttemptSection
 from cact.kit.db import Base
 from cact.kit.ratelimit import RateLimitBucket
 from cact.participants.models import Participant
+from cact.programmes.models import Programme, ProgrammeMember
 from cact.rooms.models import Room, Seat
 from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
 from cact.sittings.models import Enrollment, Sitting, SittingProctor
@@ -33,6 +34,8 @@ __all__ = [
     "Media",
     "Participant",
     "Position",
+    "Programme",
+    "ProgrammeMember",
     "RateLimitBucket",
     "Response",
     "Result",
