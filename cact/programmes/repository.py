@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, func, insert, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from cact.delivery.models import Attempt
@@ -244,7 +245,7 @@ class ProgrammeRepository(Repository[Programme]):
                 Attempt.status.in_(FINISHED),
             )
             .order_by(Participant.id, Attempt.closed_at.desc().nulls_last(), Attempt.id.desc())
-            .distinct(Participant.id)
+            .ext(distinct_on(Participant.id))
         )
         if filters.sitting_id is not None:
             latest = latest.where(Attempt.sitting_id == filters.sitting_id)
