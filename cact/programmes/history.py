@@ -5,7 +5,8 @@ Earlier results are kept and shown; only the latest valid result is "the" result
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +14,9 @@ from cact.kit.errors import NotFound
 from cact.programmes.models import DEFAULT_VALIDITY_MONTHS
 from cact.programmes.repository import HistoryRepository, HistoryRow
 from cact.programmes.schemas import HistoryResult, PersonHistory
+
+
+DEFAULT_ZONE = "Asia/Jakarta"  # WIB, the spec's default room zone
 
 
 class PersonNotFound(NotFound):
@@ -83,3 +87,9 @@ async def person_history(
             for r in rows
         ],
     )
+
+
+def local_date(moment: datetime, zone: str = DEFAULT_ZONE) -> date:
+    """The calendar date in the room's zone. Rooms have no zone of their own yet: the
+    default zone (WIB) until the per-room zone lands; stored times stay UTC."""
+    return moment.astimezone(ZoneInfo(zone)).date()

@@ -1,0 +1,81 @@
+"""The programme pages render from the demo programme, in both languages, and their forms work."""
+
+from __future__ import annotations
+
+import re
+
+from httpx import AsyncClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cact.programmes.models import Programme, ProgrammeMember
+from tests.fixtures.factories import create_staff, login
+
+
+async def test_every_programme_page_renders(
+    admin_client: AsyncClient, db: AsyncSession, programme: Programme
+) -> None:
+    base = f"/admin/programmes/{programme.id}"
+    overview = await admin_client.get(base)
+    assert overview.status_code == 200, overview.text
+    assert 'data-count="assessed"' in overview.text and "PEMETAAN-2026-G3-W1" in overview.text
+    heat = await admin_client.get(f"{base}/heat-map")
+    assert heat.status_code == 200 and heat.text.count('class="cell"') >= 10
+    assert "<svg" in heat.text and "Semua unit" in heat.text
+    needs = await admin_client.get(f"{base}/training-needs?unit=SMP+Negeri+1+Demo")
+    assert needs.status_code == 200 and 'data-testid="needs-summary"' in needs.text
+    box = await admin_client.get(f"{base}/nine-box")
+    assert box.status_code == 200
+    counts = [int(n) for n in re.findall(r'class="box" data-box="\d" data-count="(\d+)"', box.text)]
+    assert len(counts) == 9 and sum(counts) > 0
+    match = await admin_client.get(f"{base}/matching?position=JP-KABID")
+    assert match.status_code == 200 and match.text.count("data-participant=") == 47
+    en = await admin_client.get(f"{base}/matching?position=JP-KABID&lang=en")
+    assert "Position matching" in en.text
+    unknown = await admin_client.get(f"{base}/matching?position=NOPE&lang=id")
+    assert unknown.status_code == 404 and "Jabatan tidak ditemukan" in unknown.text
+    report = await admin_client.get(f"/reports/programmes/{programme.id}")
+    assert report.status_code == 200 and "<svg" in report.text
+    member = await db.scalar(
+        select(ProgrammeMember).where(ProgrammeMember.programme_id == programme.id)
+    )
+    assert member is not None
+    person = await admin_client.get(f"/admin/people/{member.participant_id}")
+    assert person.status_code == 200 and 'data-testid="history"' in person.text
+    assert (await admin_client.get("/admin/programmes/999999")).status_code == 404
+    assert (await admin_client.get("/admin/people/999999")).status_code == 404
+    listing = await admin_client.get("/admin/programmes")
+    assert "PEMETAAN-2026-G3" in listing.text
+
+
+async def test_creating_a_programme_through_the_page(
+    admin_client: AsyncClient, db: AsyncSession
+) -> None:
+    csrf = admin_client.headers["X-CSRF-Token"]
+    made = await admin_client.post(
+        "/admin/programmes",
+        data={
+            "csrf_token": csrf,
+            "code": "PG-PAGE",
+            "title": "Program Halaman",
+            "validity_months": "24",
+        },
+    )
+    assert made.status_code == 303
+    assert made.headers["location"].endswith("?done=programme_created")
+    page = await admin_client.get(made.headers["location"])
+    assert "Program asesmen dibuat." in page.text
+    twice = await admin_client.post(
+        "/admin/programmes", data={"csrf_token": csrf, "code": "PG-PAGE", "title": "x"}
+    )
+    assert twice.status_code == 409 and "sudah dipakai" in twice.text
+    bad = await admin_client.post(
+        "/admin/programmes", data={"csrf_token": csrf, "code": "bad code", "title": "x"}
+    )
+    assert bad.status_code == 422
+
+
+async def test_non_admins_are_refused(client: AsyncClient, db: AsyncSession) -> None:
+    await login(client, await create_staff(db, "proctor"))
+    assert (await client.get("/api/programmes")).status_code == 403
+    assert (await client.get("/admin/programmes")).status_code == 403
