@@ -178,7 +178,7 @@ async def load_programme(db: AsyncSession, actor: Actor, now: datetime | None = 
         wave = [members[i] for i in rows]
         sitting = await _wave(db, programme, number, wave, today - timedelta(days=days_ago), actor)
         abilities: dict[int, float | None] = {
-            p.id: None if k % ABSENT_EVERY == 3 else 0.35 + 0.6 * ((k * 37) % 100) / 100
+            p.id: None if k % ABSENT_EVERY == 3 else 0.2 + 0.7 * ((k * 37) % 100) / 100
             for k, p in enumerate(wave)
         }
         await sit_and_close(db, sitting, abilities, actor)

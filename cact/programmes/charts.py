@@ -96,8 +96,8 @@ def nine_box_svg(
     pool: TalentPool, unit: str, *, potentials: Sequence[str], ratings: Sequence[str], title: str
 ) -> str:
     """The 3 × 3 grid (potential up, performance right) with the count in every box."""
-    size, left, bottom = 110.0, 70.0, 40.0
-    width, height = left + 3 * size + 4, 3 * size + bottom + 4
+    size, left, bottom = 92.0, 130.0, 36.0
+    width, height = left + 3 * size + 4, 3 * size + bottom + 8
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart ninebox" viewBox="0 0 {_n(width)} {_n(height)}"'
         f' width="{_n(width)}" height="{_n(height)}" role="img" aria-label="{_t(title)}">',
@@ -118,11 +118,26 @@ def nine_box_svg(
                 f'<text class="count" x="{_n(x + size / 2)}" y="{_n(y + size / 2 + 12)}" text-anchor="middle">{count}</text></g>'
             )
     for c, rating in enumerate(ratings):
+        x = left + c * size + size / 2
         parts.append(
-            f'<text class="axis" x="{_n(left + c * size + size / 2)}" y="{_n(3 * size + 22)}" text-anchor="middle">{_t(rating)}</text>'
+            f'<text class="axis" x="{_n(x)}" y="{_n(3 * size + 16)}" text-anchor="middle">'
+            + "".join(
+                f'<tspan x="{_n(x)}" dy="{0 if i == 0 else 13}">{_t(line)}</tspan>'
+                for i, line in enumerate(_two_lines(rating))
+            )
+            + "</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _two_lines(text: str) -> list[str]:
+    """A long axis label on two lines, split at the space nearest its middle."""
+    words = text.split()
+    if len(text) <= 14 or len(words) < 2:
+        return [text]
+    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(text) / 2))
+    return [" ".join(words[:cut]), " ".join(words[cut:])]
 
 
 def trend_svg(points: Mapping[str, Sequence[tuple[str, int]]], *, title: str) -> str:
