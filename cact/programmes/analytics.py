@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cact.programmes.repository import AssessedRow, ProgrammeRepository
+from cact.programmes.results import ResultRepository
 from cact.programmes.schemas import Filters, HeatCell, MatchRow, NeedRow, NineBoxCell
 from cact.scoring import engine
 from cact.scoring.models import ScoringPolicy
@@ -40,7 +40,7 @@ class HeatMap:
 async def heat_map(db: AsyncSession, programme_id: int, filters: Filters) -> HeatMap:
     """Unit × competency: the share of people below their position's required level and the
     mean gap (attained − required). The ALL_UNITS row is everyone selected."""
-    rows = await ProgrammeRepository(db).heat(programme_id, filters)
+    rows = await ResultRepository(db).heat(programme_id, filters)
     cells: list[HeatCell] = []
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     gap_sums: dict[str, Decimal] = defaultdict(Decimal)
@@ -68,8 +68,30 @@ def _cell(unit: str, code: str, assessed: int, below: int, mean_gap: Decimal) ->
 
 async def training_needs(db: AsyncSession, programme_id: int, filters: Filters) -> list[NeedRow]:
     """Per competency, everyone below their required level, the largest gap first."""
-    rows = await ProgrammeRepository(db).needs(programme_id, filters)
-    return [_need(row) for row in rows]
+    repo = ResultRepository(db)
+    return [_need(row) for row in await repo.rows(repo.needs(programme_id, filters))]
+
+
+@dataclass(frozen=True)
+class NeedGroup:
+    competency: str
+    count: int
+    mean_gap: Decimal
+    rows: list[NeedRow]  # the first of them, the largest gaps
+
+
+async def training_needs_overview(
+    db: AsyncSession, programme_id: int, filters: Filters, top: int
+) -> list[NeedGroup]:
+    """What the page shows: per competency how many are below and the ``top`` largest gaps."""
+    summary, first = await ResultRepository(db).needs_summary(programme_id, filters, top)
+    rows: dict[str, list[NeedRow]] = defaultdict(list)
+    for row in first:
+        rows[str(row[0])].append(_need(row))
+    return [
+        NeedGroup(code, count, mean.quantize(TWO, ROUND_HALF_UP), rows[code])
+        for code, count, mean in summary
+    ]
 
 
 def _need(row: tuple[object, ...]) -> NeedRow:
@@ -99,21 +121,18 @@ class TalentPool:
 
 
 async def talent_pool(db: AsyncSession, programme_id: int, filters: Filters) -> TalentPool:
-    rows = await ProgrammeRepository(db).assessed_rows(programme_id, filters)
-    names: dict[tuple[str, int], list[str]] = defaultdict(list)
-    unknown = 0
-    for row in rows:
-        if row.nine_box is None:
-            unknown += 1
-            continue
-        names[(row.unit or "", row.nine_box)].append(row.name)
-        names[(ALL_UNITS, row.nine_box)].append(row.name)
-    cells = [
-        NineBoxCell(unit=unit, box=box, count=len(found), names=found)
-        for (unit, box), found in sorted(names.items())
-    ]
-    units = sorted({unit for unit, _ in names if unit != ALL_UNITS})
-    return TalentPool(cells, unknown, units)
+    repo = ResultRepository(db)
+    cells = sorted(
+        (
+            NineBoxCell(
+                unit=ALL_UNITS if everyone else unit, box=box, count=int(n), names=list(names)
+            )
+            for unit, everyone, box, n, names in await repo.nine_box(programme_id, filters)
+        ),
+        key=lambda c: (c.unit, c.box),
+    )
+    units = sorted({c.unit for c in cells if c.unit != ALL_UNITS})
+    return TalentPool(cells, await repo.unboxed(programme_id, filters), units)
 
 
 @dataclass(frozen=True)
@@ -148,20 +167,13 @@ async def position_matching(
 ) -> Matching:
     """Everyone assessed, ranked by the JPM they would have against ``position``'s standard
     (highest first; ties by name), with their gaps."""
-    repo = ProgrammeRepository(db)
     standard = {
         s.competency_code: s.required_level
         for s, _ in await StandardRepository(db).with_competencies(position.id)
     }
-    people: list[AssessedRow] = await repo.assessed_rows(programme_id, filters)
-    levels = await repo.levels(programme_id, filters)
+    people = await ResultRepository(db).with_levels(programme_id, filters, list(standard))
     policies = await _policies(db, {p.policy_id for p in people})
-    scored = []
-    for person in people:
-        jpm, band, gaps, untested = match_one(
-            levels.get(person.result_id, {}), standard, policies[person.policy_id]
-        )
-        scored.append((person, jpm, band, gaps, untested))
+    scored = [(p, *match_one(p.levels, standard, policies[p.policy_id])) for p in people]
     scored.sort(key=lambda s: (s[1] is None, -(s[1] or 0), s[0].name, s[0].participant_id))
     rows = [
         MatchRow(

@@ -23,6 +23,7 @@ from cact.kit.templates import render
 from cact.programmes import analytics, charts, history, population, service
 from cact.programmes.deps import position_by_code
 from cact.programmes.repository import ProgrammeRepository
+from cact.programmes.results import ResultRepository
 from cact.programmes.schemas import Filters, MoveRequest, ProgrammeCreate
 from cact.programmes.tables import TABLES
 from cact.rooms.schemas import MAX_ID, PathId
@@ -67,7 +68,7 @@ async def _analytics_context(
 ) -> dict[str, Any]:
     programme = await service.get(db, programme_id)
     repo = ProgrammeRepository(db)
-    units, groups = await repo.units_and_groups(programme_id)
+    units, groups = await ResultRepository(db).units_and_groups(programme_id)
     return {
         "programme": programme,
         "filters": filters,
@@ -145,17 +146,18 @@ async def _overview(
 ) -> HTMLResponse:
     programme = await service.get(db, programme_id)
     read = await service.read(db, programme)
-    coverage = await service.coverage(db, programme_id)
+    counts = await service.coverage_counts(db, programme_id)
     shown = request.query_params.get("status", "")
-    members = [m for m in coverage.members if not shown or m.status == shown]
+    shown = shown if shown in service.STATUSES else ""
+    members = await service.members(db, programme_id, shown or None, MEMBERS_SHOWN)
     free = [
         s for s in await sittings_admin.summaries(db) if s.id not in {w.id for w in read.sittings}
     ]
     context = {
         "programme": read,
-        "coverage": coverage,
-        "members": members[:MEMBERS_SHOWN],
-        "members_total": len(members),
+        "coverage": counts,
+        "members": members,
+        "members_total": counts.population if not shown else getattr(counts, shown),
         "shown_status": shown,
         "attachable": free,
         "scheduled_waves": [w for w in read.sittings if w.status == "scheduled"],
@@ -330,25 +332,13 @@ async def training_needs_page(
         context = await _analytics_context(db, programme_id, filters, "training-needs")
     except CactError as exc:
         return error_response(request, exc)
-    needs = await analytics.training_needs(db, programme_id, filters)
-    by_competency: dict[str, list[Any]] = {}
-    for row in needs:
-        by_competency.setdefault(row.competency, []).append(row)
-    groups = [
-        {
-            "competency": code,
-            "count": len(rows),
-            "mean_gap": sum(r.gap for r in rows) / len(rows),
-            "rows": rows[:NEEDS_SHOWN],
-        }
-        for code, rows in by_competency.items()
-    ]
+    needs = await analytics.training_needs_overview(db, programme_id, filters, NEEDS_SHOWN)
     return admin_page(
         request,
         "programmes/training_needs.html",
         "programmes",
-        needs=groups,
-        total=len(needs),
+        needs=needs,
+        total=sum(g.count for g in needs),
         shown=NEEDS_SHOWN,
         **context,
     )
@@ -478,14 +468,11 @@ async def programme_report(
 ) -> HTMLResponse:
     filters = Filters()
     programme = await service.read(db, await service.get(db, programme_id))
-    coverage = await service.coverage(db, programme_id)
+    counts = await service.coverage_counts(db, programme_id)
     heat = await analytics.heat_map(db, programme_id, filters)
     pool = await analytics.talent_pool(db, programme_id, filters)
-    needs = await analytics.training_needs(db, programme_id, filters)
+    needs = await analytics.training_needs_overview(db, programme_id, filters, 0)
     lang = request_language(request)
-    per_competency: dict[str, int] = {}
-    for row in needs:
-        per_competency[row.competency] = per_competency.get(row.competency, 0) + 1
     heat_svg = charts.heat_map_svg(
         heat,
         all_label=translate(lang, "programmes.all_units"),
@@ -503,12 +490,11 @@ async def programme_report(
         "reports/programme.html",
         {
             "programme": programme,
-            "coverage": coverage.counts,
+            "coverage": counts,
             "heat": heat,
             "heat_svg": Markup(heat_svg),
             "box_svg": Markup(box_svg),
             "pool": pool,
-            "needs": per_competency,
-            "needs_total": len(needs),
+            "needs": needs,
         },
     )

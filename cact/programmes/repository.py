@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, select
+from sqlalchemy import Select, and_, case, func, insert, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -23,35 +23,6 @@ from cact.sittings.models import Enrollment, Sitting
 from cact.standards.models import Position
 
 FINISHED = ("submitted", "expired")  # what counts as assessed (terminated: sit again)
-
-
-@dataclass(frozen=True)
-class MemberFacts:
-    participant: Participant
-    position_code: str | None
-    position_group: str | None
-    assessed: bool
-    scheduled: bool
-    sittings: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class AssessedRow:
-    """The latest finished, scored attempt of one person in the programme (after filters)."""
-
-    result_id: int
-    attempt_id: int
-    participant_id: int
-    nip: str | None
-    name: str
-    unit: str | None
-    group: str | None
-    position_code: str | None
-    sitting_id: int
-    jpm: Decimal | None
-    category: str | None
-    nine_box: int | None
-    policy_id: int
 
 
 class ProgrammeRepository(Repository[Programme]):
@@ -109,8 +80,9 @@ class ProgrammeRepository(Repository[Programme]):
             )
         )
 
-    async def member_facts(self, programme_id: int) -> list[MemberFacts]:
-        """Per person of the population: assessed? on a wave still to come? which waves?"""
+    def member_statuses(self, programme_id: int) -> Any:
+        """Per person of the population: their coverage status and the waves they are on.
+        Assessed beats a wave still to come, which beats absent; no wave: unscheduled."""
         waves = (
             select(
                 Enrollment.participant_id,
@@ -129,7 +101,7 @@ class ProgrammeRepository(Repository[Programme]):
         assessed = func.bool_or(
             and_(waves.c.result_id.is_not(None), waves.c.attempt_status.in_(FINISHED))
         )
-        still_to_come = func.bool_or(
+        to_come = func.bool_or(
             and_(
                 waves.c.sitting_status != "closed",
                 waves.c.attendance != "absent",
@@ -138,15 +110,24 @@ class ProgrammeRepository(Repository[Programme]):
                 ),
             )
         )
+        status = case(
+            (func.coalesce(assessed, False), "assessed"),
+            (func.coalesce(to_come, False), "scheduled"),
+            (func.count(waves.c.code) > 0, "absent"),
+            else_="unscheduled",
+        )
         codes = func.array_remove(func.array_agg(waves.c.code.distinct()), None)
-        statement = (
+        return (
             select(
-                Participant,
-                Position.code,
-                func.coalesce(ProgrammeMember.position_group, Position.group),
-                func.coalesce(assessed, False),
-                func.coalesce(still_to_come, False),
-                codes,
+                Participant.id.label("participant_id"),
+                Participant.participant_no,
+                Participant.nip,
+                Participant.name,
+                Position.code.label("position_code"),
+                Participant.unit,
+                func.coalesce(ProgrammeMember.position_group, Position.group).label("group"),
+                status.label("status"),
+                codes.label("sittings"),
             )
             .select_from(ProgrammeMember)
             .join(Participant, Participant.id == ProgrammeMember.participant_id)
@@ -154,12 +135,26 @@ class ProgrammeRepository(Repository[Programme]):
             .outerjoin(waves, waves.c.participant_id == ProgrammeMember.participant_id)
             .where(ProgrammeMember.programme_id == programme_id)
             .group_by(Participant.id, Position.code, Position.group, ProgrammeMember.position_group)
-            .order_by(Participant.unit, Participant.name, Participant.id)
+            .subquery("statuses")
         )
-        return [
-            MemberFacts(p, code, group, bool(a), bool(s), tuple(sorted(c or ())))
-            for p, code, group, a, s, c in await self.session.execute(statement)
-        ]
+
+    async def members_with_status(
+        self, programme_id: int, status: str | None = None, limit: int | None = None
+    ) -> list[tuple[Any, ...]]:
+        found = self.member_statuses(programme_id)
+        statement = select(*found.c).order_by(found.c.unit, found.c.name, found.c.participant_id)
+        if status:
+            statement = statement.where(found.c.status == status)
+        if limit is not None:
+            statement = statement.limit(limit)
+        return [tuple(row) for row in await self.session.execute(statement)]
+
+    async def status_counts(self, programme_id: int) -> dict[str, int]:
+        found = self.member_statuses(programme_id)
+        rows = await self.session.execute(
+            select(found.c.status, func.count()).group_by(found.c.status)
+        )
+        return {status: int(n) for status, n in rows}
 
     async def assessed_outside(self, programme_id: int) -> int:
         statement = (
@@ -205,137 +200,6 @@ class ProgrammeRepository(Repository[Programme]):
         ]
         if rows:
             await self.session.execute(insert(Enrollment), rows)
-
-    # ------------------------------------------------------------ analytics
-
-    def assessed(self, programme_id: int, filters: Filters) -> Any:
-        """The latest finished, scored attempt per person in the programme: a subquery."""
-        group = func.coalesce(ProgrammeMember.position_group, Position.group)
-        latest = (
-            select(
-                Result.id.label("result_id"),
-                Attempt.id.label("attempt_id"),
-                Participant.id.label("participant_id"),
-                Participant.nip,
-                Participant.name,
-                Participant.unit,
-                group.label("group"),
-                Position.code.label("position_code"),
-                Attempt.sitting_id,
-                Result.jpm,
-                Result.category,
-                Result.nine_box,
-                Result.policy_id,
-            )
-            .select_from(Result)
-            .join(Attempt, Attempt.id == Result.attempt_id)
-            .join(Sitting, Sitting.id == Attempt.sitting_id)
-            .join(Participant, Participant.id == Attempt.participant_id)
-            .outerjoin(Position, Position.id == Participant.position_id)
-            .outerjoin(
-                ProgrammeMember,
-                and_(
-                    ProgrammeMember.programme_id == programme_id,
-                    ProgrammeMember.participant_id == Participant.id,
-                ),
-            )
-            .where(
-                Sitting.programme_id == programme_id,
-                Result.is_current,
-                Attempt.status.in_(FINISHED),
-            )
-            .order_by(Participant.id, Attempt.closed_at.desc().nulls_last(), Attempt.id.desc())
-            .ext(distinct_on(Participant.id))
-        )
-        if filters.sitting_id is not None:
-            latest = latest.where(Attempt.sitting_id == filters.sitting_id)
-        if filters.unit is not None:
-            latest = latest.where(Participant.unit == filters.unit)
-        if filters.group is not None:
-            latest = latest.where(group == filters.group)
-        return latest.subquery("assessed")
-
-    async def assessed_rows(self, programme_id: int, filters: Filters) -> list[AssessedRow]:
-        base = self.assessed(programme_id, filters)
-        statement = select(*base.c).order_by(base.c.unit, base.c.name, base.c.participant_id)
-        return [AssessedRow(*row) for row in await self.session.execute(statement)]
-
-    async def levels(self, programme_id: int, filters: Filters) -> dict[int, dict[str, int]]:
-        """result id → competency → attained level, for the assessed rows."""
-        base = self.assessed(programme_id, filters)
-        statement = select(
-            ResultCompetency.result_id,
-            ResultCompetency.competency_code,
-            ResultCompetency.attained_level,
-        ).join(base, base.c.result_id == ResultCompetency.result_id)
-        found: dict[int, dict[str, int]] = {}
-        for result_id, code, level in await self.session.execute(statement):
-            found.setdefault(result_id, {})[code] = level
-        return found
-
-    async def heat(self, programme_id: int, filters: Filters) -> list[tuple[Any, ...]]:
-        """(unit, competency, assessed, below, mean gap) against each person's own standard."""
-        base = self.assessed(programme_id, filters)
-        rc = ResultCompetency
-        unit = func.coalesce(base.c.unit, "")
-        statement = (
-            select(
-                unit,
-                rc.competency_code,
-                func.count(),
-                func.count().filter(rc.gap < 0),
-                func.avg(rc.gap),
-            )
-            .join(base, base.c.result_id == rc.result_id)
-            .where(rc.required_level.is_not(None))
-            .group_by(unit, rc.competency_code)
-            .order_by(unit, rc.competency_code)
-        )
-        return [tuple(row) for row in await self.session.execute(statement)]
-
-    def needs_statement(self, programme_id: int, filters: Filters) -> Select[Any]:
-        base = self.assessed(programme_id, filters)
-        rc = ResultCompetency
-        return (
-            select(
-                rc.competency_code,
-                base.c.participant_id,
-                base.c.nip,
-                base.c.name,
-                base.c.unit,
-                base.c.position_code,
-                rc.attained_level,
-                rc.required_level,
-                rc.gap,
-            )
-            .join(base, base.c.result_id == rc.result_id)
-            .where(rc.gap < 0)
-            .order_by(rc.competency_code, rc.gap, base.c.name, base.c.participant_id)
-        )
-
-    async def needs(self, programme_id: int, filters: Filters) -> list[tuple[Any, ...]]:
-        return [
-            tuple(r)
-            for r in await self.session.execute(self.needs_statement(programme_id, filters))
-        ]
-
-    async def units_and_groups(self, programme_id: int) -> tuple[list[str], list[str]]:
-        """Every unit and position group in the population or among the assessed."""
-        base = self.assessed(programme_id, Filters())
-        member_unit = (
-            select(Participant.unit)
-            .join(ProgrammeMember, ProgrammeMember.participant_id == Participant.id)
-            .where(ProgrammeMember.programme_id == programme_id)
-        )
-        member_group = (
-            select(func.coalesce(ProgrammeMember.position_group, Position.group))
-            .join(Participant, Participant.id == ProgrammeMember.participant_id)
-            .outerjoin(Position, Position.id == Participant.position_id)
-            .where(ProgrammeMember.programme_id == programme_id)
-        )
-        units = await self.session.scalars(select(base.c.unit).union(member_unit))
-        groups = await self.session.scalars(select(base.c.group).union(member_group))
-        return sorted(u for u in units if u), sorted(g for g in groups if g)
 
 
 @dataclass(frozen=True)

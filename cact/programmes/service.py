@@ -3,13 +3,15 @@ absent and the not yet scheduled into a later wave. Services flush; the request 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.kit.errors import Conflict, NotFound
 from cact.programmes.models import Programme
-from cact.programmes.repository import MemberFacts, ProgrammeRepository
+from cact.programmes.repository import ProgrammeRepository
 from cact.programmes.schemas import (
     Coverage,
     CoverageCounts,
@@ -184,43 +186,45 @@ async def detach_sitting(
     )
 
 
-def status_of(facts: MemberFacts) -> CoverageStatus:
-    """Assessed beats a wave still to come, which beats absent; no wave at all: unscheduled."""
-    if facts.assessed:
-        return "assessed"
-    if facts.scheduled:
-        return "scheduled"
-    return "absent" if facts.sittings else "unscheduled"
+STATUSES: tuple[CoverageStatus, ...] = ("assessed", "scheduled", "absent", "unscheduled")
+
+
+def _member(row: tuple[Any, ...]) -> MemberRead:
+    pid, number, nip, name, position, unit, group, status, sittings = row
+    return MemberRead(
+        participant_id=pid,
+        participant_no=number,
+        nip=nip,
+        name=name,
+        position_code=position,
+        unit=unit,
+        position_group=group,
+        status=status,
+        sittings=sorted(sittings or ()),
+    )
+
+
+async def members(
+    db: AsyncSession, programme_id: int, status: str | None = None, limit: int | None = None
+) -> list[MemberRead]:
+    rows = await ProgrammeRepository(db).members_with_status(programme_id, status, limit)
+    return [_member(row) for row in rows]
+
+
+async def coverage_counts(db: AsyncSession, programme_id: int) -> CoverageCounts:
+    repo = ProgrammeRepository(db)
+    counts = await repo.status_counts(programme_id)
+    return CoverageCounts(
+        population=sum(counts.values()),
+        outside_population=await repo.assessed_outside(programme_id),
+        **{s: counts.get(s, 0) for s in STATUSES},
+    )
 
 
 async def coverage(db: AsyncSession, programme_id: int) -> Coverage:
     await get(db, programme_id)
-    repo = ProgrammeRepository(db)
-    facts = await repo.member_facts(programme_id)
-    members = [
-        MemberRead(
-            participant_id=f.participant.id,
-            participant_no=f.participant.participant_no,
-            nip=f.participant.nip,
-            name=f.participant.name,
-            position_code=f.position_code,
-            unit=f.participant.unit,
-            position_group=f.position_group,
-            status=status_of(f),
-            sittings=list(f.sittings),
-        )
-        for f in facts
-    ]
-    counts = {s: 0 for s in ("assessed", "scheduled", "absent", "unscheduled")}
-    for m in members:
-        counts[m.status] += 1
     return Coverage(
-        counts=CoverageCounts(
-            population=len(members),
-            outside_population=await repo.assessed_outside(programme_id),
-            **counts,
-        ),
-        members=members,
+        counts=await coverage_counts(db, programme_id), members=await members(db, programme_id)
     )
 
 
@@ -236,8 +240,7 @@ async def move_to_wave(
         raise SittingNotInProgramme()
     if sitting.status != "scheduled":
         raise WaveNotScheduled()
-    members = (await coverage(db, programme_id)).members
-    chosen = [m for m in members if m.status in request.which]
+    chosen = [m for m in await members(db, programme_id) if m.status in request.which]
     already = await repo.enrolled_ids(sitting.id)
     chosen = [m for m in chosen if m.participant_id not in already]
     moving = chosen[: request.limit] if request.limit is not None else chosen

@@ -12,6 +12,7 @@ from cact.kit.errors import InvalidInput
 from cact.programmes import analytics, service
 from cact.programmes.analytics import ALL_UNITS, HeatMap, Matching, TalentPool
 from cact.programmes.deps import position_by_code
+from cact.programmes.results import ResultRepository
 from cact.programmes.schemas import Coverage, Filters, NeedRow
 
 Table = Literal["coverage", "heat-map", "training-needs", "nine-box", "matching"]
@@ -119,14 +120,18 @@ async def build(
     if table == "heat-map":
         return HEAT, heat_rows(await analytics.heat_map(db, programme_id, filters))
     if table == "training-needs":
-        return NEEDS, need_rows(await analytics.training_needs(db, programme_id, filters))
+        repo = ResultRepository(db)
+        found = await repo.rows(repo.needs(programme_id, filters))
+        return NEEDS, [
+            (c, nip, name, unit, pos, a, r, g) for c, _, nip, name, unit, pos, a, r, g in found
+        ]
     if table == "nine-box":
         return NINE_BOX, nine_box_rows(await analytics.talent_pool(db, programme_id, filters))
     if not position:
         raise PositionRequired()
     chosen = await position_by_code(db, position)
-    found = await analytics.position_matching(db, programme_id, chosen, filters)
-    return MATCHING, matching_rows(found)
+    matching = await analytics.position_matching(db, programme_id, chosen, filters)
+    return MATCHING, matching_rows(matching)
 
 
 class PositionRequired(InvalidInput):
