@@ -8,12 +8,13 @@ scoring engine (cact/scoring/engine.py) and the policy their result was scored w
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cact.programmes.results import ResultRepository
+from cact.programmes.results import AssessedRow, ResultRepository
 from cact.programmes.schemas import Filters, HeatCell, MatchRow, NeedRow, NineBoxCell
 from cact.scoring import engine
 from cact.scoring.models import ScoringPolicy
@@ -84,14 +85,15 @@ async def training_needs_overview(
     db: AsyncSession, programme_id: int, filters: Filters, top: int
 ) -> list[NeedGroup]:
     """What the page shows: per competency how many are below and the ``top`` largest gaps."""
-    summary, first = await ResultRepository(db).needs_summary(programme_id, filters, top)
-    rows: dict[str, list[NeedRow]] = defaultdict(list)
-    for row in first:
-        rows[str(row[0])].append(_need(row))
-    return [
-        NeedGroup(code, count, mean.quantize(TWO, ROUND_HALF_UP), rows[code])
-        for code, count, mean in summary
-    ]
+    groups: dict[str, NeedGroup] = {}
+    for row in await ResultRepository(db).needs_summary(programme_id, filters, top):
+        code, below, mean = str(row[0]), int(row[9]), Decimal(row[10])
+        group = groups.setdefault(
+            code, NeedGroup(code, below, mean.quantize(TWO, ROUND_HALF_UP), [])
+        )
+        if len(group.rows) < top:
+            group.rows.append(_need(row[:9]))
+    return list(groups.values())
 
 
 def _need(row: tuple[object, ...]) -> NeedRow:
@@ -135,11 +137,35 @@ async def talent_pool(db: AsyncSession, programme_id: int, filters: Filters) -> 
     return TalentPool(cells, await repo.unboxed(programme_id, filters), units)
 
 
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    rank: int
+    person: AssessedRow
+    jpm: Decimal | None
+    category: str | None
+    gaps: dict[str, int]
+    untested: list[str]
+
+    def read(self) -> MatchRow:
+        return MatchRow(
+            rank=self.rank,
+            participant_id=self.person.participant_id,
+            nip=self.person.nip,
+            name=self.person.name,
+            unit=self.person.unit,
+            current_position=self.person.position_code,
+            jpm=self.jpm,
+            category=self.category,
+            gaps=self.gaps,
+            untested=self.untested,
+        )
+
+
 @dataclass(frozen=True)
 class Matching:
     position: Position
     standard: dict[str, int]
-    rows: list[MatchRow]
+    rows: list[Ranked]
 
 
 async def _policies(db: AsyncSession, ids: set[int]) -> dict[int, PolicyBody]:
@@ -147,18 +173,20 @@ async def _policies(db: AsyncSession, ids: set[int]) -> dict[int, PolicyBody]:
     return {pid: PolicyBody.model_validate(p.body) for pid, p in found.items()}
 
 
+Match = tuple[Decimal | None, str | None, dict[str, int], list[str]]
+
+
 def match_one(
-    levels: dict[str, int], standard: dict[str, int], policy: PolicyBody
-) -> tuple[Decimal | None, str | None, dict[str, int], list[str]]:
+    levels: dict[str, int], standard: dict[str, int] | Sequence[tuple[str, int]], policy: PolicyBody
+) -> Match:
     """(JPM, category, negative gaps, untested) of one person against ``standard``: the
     engine's formula over the competencies of the standard the person was tested on."""
-    tested = [
-        (code, levels[code], need) for code, need in sorted(standard.items()) if code in levels
-    ]
+    required = sorted(standard.items()) if isinstance(standard, dict) else standard
+    tested = [(code, levels[code], need) for code, need in required if code in levels]
     jpm = engine.job_person_match(((got, need) for _, got, need in tested), policy.cap)
     band = engine.category(jpm, policy.category_scales[policy.category_scale])
     gaps = {code: got - need for code, got, need in tested if got < need}
-    untested = sorted(code for code in standard if code not in levels)
+    untested = [code for code, _ in required if code not in levels]
     return jpm, band.code if band else None, gaps, untested
 
 
@@ -171,23 +199,21 @@ async def position_matching(
         s.competency_code: s.required_level
         for s, _ in await StandardRepository(db).with_competencies(position.id)
     }
-    people = await ResultRepository(db).with_levels(programme_id, filters, list(standard))
+    required = sorted(standard.items())
+    people = await ResultRepository(db).with_levels(programme_id, filters, sorted(standard))
     policies = await _policies(db, {p.policy_id for p in people})
-    scored = [(p, *match_one(p.levels, standard, policies[p.policy_id])) for p in people]
-    scored.sort(key=lambda s: (s[1] is None, -(s[1] or 0), s[0].name, s[0].participant_id))
+    # People with the same levels and policy get the same answer: ask the engine once.
+    seen: dict[tuple[int, tuple[tuple[str, int], ...]], Match] = {}
+    scored = []
+    for person in people:
+        key = (person.policy_id, tuple(person.levels.items()))
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = match_one(person.levels, required, policies[person.policy_id])
+        scored.append((person, found))
+    scored.sort(key=lambda s: (s[1][0] is None, -(s[1][0] or 0), s[0].name, s[0].participant_id))
     rows = [
-        MatchRow(
-            rank=rank,
-            participant_id=person.participant_id,
-            nip=person.nip,
-            name=person.name,
-            unit=person.unit,
-            current_position=person.position_code,
-            jpm=jpm,
-            category=band,
-            gaps=gaps,
-            untested=untested,
-        )
-        for rank, (person, jpm, band, gaps, untested) in enumerate(scored, start=1)
+        Ranked(rank, person, jpm, band, gaps, untested)
+        for rank, (person, (jpm, band, gaps, untested)) in enumerate(scored, start=1)
     ]
     return Matching(position, standard, rows)

@@ -15,7 +15,6 @@ from cact.programmes.models import DEFAULT_VALIDITY_MONTHS
 from cact.programmes.repository import HistoryRepository, HistoryRow
 from cact.programmes.schemas import HistoryResult, PersonHistory
 
-
 DEFAULT_ZONE = "Asia/Jakarta"  # WIB, the spec's default room zone
 
 

@@ -425,7 +425,7 @@ async def matching_page(
         matching=found,
         chart=chart,
         error=error,
-        rows=rows[(number - 1) * MATCH_PAGE : number * MATCH_PAGE],
+        rows=[r.read() for r in rows[(number - 1) * MATCH_PAGE : number * MATCH_PAGE]],
         page=number,
         pages=pages,
         page_query=_query(filters, position=code),

@@ -10,14 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, insert, select
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from cact.delivery.models import Attempt
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
 from cact.programmes.models import Programme, ProgrammeMember
-from cact.programmes.schemas import Filters
 from cact.scoring.models import Result, ResultCompetency
 from cact.sittings.models import Enrollment, Sitting
 from cact.standards.models import Position

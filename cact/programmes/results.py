@@ -4,9 +4,8 @@ aggregates, so that a programme of 10,000 people stays a few hundred millisecond
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select, tuple_
@@ -85,45 +84,43 @@ class ResultRepository:
         return latest.subquery("assessed")
 
     async def with_levels(
-        self, programme_id: int, filters: Filters, competencies: Collection[str]
+        self, programme_id: int, filters: Filters, competencies: Sequence[str]
     ) -> list[AssessedRow]:
-        """Everyone assessed with their attained level per competency of ``competencies``;
-        one row per person (the levels aggregated in PostgreSQL)."""
+        """Everyone assessed with their attained level per competency of ``competencies``; one
+        row per person, one integer column per competency (no arrays to decode)."""
         base = self.assessed(programme_id, filters)
         rc = ResultCompetency
         levels = (
             select(
                 rc.result_id,
-                func.array_agg(rc.competency_code).label("codes"),
-                func.array_agg(rc.attained_level).label("levels"),
+                *[
+                    func.max(rc.attained_level).filter(rc.competency_code == code).label(f"c{n}")
+                    for n, code in enumerate(competencies)
+                ],
             )
             .where(rc.competency_code.in_(list(competencies)))
             .group_by(rc.result_id)
             .subquery()
         )
-        statement = (
-            select(
-                base.c.result_id,
-                base.c.participant_id,
-                base.c.nip,
-                base.c.name,
-                base.c.unit,
-                base.c.position_code,
-                base.c.policy_id,
-                levels.c.codes,
-                levels.c.levels,
+        statement = select(
+            base.c.result_id,
+            base.c.participant_id,
+            base.c.nip,
+            base.c.name,
+            base.c.unit,
+            base.c.position_code,
+            base.c.policy_id,
+            *[levels.c[f"c{n}"] for n in range(len(competencies))],
+        ).outerjoin(levels, levels.c.result_id == base.c.result_id)
+        found = []
+        for row in await self.session.execute(statement):
+            attained = {
+                c: lv for c, lv in zip(competencies, row[7:], strict=True) if lv is not None
+            }
+            found.append(
+                AssessedRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], attained)
             )
-            .outerjoin(levels, levels.c.result_id == base.c.result_id)
-            .order_by(base.c.participant_id)
-        )
-        return [
-            AssessedRow(
-                r, p, nip, name, unit, pos, policy, dict(zip(codes or (), lv or (), strict=True))
-            )
-            for r, p, nip, name, unit, pos, policy, codes, lv in await self.session.execute(
-                statement
-            )
-        ]
+        return found
 
     async def heat(self, programme_id: int, filters: Filters) -> list[tuple[Any, ...]]:
         """(unit, competency, assessed, below, mean gap) against each person's own standard."""
@@ -171,26 +168,24 @@ class ResultRepository:
 
     async def needs_summary(
         self, programme_id: int, filters: Filters, top: int
-    ) -> tuple[list[tuple[str, int, Decimal]], list[tuple[Any, ...]]]:
-        """(competency, below, mean gap) per competency, and the first ``top`` rows of each."""
+    ) -> list[tuple[Any, ...]]:
+        """The first ``top`` (at least one) rows of each competency, each row followed by the
+        competency's number of people below and mean gap: one pass over the list."""
         listed = self.needs(programme_id, filters).subquery()
-        summary = await self.session.execute(
-            select(listed.c.competency_code, func.count(), func.avg(listed.c.gap))
-            .group_by(listed.c.competency_code)
-            .order_by(listed.c.competency_code)
-        )
+        part = listed.c.competency_code
         order = (listed.c.gap, listed.c.name, listed.c.participant_id)
-        number = func.row_number().over(partition_by=listed.c.competency_code, order_by=order)
-        ranked = select(*listed.c, number.label("n")).subquery()
-        first = (
+        ranked = select(
+            *listed.c,
+            func.count().over(partition_by=part).label("below"),
+            func.avg(listed.c.gap).over(partition_by=part).label("mean_gap"),
+            func.row_number().over(partition_by=part, order_by=order).label("n"),
+        ).subquery()
+        statement = (
             select(*[c for c in ranked.c if c.name != "n"])
-            .where(ranked.c.n <= top)
+            .where(ranked.c.n <= max(top, 1))
             .order_by(ranked.c.competency_code, ranked.c.n)
         )
-        return (
-            [(code, int(n), Decimal(mean)) for code, n, mean in summary],
-            await self.rows(first),
-        )
+        return await self.rows(statement)
 
     async def nine_box(self, programme_id: int, filters: Filters) -> list[tuple[Any, ...]]:
         """(unit, everyone?, box, count, names) per unit and box, and per box for everyone."""

@@ -224,7 +224,8 @@ async def matching(
     """Everyone assessed, ranked by the JPM they would have against ``position``'s standard."""
     await service.get(db, programme_id)
     chosen = await position_by_code(db, position)
-    return (await analytics.position_matching(db, programme_id, chosen, filters)).rows
+    found = await analytics.position_matching(db, programme_id, chosen, filters)
+    return [r.read() for r in found.rows]
 
 
 @router.get(

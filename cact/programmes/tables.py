@@ -97,10 +97,10 @@ def matching_rows(matching: Matching) -> list[tuple[Any, ...]]:
     return [
         (
             r.rank,
-            r.nip,
-            r.name,
-            r.unit,
-            r.current_position,
+            r.person.nip,
+            r.person.name,
+            r.person.unit,
+            r.person.position_code,
             code,
             r.jpm,
             r.category,
