@@ -224,14 +224,15 @@ def _load() -> str:
 
 
 def measure(base: str, programme_id: int, runs: int) -> None:
+    matching = f"/admin/programmes/{programme_id}/matching"
     pages = {
         "overview": f"/admin/programmes/{programme_id}",
         "heat map": f"/admin/programmes/{programme_id}/heat-map",
         "heat map, one unit": f"/admin/programmes/{programme_id}/heat-map?unit=Unit+Kerja+07",
         "training needs": f"/admin/programmes/{programme_id}/training-needs",
         "nine-box": f"/admin/programmes/{programme_id}/nine-box",
-        "matching JP-KABID": f"/admin/programmes/{programme_id}/matching?position=JP-KABID",
-        "matching, one sitting": f"/admin/programmes/{programme_id}/matching?position=JF-AK-AP&sitting=",
+        "matching JP-KABID": f"{matching}?position=JP-KABID",
+        "matching, one sitting": f"{matching}?position=JF-AK-AP&sitting=",
         "A4 report": f"/reports/programmes/{programme_id}",
         "training needs .xlsx": f"/api/programmes/{programme_id}/tables/training-needs.xlsx",
         "matching .xlsx": f"/api/programmes/{programme_id}/tables/matching.xlsx?position=JP-KABID",
@@ -274,7 +275,8 @@ def main(people: int, runs: int) -> None:
             programme_id = run_in_transaction(url, lambda db: build(db, people))
             asyncio.run(_analyze(url))
             print(
-                f"built {people} assessed people × 10 competencies in {time.perf_counter() - started:.1f} s"
+                f"built {people} assessed people × 10 competencies"
+                f" in {time.perf_counter() - started:.1f} s"
             )
             env = {
                 **os.environ,

@@ -44,12 +44,12 @@ from cact.kit.templates import UI_DIR
 from cact.monitoring.router import router as monitoring_router
 from cact.participants.pages import router as participants_pages
 from cact.participants.router import router as participants_router
-from cact.programmes.pages import router as programmes_pages
-from cact.programmes.router import router as programmes_router
 from cact.proctoring.events import EventHub, asyncpg_dsn
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
 from cact.proctoring.stream import router as proctor_stream
+from cact.programmes.pages import router as programmes_pages
+from cact.programmes.router import router as programmes_router
 from cact.reports.pages import router as reports_pages
 from cact.reports.router import router as reports_router
 from cact.rooms.pages import router as rooms_pages

@@ -17,11 +17,11 @@ from cact.bank.models import ItemOption
 from cact.delivery.models import AnswerLog, Attempt, AttemptItem, AttemptSection, Response
 from cact.demo import people
 from cact.participants.models import Participant
+from cact.proctoring import service as proctoring
 from cact.programmes import population
 from cact.programmes import service as programmes
 from cact.programmes.models import Programme
 from cact.programmes.schemas import ProgrammeCreate
-from cact.proctoring import service as proctoring
 from cact.rooms import service as rooms
 from cact.sittings import roster
 from cact.sittings import service as sittings

@@ -8,6 +8,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cact.kit.i18n import catalogue
 from cact.programmes.models import Programme, ProgrammeMember
 from tests.fixtures.factories import create_staff, login
 
@@ -46,6 +47,21 @@ async def test_every_programme_page_renders(
     assert (await admin_client.get("/admin/people/999999")).status_code == 404
     listing = await admin_client.get("/admin/programmes")
     assert "PEMETAAN-2026-G3" in listing.text
+    keys = [k for k in catalogue("id") if k.startswith(("programmes.", "admin.", "reports."))]
+    for lang in ("id", "en"):
+        for path in (
+            base,
+            f"{base}/heat-map",
+            f"{base}/training-needs",
+            f"{base}/nine-box",
+            f"{base}/matching",
+            f"/reports/programmes/{programme.id}",
+            f"/admin/people/{member.participant_id}",
+            "/admin/programmes",
+        ):
+            text = (await admin_client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}")).text
+            shown = set(re.findall(r"(?<=[>\s])[a-z_]+\.[a-z_.-]+(?=[<\s])", text))
+            assert not shown & set(keys), (path, lang, shown & set(keys))
 
 
 async def test_creating_a_programme_through_the_page(
