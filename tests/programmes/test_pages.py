@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from httpx import AsyncClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.kit.i18n import catalogue
@@ -95,3 +95,59 @@ async def test_non_admins_are_refused(client: AsyncClient, db: AsyncSession) -> 
     await login(client, await create_staff(db, "proctor"))
     assert (await client.get("/api/programmes")).status_code == 403
     assert (await client.get("/admin/programmes")).status_code == 403
+
+
+async def test_the_overview_forms_import_attach_and_move(
+    admin_client: AsyncClient, db: AsyncSession, programme: Programme
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from cact.sittings.models import Enrollment, Sitting
+    from tests.fixtures.factories import create_room
+
+    csrf = admin_client.headers["X-CSRF-Token"]
+    base = f"/admin/programmes/{programme.id}"
+    bad = "nip,nama,kode_jabatan\r\n123,Ani,NOPE\r\n"
+    checked = await admin_client.post(
+        f"{base}/population",
+        data={"csrf_token": csrf, "action": "import"},
+        files={"file": ("pegawai.csv", bad.encode(), "text/csv")},
+    )
+    assert checked.status_code == 422 and 'data-testid="problems"' in checked.text
+    assert "nip_not_18_digits" in checked.text and "unknown_position" in checked.text
+    source = await db.scalar(select(Sitting).where(Sitting.programme_id == programme.id))
+    assert source is not None
+    wave = Sitting(
+        code="PAGE-W3",
+        title="Gelombang 3",
+        room_id=(await create_room(db, seats=20)).id,
+        blueprint_id=source.blueprint_id,
+        starts_at=datetime.now(UTC) + timedelta(days=2),
+    )
+    db.add(wave)
+    await db.flush()
+    attached = await admin_client.post(
+        f"{base}/sittings", data={"csrf_token": csrf, "sitting_id": str(wave.id)}
+    )
+    assert attached.status_code == 303
+    nobody = await admin_client.post(
+        f"{base}/move", data={"csrf_token": csrf, "sitting_id": str(wave.id)}
+    )
+    assert nobody.status_code == 422
+    moved = await admin_client.post(
+        f"{base}/move",
+        data={"csrf_token": csrf, "sitting_id": str(wave.id), "absent": "1", "unscheduled": "1"},
+    )
+    assert moved.status_code == 303 and moved.headers["location"].endswith("done=programme_moved")
+    page = await admin_client.get(f"{base}?status=scheduled")
+    assert page.text.count('data-status="scheduled"') == 13
+    enrolled = await db.scalar(
+        select(func.count()).select_from(Enrollment).where(Enrollment.sitting_id == wave.id)
+    )
+    assert enrolled == 13
+    no_csrf = await admin_client.post(
+        f"{base}/move",
+        data={"sitting_id": str(wave.id), "absent": "1"},
+        headers={"X-CSRF-Token": ""},
+    )
+    assert no_csrf.status_code == 403
