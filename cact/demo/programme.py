@@ -55,7 +55,7 @@ async def _answer_everything(
     db: AsyncSession, attempt: Attempt, ability: float, started: datetime
 ) -> None:
     """Start the attempt and save one answer per item: the best option with ``ability``'s
-    chance, another one otherwise (deterministic per attempt)."""
+    chance, one of the weaker half otherwise (deterministic per attempt)."""
     chance = random.Random(attempt.participant_id)
     items = (
         await db.execute(
@@ -75,7 +75,8 @@ async def _answer_everything(
     responses, log = [], []
     for seq, (item_id, order) in enumerate(items, start=1):
         ranked = sorted(order, key=lambda o: (options[o].weight or 0, options[o].correct))
-        choice = ranked[-1] if chance.random() < ability else chance.choice(ranked[:-1])
+        weaker = ranked[: len(ranked) // 2]
+        choice = ranked[-1] if chance.random() < ability else chance.choice(weaker)
         at = started + timedelta(seconds=20 * seq)
         responses.append(
             {
@@ -134,6 +135,7 @@ async def _wave(
     members: list[Participant],
     when: datetime,
     actor: Actor,
+    code: str = CODE,
 ) -> Sitting:
     room = await rooms.by_code(db, "LAB-DEMO") or await rooms.create_grid_room(
         db, "LAB-DEMO", "Lab Komputer Demo", rows=5, cols=8, actor=actor
@@ -144,8 +146,8 @@ async def _wave(
     assert blueprint is not None, "load_bank() first"
     sitting = await roster.create_sitting(
         db,
-        code=f"{CODE}-W{number}",
-        title=f"{TITLE} · sesi {number}",
+        code=f"{code}-W{number}",
+        title=f"{programme.title} · sesi {number}",
         room_id=room.id,
         blueprint_id=blueprint.id,
         starts_at=when,
@@ -156,6 +158,26 @@ async def _wave(
     await roster.enroll_in_seat_order(db, sitting, members, room.seats, actor)
     await sittings.open_sitting(db, sitting.id, actor)
     return sitting
+
+
+EARLIER_CODE = "PEMETAAN-2024"
+EARLIER = range(0, 12)  # staff-list rows also assessed two years before: a history, a trend
+
+
+async def _earlier_programme(
+    db: AsyncSession, members: list[Participant], today: datetime, actor: Actor
+) -> None:
+    earlier = await programmes.create(
+        db,
+        ProgrammeCreate(code=EARLIER_CODE, title="Pemetaan Kompetensi 2024 — gelombang 1"),
+        actor,
+    )
+    wave = [members[i] for i in EARLIER]
+    sitting = await _wave(db, earlier, 1, wave, today - timedelta(days=730), actor, EARLIER_CODE)
+    abilities: dict[int, float | None] = {
+        p.id: 0.15 + 0.5 * ((k * 37) % 100) / 100 for k, p in enumerate(wave)
+    }
+    await sit_and_close(db, sitting, abilities, actor)
 
 
 async def load_programme(db: AsyncSession, actor: Actor, now: datetime | None = None) -> Programme:
@@ -174,6 +196,7 @@ async def load_programme(db: AsyncSession, actor: Actor, now: datetime | None = 
     }
     members = [found_people[nip] for nip in nips]
     today = (now or datetime.now(UTC)).replace(hour=1, minute=0, second=0, microsecond=0)
+    await _earlier_programme(db, members, today, actor)
     for number, rows, days_ago in ((1, FIRST_WAVE, 9), (2, SECOND_WAVE, 2)):
         wave = [members[i] for i in rows]
         sitting = await _wave(db, programme, number, wave, today - timedelta(days=days_ago), actor)

@@ -151,31 +151,40 @@ def nine_box_svg(
 
 
 def trend_svg(points: Mapping[str, Sequence[tuple[str, int]]], *, title: str) -> str:
-    """One line per competency: attained level (1–5) at each assessment (x: in date order)."""
+    """One line per competency: attained level (1–5) at each assessment (x: in date order),
+    with a legend of the competencies on the right."""
     dates = sorted({d for series in points.values() for d, _ in series})
-    width, height, left, top, plot = 640.0, 260.0, 34.0, 14.0, 200.0
-    step = (width - left - 40) / max(len(dates) - 1, 1)
-    x_of = {d: left + 20 + step * i for i, d in enumerate(dates)}
+    width, height, left, top, plot, legend = 640.0, 260.0, 34.0, 14.0, 200.0, 90.0
+    span = width - left - legend - 60
+    step = span / max(len(dates) - 1, 1)
+    x_of = {d: left + 30 + (span / 2 if len(dates) == 1 else step * i) for i, d in enumerate(dates)}
     parts = _open("trend", width, height, title)
     for level in range(1, 6):
         y = top + plot - plot * (level - 1) / 4
         parts.append(
-            f'<line class="grid" x1="{_n(left)}" y1="{_n(y)}" x2="{_n(width - 4)}" y2="{_n(y)}"/>'
+            f'<line class="grid" x1="{_n(left)}" y1="{_n(y)}"'
+            f' x2="{_n(width - legend - 10)}" y2="{_n(y)}"/>'
             + _text(left - 6, y + 4, str(level), "end")
         )
     for d in dates:
         parts.append(_text(x_of[d], height - 20, _t(d), extra=' class="date"'))
     for n, (code, series) in enumerate(sorted(points.items())):
-        coords = [(x_of[d], top + plot - plot * (lvl - 1) / 4) for d, lvl in series]
+        # a small vertical offset per series keeps equal levels apart
+        coords = [
+            (x_of[d], top + plot - plot * (lvl - 1) / 4 + (n % 5 - 2) * 2) for d, lvl in series
+        ]
         line = " ".join(f"{_n(x)},{_n(y)}" for x, y in coords)
         parts.append(
             f'<g class="series s{n % 10}" data-code="{_t(code)}"><title>{_t(code)}</title>'
         )
         parts.append(f'<polyline points="{line}"/>')
         parts.extend(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3"/>' for x, y in coords)
-        if coords:
-            x, y = coords[-1]
-            parts.append(_text(x + 6, y - 4 - 2 * (n % 3), _t(code), "start", ' class="label"'))
+        ly = top + 6 + 18 * n
+        parts.append(
+            f'<line x1="{_n(width - legend)}" y1="{_n(ly)}" x2="{_n(width - legend + 16)}"'
+            f' y2="{_n(ly)}" stroke-width="3"/>'
+            + _text(width - legend + 22, ly + 4, _t(code), "start", ' class="label"')
+        )
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
