@@ -46,6 +46,8 @@ from cact.participants.router import router as participants_router
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
 from cact.proctoring.stream import router as proctor_stream
+from cact.programmes.pages import router as programmes_pages
+from cact.programmes.router import router as programmes_router
 from cact.reports.pages import router as reports_pages
 from cact.reports.router import router as reports_router
 from cact.rooms.pages import router as rooms_pages
@@ -103,6 +105,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     analysis_router,
     exports_pages,
     analysis_pages,
+    programmes_router,
+    programmes_pages,
 )
 
 

@@ -18,6 +18,7 @@ from cact.exam.models import (
 from cact.kit.db import Base
 from cact.kit.ratelimit import RateLimitBucket
 from cact.participants.models import Participant
+from cact.programmes.models import Programme, ProgrammeMember
 from cact.rooms.models import Room, Seat
 from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
 from cact.standards.models import CompetencyStandard, Position
@@ -41,6 +42,8 @@ __all__ = [
     "Media",
     "Participant",
     "Position",
+    "Programme",
+    "ProgrammeMember",
     "RateLimitBucket",
     "Response",
     "Result",

@@ -104,7 +104,7 @@ def test_status_sets_are_written_once() -> None:
         for path in sorted((ROOT / "cact").rglob("*.py"))
         if path.name not in {"statuses.py"}
         for n, line in enumerate(path.read_text("utf-8").splitlines(), start=1)
-        if STATUS_SET.search(line)
+        if STATUS_SET.search(line) and "Literal[" not in line  # a vocabulary's one definition
     ]
     assert written == []
 

@@ -17,6 +17,7 @@ from cact.blueprints import service as blueprints
 from cact.blueprints.repository import BlueprintRepository
 from cact.competencies import service as competencies
 from cact.demo import people
+from cact.demo.programme import load_programme
 from cact.exam import opening
 from cact.exam.models import Sitting
 from cact.exam.repository import SittingRepository
@@ -57,6 +58,7 @@ class DemoData:
     competencies: list[str] = field(default_factory=list)
     sitting: dict[str, object] | None = None
     participants: list[str] = field(default_factory=list)
+    programme: dict[str, object] | None = None
 
 
 async def _ensure_staff(db: AsyncSession, staff: DemoStaff) -> None:
@@ -162,6 +164,8 @@ async def load(db: AsyncSession) -> DemoData:
         )
     await load_bank(db)
     await load_demo_standards(db, DEMO_ACTOR)
+    programme = await load_programme(db, DEMO_ACTOR)
+    data.programme = {"id": programme.id, "code": programme.code}
     sitting = await open_demo_sitting(db)
     data.sitting = {"id": sitting.id, "code": sitting.code, "token": sitting.token}
     data.participants = [f"DEMO-{n:03d}" for n in range(1, DEMO_PARTICIPANTS + 1)]
@@ -185,6 +189,7 @@ def summary(base_url: str, data: DemoData) -> dict[str, object]:
         "sitting": data.sitting,
         "participants": data.participants,
         "competencies": data.competencies,
+        "programme": data.programme,
     }
 
 

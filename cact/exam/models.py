@@ -57,6 +57,10 @@ class Sitting(CreatedAt, Base):
     paused_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The programme (wave series) this sitting belongs to, if any (cact/programmes).
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme.id", ondelete="RESTRICT"), index=True
+    )
 
 
 class SittingProctor(Base):

@@ -43,6 +43,8 @@ CLOSED_ATTEMPT = frozenset(
 )
 # Closed by the participant or the clock: what the statistics count (terminated is left out).
 FINISHED_ATTEMPT = frozenset({AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED})
+# Still to be sat: a later wave can still assess these.
+UNFINISHED_ATTEMPT = frozenset({AttemptStatus.NOT_STARTED, AttemptStatus.IN_PROGRESS})
 # A participant can log in while the sitting is in one of these.
 LOGIN_SITTING = frozenset({SittingStatus.OPEN, SittingStatus.RUNNING, SittingStatus.PAUSED})
 # A participant's first section can start while the sitting is in one of these.

@@ -321,14 +321,22 @@ def rating_value(raw: Any) -> str | None:
     return rating
 
 
-def parse_roster(filename: str, data: bytes, *, today: date | None = None) -> ParsedRoster:
-    """Read and check the whole file; every problem is collected, none stops the reading."""
-    parsed = ParsedRoster(Problems(filename, MESSAGES))
+def parse_roster(
+    filename: str,
+    data: bytes,
+    *,
+    today: date | None = None,
+    extra: tuple[Column, ...] = (),
+    messages: dict[str, tuple[str, str]] | None = None,
+) -> ParsedRoster:
+    """Read and check the whole file; every problem is collected, none stops the reading.
+    ``extra`` columns are accepted (located in ``columns``) for a caller that reads them."""
+    parsed = ParsedRoster(Problems(filename, {**MESSAGES, **(messages or {})}))
     parsed.table = read_table(filename, data, parsed.problems)
     if parsed.table is None:
         return parsed
-    columns = check_header(parsed.table, parsed.problems, REQUIRED, OPTIONAL)
-    _unknown_columns(parsed)
+    columns = check_header(parsed.table, parsed.problems, REQUIRED, (*OPTIONAL, *extra))
+    _unknown_columns(parsed, extra)
     if columns is None:
         return parsed
     parsed.columns = columns
@@ -341,12 +349,12 @@ def parse_roster(filename: str, data: bytes, *, today: date | None = None) -> Pa
     return parsed
 
 
-def _unknown_columns(parsed: ParsedRoster) -> None:
+def _unknown_columns(parsed: ParsedRoster, extra: tuple[Column, ...] = ()) -> None:
     assert parsed.table is not None
     for index, title in enumerate(parsed.table.header):
         if title is None or normalise(title) in ROW_NUMBER_HEADERS:
             continue
-        if not any(column.accepts(title) for column in COLUMNS):
+        if not any(column.accepts(title) for column in (*COLUMNS, *extra)):
             parsed.problems.add(
                 "unknown_column",
                 sheet=parsed.table.sheet,

@@ -64,14 +64,16 @@ async def import_roster(
     sitting_id: int | None,
     actor: Actor,
     dry_run: bool = False,
+    parsed: ParsedRoster | None = None,
 ) -> RosterReport:
     """Check the whole file and, when it has no problem and ``dry_run`` is false, write it.
+    ``parsed``: the file already read by a caller that checks columns of its own.
 
     Raises SittingNotFound / RosterSittingLocked for a wrong target; every problem of the file
     itself is in the report (``valid`` false, nothing written).
     """
     target = await _target(db, sitting_id)
-    parsed = parse_roster(filename, upload)
+    parsed = parsed or parse_roster(filename, upload)
     if target is None and parsed.has(SEAT):
         parsed.at("seat_without_sitting", None, SEAT)
     plan = await _plan(db, parsed, target)

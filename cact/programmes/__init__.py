@@ -1,0 +1,1 @@
+"""Assessment programmes: a target population, its sittings (waves), coverage and analytics."""
