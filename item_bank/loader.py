@@ -61,6 +61,7 @@ class LoadResult:
     item_sets: list[ItemSet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     media: dict[str, MediaBlob] = field(default_factory=dict)
+    notes: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -270,6 +271,7 @@ def load_items(
     result = LoadResult()
     for loaded in loads:
         result.problems.extend(loaded.report.problems)
+        result.notes.extend(loaded.report.notes)
         if loaded.item_set is not None and not loaded.report.problems:
             result.item_sets.append(loaded.item_set)
             result.media.update(loaded.media)

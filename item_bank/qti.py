@@ -31,7 +31,10 @@ def is_item_root(root: Element, report: Report, at: Location | None = None) -> b
         report.add(Code.NOT_QTI_ITEM, at=at, root=local(root.tag))
         return False
     uri = namespace(root.tag)
-    if uri and uri not in VERSION_BY_NAMESPACE:
+    if not uri:
+        report.add(Code.MISSING_QTI_NAMESPACE, at=at)
+        return False
+    if uri not in VERSION_BY_NAMESPACE:
         report.add(Code.UNSUPPORTED_QTI_VERSION, at=at, namespace=uri)
         return False
     return True
@@ -127,5 +130,6 @@ def read_resource(
         return None
     report.source.add(("items", index), at)
     base = posixpath.normpath(name)
-    item = QtiItemReader(report, at, base).read(root, qti_lom.item_metadata(resource))
+    reader = QtiItemReader(report, at, base, index)
+    item = reader.read(root, qti_lom.item_metadata(resource))
     return (item, item_language(root)) if item is not None else None
