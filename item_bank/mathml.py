@@ -74,7 +74,7 @@ MATHML_ATTRIBUTES: dict[str, frozenset[str]] = {
 
 # `\( … \)` inline and `\[ … \]` or `$$ … $$` displayed; single dollars stay text (prices).
 LATEX = re.compile(r"\\\((?P<inline>.+?)\\\)|\\\[(?P<block>.+?)\\\]|\$\$(?P<dollars>.+?)\$\$", re.S)
-_UNKNOWN_COMMAND = re.compile(r"<mi>(\\[A-Za-z]+)</mi>")
+_UNKNOWN_COMMAND = re.compile(r"<mi>(\\[A-Za-z]*)</mi>")
 
 
 class LatexError(ValueError):

@@ -48,7 +48,11 @@ def item_language(root: Element) -> str | None:
 def read_qti_item(data: bytes, report: Report) -> dict[str, Any] | None:
     """A single assessmentItem file: a set of one item titled after the item."""
     root = parse_xml(data, report)
-    if root is None or not is_item_root(root, report):
+    return None if root is None else read_qti_root(root, report)
+
+
+def read_qti_root(root: Element, report: Report) -> dict[str, Any] | None:
+    if not is_item_root(root, report):
         return None
     report.source.add(("items", 0), Location())
     item = QtiItemReader(report, Location()).read(root, ItemMetadata())

@@ -31,7 +31,7 @@ from item_bank.columns import (
     normalise,
 )
 from item_bank.problems import Code, Location, Report
-from item_bank.safety import MEMBER_ERRORS, DamagedMember, Limits, SafeZip, decode_text, open_zip
+from item_bank.safety import MEMBER_ERRORS, Limits, decode_text, open_zip, refuse_doctype
 from item_bank.sheet_items import read_item_rows
 from item_bank.tables import Rows, data_rows, read_header
 from item_bank.values import cell_text
@@ -80,7 +80,7 @@ def read_xlsx(
     data: bytes, report: Report, *, need_competency: bool, limits: Limits
 ) -> dict[str, Any] | None:
     archive = open_zip(data, report, limits)
-    if archive is None or not _parts_are_plain(archive, report):
+    if archive is None or not refuse_doctype(archive, report):
         return None
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -94,23 +94,6 @@ def read_xlsx(
     finally:
         workbook.close()
     return None
-
-
-def _parts_are_plain(archive: SafeZip, report: Report) -> bool:
-    """No DOCTYPE or entity in any XML part, whichever XML parser openpyxl picked (lxml when
-    installed ignores entities instead of refusing them); a damaged part is named here too."""
-    for name in sorted(archive.names):
-        if not name.endswith((".xml", ".rels", ".vml")):
-            continue
-        try:
-            part = archive.read(name)
-        except DamagedMember as error:
-            report.add(Code.DAMAGED_ZIP_MEMBER, member=error.member)
-            return False
-        if b"<!DOCTYPE" in part or b"<!ENTITY" in part:
-            report.add(Code.XML_ENTITIES_FORBIDDEN)
-            return False
-    return True
 
 
 def _report_broken(error: BaseException, report: Report) -> None:
