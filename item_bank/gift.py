@@ -20,7 +20,15 @@ from item_bank.safety import decode_text
 from item_bank.text import looks_like_html
 from item_bank.values import id_prefix, item_id_from
 
-ESCAPED = {"~": "\ue000", "=": "\ue001", "#": "\ue002", "{": "\ue003", "}": "\ue004", ":": "\ue005"}
+ESCAPED = {
+    "~": "\ue000",
+    "=": "\ue001",
+    "#": "\ue002",
+    "{": "\ue003",
+    "}": "\ue004",
+    ":": "\ue005",
+    "\\": "\ue006",
+}
 _UNESCAPE = {v: k for k, v in ESCAPED.items()}
 _TITLE = re.compile(r"^::(.*?)::", re.S)
 _FORMAT = re.compile(r"^\[(html|moodle|plain|markdown)\]", re.I)
@@ -34,7 +42,7 @@ def looks_like_gift(text: str) -> bool:
 
 
 def _hide_escapes(text: str) -> str:
-    return re.sub(r"\\([~=#{}:])", lambda m: ESCAPED[m[1]], text).replace("\\n", "\n")
+    return re.sub(r"\\([~=#{}:\\n])", lambda m: ESCAPED.get(m[1], "\n"), text)
 
 
 def _show(text: str) -> str:
