@@ -3,7 +3,8 @@
 import re
 from typing import Any
 
-_INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
+# `4`, `4.0` and, from an Indonesian spreadsheet, `4,0` (decimal comma).
+_INTEGER = re.compile(r"^[+-]?\d+([.,]0*)?$")
 
 
 def as_int(value: Any) -> int | None:
@@ -15,7 +16,7 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     if isinstance(value, str) and _INTEGER.match(value.strip()):
-        return int(float(value.strip()))
+        return int(float(value.strip().replace(",", ".")))
     return None
 
 
