@@ -46,8 +46,9 @@ MATHML_TAGS: frozenset[str] = frozenset(
         "annotation",
     ]
 )
+# No mathcolor or mathbackground: a colour alone must never tell two options apart.
 _COMMON = frozenset(
-    ["mathvariant", "mathsize", "mathcolor", "mathbackground", "dir", "displaystyle", "scriptlevel"]
+    ["mathvariant", "mathsize", "dir", "displaystyle", "scriptlevel"]
 )
 _BY_TAG: dict[str, str] = {
     "math": "display alttext",
