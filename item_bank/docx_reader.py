@@ -266,7 +266,7 @@ def _stem(blocks: list[str]) -> str:
 
 def _strip_prefix(html: str, text: str, rest: str) -> str:
     """The paragraph's HTML without its typed number or letter (`1. `, `B) `)."""
-    prefix = text[: len(text) - len(rest)] if rest and text.endswith(rest) else ""
+    prefix = text[: len(text) - len(rest)] if text.endswith(rest) else ""
     if not prefix:
         return html
     match = re.match(r"^((?:<[^>]+>)*)" + re.escape(prefix.strip()) + r"\s*", html)

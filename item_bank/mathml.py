@@ -47,9 +47,7 @@ MATHML_TAGS: frozenset[str] = frozenset(
     ]
 )
 # No mathcolor or mathbackground: a colour alone must never tell two options apart.
-_COMMON = frozenset(
-    ["mathvariant", "mathsize", "dir", "displaystyle", "scriptlevel"]
-)
+_COMMON = frozenset(["mathvariant", "mathsize", "dir", "displaystyle", "scriptlevel"])
 _BY_TAG: dict[str, str] = {
     "math": "display alttext",
     "mo": "form fence separator lspace rspace stretchy symmetric maxsize minsize largeop "

@@ -41,7 +41,9 @@ def stored(entries: dict[str, bytes]) -> bytes:
 def test_zip_whose_header_lies_about_a_member_is_a_problem(
     name: str, data: bytes, member: str
 ) -> None:
-    problem = only(load(name, corrupt_member(data, member), known_competencies=ALL), "damaged_zip_member")
+    problem = only(
+        load(name, corrupt_member(data, member), known_competencies=ALL), "damaged_zip_member"
+    )
     assert member in problem.message_en and problem.file.startswith(name)
 
 

@@ -64,6 +64,7 @@ def test_without_lang_both_languages_are_printed(tmp_path: Path, dictionary: Pat
     path.write_text(VALID.replace(", weight: 1}", "}"), "utf-8")
     code, output = run("validate", path, "--dictionary", dictionary)
     first, summary = output.splitlines()
+    assert code == 1
     assert "Opsi B tidak berbobot" in first and "Option B has no weight" in first
     assert summary.endswith("1 file, 1 problem: nothing is imported until every problem is fixed.")
     assert run("validate", path, "--dictionary", dictionary, "--lang", "fr")[0] == 2

@@ -32,9 +32,12 @@ def test_moodle_xml_export_reads_keyed_weighted_and_images() -> None:
 def test_moodle_multiple_answer_and_negative_fractions_are_refused() -> None:
     text = fixture("moodle-export.xml").decode()
     many = text.replace("<single>true</single>", "<single>false</single>", 1)
-    problem = [p for p in load("soal.xml", many, known_competencies=ALL).problems][0]
+    problem = load("soal.xml", many, known_competencies=ALL).problems[0]
     assert problem.code == "unsupported_question_type" and "multiple answers" in problem.message_en
-    negative = text.replace('fraction="0" format="html">\n      <text><![CDATA[\\(', 'fraction="-50" format="html">\n      <text><![CDATA[\\(')
+    negative = text.replace(
+        'fraction="0" format="html">\n      <text><![CDATA[\\(',
+        'fraction="-50" format="html">\n      <text><![CDATA[\\(',
+    )
     assert "fraction_not_a_weight" in codes(load("soal.xml", negative, known_competencies=ALL))
 
 
@@ -105,7 +108,9 @@ def test_moodle_formats_round_trip(output_format: str, name: str) -> None:
     loaded = result.item_sets[0].items
     expected = item_set.items
     if output_format == "gift":  # GIFT has no grade: keyed items come back worth 1 point
-        expected = [i.model_copy(update={"points": 1}) if i.kind == "keyed" else i for i in expected]
+        expected = [
+            i.model_copy(update={"points": 1}) if i.kind == "keyed" else i for i in expected
+        ]
     assert loaded == expected
 
 
