@@ -160,6 +160,16 @@ class Problem(BaseModel):
         return ":".join(parts)
 
 
+MAX_PARAM_CHARS = 200
+
+
+def _short(value: Any) -> Any:
+    """A value quoted in a message stays readable (a 5,000-character name is cut)."""
+    if isinstance(value, str) and len(value) > MAX_PARAM_CHARS:
+        return value[:MAX_PARAM_CHARS] + "…"
+    return value
+
+
 @dataclass(frozen=True)
 class Location:
     file: str | None = None
@@ -228,7 +238,8 @@ class Report:
         **params: Any,
     ) -> Problem:
         spot = at or self.source.locate(path)
-        message_id, message_en = render(code.value, params)
+        shown = {k: _short(v) for k, v in params.items()}
+        message_id, message_en = render(code.value, shown)
         return Problem(
             file=spot.file or self.file,
             sheet=spot.sheet,

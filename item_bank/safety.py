@@ -166,7 +166,7 @@ def parse_xml(data: bytes, report: Report, at: Location | None = None) -> Elemen
         spot = Location(file=at.file if at else None, line=error.getLineNumber())
         report.add(Code.MALFORMED_XML, at=spot, detail=error.getMessage())
         return None
-    except (SAXException, ValueError, RecursionError) as error:
+    except (SAXException, ValueError, LookupError, RecursionError) as error:
         report.add(Code.MALFORMED_XML, at=at, detail=str(error) or type(error).__name__)
         return None
     if builder.root is None:

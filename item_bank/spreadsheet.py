@@ -52,6 +52,7 @@ BROKEN_WORKBOOK = (
     TypeError,
     OSError,
     ParseError,
+    SyntaxError,  # lxml's XMLSyntaxError, when openpyxl parses with lxml
 )
 
 

@@ -37,8 +37,9 @@ class _Loader(yaml.SafeLoader):
 
 def read_yaml(text: str, report: Report) -> Any:
     """The document's data, recording each field's line in `report.source`; None on failure."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         return None if node is None else _build(loader, node, (), report)
     except _AliasFound:
@@ -57,7 +58,8 @@ def read_yaml(text: str, report: Report) -> Any:
     except RecursionError:
         report.add(Code.MALFORMED_YAML, detail="nested too deeply")
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return None
 
 
