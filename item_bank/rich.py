@@ -26,10 +26,11 @@ def rich_field(
             report.add(Code.BAD_LATEX, path, item_id=item_id, value=str(error)[:80])
     if has_image(text):
         report.add(Code.IMAGE_IN_TEXT, path, item_id=item_id)
-    lost = lost_in_cleaning(text)
+    cleaned = clean_rich(text)
+    lost = lost_in_cleaning(text, cleaned)
     if lost:
         report.add(Code.CONTENT_LOST, path, item_id=item_id, lost=", ".join(lost))
-    return clean_rich(text)
+    return cleaned
 
 
 def reading(html: str) -> str:

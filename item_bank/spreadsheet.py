@@ -119,7 +119,7 @@ def _read_workbook(
     named = [ws for key, ws in sheets.items() if key in ITEMS_SHEETS]
     unnamed = [ws for key, ws in sheets.items() if key not in others]
     # An extra sheet ("Rekap") may come first: the items are on the sheet with their header.
-    by_header = [ws for ws in unnamed if _has_item_header(ws)]
+    by_header = [] if named else [ws for ws in unnamed if _has_item_header(ws)]
     items_sheet = (named or by_header or unnamed or [None])[0]
     document = default_set(report.file)
     if items_sheet is None:

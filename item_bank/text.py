@@ -160,10 +160,10 @@ def visible_text(html: str) -> str:
     return _BLANKS.sub("", unescape(_ANY_TAG.sub("", html)))
 
 
-def lost_in_cleaning(value: str) -> list[str]:
+def lost_in_cleaning(value: str, cleaned: str | None = None) -> list[str]:
     """What `clean_rich(value)` would drop that a reader would miss: elements (`<svg>`,
     `<mglyph>`, …) and text (quoted). Images are left to `has_image`; scripts, styles and
-    comments are never content."""
+    comments are never content. `cleaned`: `clean_rich(value)` when the caller has it."""
     raw = clean_plain(value)
     if not looks_like_html(raw):
         return []
@@ -173,7 +173,8 @@ def lost_in_cleaning(value: str) -> list[str]:
         kept = local in RICH_TEXT_TAGS or local in _SYNONYMS or local in TEXT_WRAPPERS
         if not kept and local not in NOT_CONTENT and local != "img":
             lost.append(f"<{local}>")
-    before, after = visible_text(raw), visible_text(clean_rich(raw))
+    before = visible_text(raw)
+    after = visible_text(clean_rich(raw) if cleaned is None else cleaned)
     if before != after and not lost:
         missing = before.replace(after, "", 1) if after in before else before
         lost.append(f'"{missing[:40]}"')
