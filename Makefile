@@ -21,12 +21,21 @@ test: $(INSTALLED) browser  ## the whole suite (embedded PostgreSQL unless CACT_
 
 # The browser tests drive Debian's Chromium (never a downloaded browser build).
 CHROMIUM := /usr/bin/chromium
+SOFFICE := /usr/bin/soffice
 browser:
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else \
 	    echo "Chromium is missing for the browser tests: sudo apt-get install -y chromium"; \
+	  fi; \
+	fi
+	@# Word files saved by LibreOffice are part of the item-import tests (tests/item_bank).
+	@if [ ! -x $(SOFFICE) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer; \
+	  else \
+	    echo "LibreOffice is missing for the Word import tests: sudo apt-get install -y libreoffice-writer"; \
 	  fi; \
 	fi
 

@@ -25,7 +25,8 @@ from item_bank.models import (
 )
 from item_bank.options import OptionChecker
 from item_bank.problems import Code, FieldPath, Location, Report
-from item_bank.text import clean_plain, clean_rich, has_image, is_blank_rich
+from item_bank.rich import rich_field
+from item_bank.text import clean_plain, is_blank_rich
 from item_bank.values import as_int, is_blank, is_safe_relative
 
 SET_KEYS = frozenset({"format", "title", "language", "source", "competencies", "items"})
@@ -40,6 +41,7 @@ class CheckContext:
     default_competency: str | None = None
     require_format: bool = True
     max_items: int = 20_000
+    latex: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ class ItemSetChecker:
             "stem": self.rich(raw.get("stem"), (*path, "stem"), Code.EMPTY_STEM),
             "media": self.media(raw.get("media"), (*path, "media")),
             "points": self.points(raw.get("points"), (*path, "points"), kind),
-            "options": OptionChecker(self.report, self._item_id).options(
+            "options": OptionChecker(self.report, self._item_id, self.context.latex).options(
                 raw.get("options"), (*path, "options"), kind
             ),
         }
@@ -190,9 +192,9 @@ class ItemSetChecker:
         if value is not None and not isinstance(value, str):
             self.add(Code.WRONG_TYPE, path, expected="text")
             return None
-        if value and has_image(value):
-            self.add(Code.IMAGE_IN_TEXT, path)
-        text = clean_rich(value or "")
+        text = rich_field(self.report, value, path, self._item_id, latex=self.context.latex)
+        if text is None:
+            return None
         if is_blank_rich(text):
             self.add(empty, path)
         return text

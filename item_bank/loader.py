@@ -5,15 +5,20 @@ Uploads are all-or-nothing: use `LoadResult.ok` before storing anything. A file'
 """
 
 import io
+import re
 import zipfile
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from item_bank.aiken import looks_like_aiken, read_aiken
 from item_bank.checker import CheckContext, ItemSetChecker, SeenId, describe
 from item_bank.dictionary import dictionary_codes
+from item_bank.docx_reader import read_docx
+from item_bank.gift import looks_like_gift, read_gift
 from item_bank.media import (
+    EmbeddedImages,
     MediaBlob,
     MediaRef,
     MediaSource,
@@ -23,10 +28,11 @@ from item_bank.media import (
     is_image_upload,
 )
 from item_bank.models import ItemSet
+from item_bank.moodle import is_moodle, read_moodle
 from item_bank.native import read_native
 from item_bank.problems import Code, Problem, Report
-from item_bank.qti import find_manifest, read_qti_archive, read_qti_item, read_qti_package
-from item_bank.safety import DEFAULT_LIMITS, Limits, SafeZip, open_zip
+from item_bank.qti import find_manifest, read_qti_archive, read_qti_root
+from item_bank.safety import DEFAULT_LIMITS, DamagedMember, Limits, SafeZip, open_zip, parse_xml
 from item_bank.spreadsheet import read_csv, read_xlsx
 
 EXTENSIONS = {
@@ -37,10 +43,15 @@ EXTENSIONS = {
     ".xlsm": "xlsx",
     ".csv": "csv",
     ".tsv": "csv",
-    ".txt": "csv",
+    ".txt": "text",
     ".xml": "qti",
     ".zip": "qti-package",
+    ".docx": "docx",
+    ".gift": "gift",
 }
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc and password-protected Office files
+# Formats whose text may hold LaTeX `\( … \)` (QTI carries MathML itself).
+LATEX_FORMATS = frozenset({"yaml", "json", "xlsx", "csv", "docx", "gift", "aiken", "moodle"})
 NATIVE_SUFFIXES = (".yaml", ".yml", ".json")
 BLUEPRINT_MARK = b"cact-blueprint/"
 
@@ -61,6 +72,7 @@ class LoadResult:
     item_sets: list[ItemSet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     media: dict[str, MediaBlob] = field(default_factory=dict)
+    notes: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -96,42 +108,94 @@ def is_native_member(name: str) -> bool:
 
 def detect_format(name: str, data: bytes) -> str | None:
     """The reader for a file, from its content where that is decisive, else its extension."""
+    suffix = PurePosixPath(name.replace("\\", "/")).suffix.lower()
     if data.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             names = []
         if "xl/workbook.xml" in names:
             return "xlsx"
+        if "word/document.xml" in names:
+            return "docx"
         if names:
             native = find_manifest(frozenset(names)) is None and any(map(is_native_member, names))
             return "native-package" if native else "qti-package"
+    if data.startswith(OLE2):
+        return "legacy-office"
     if is_image_upload(name, data):
         return "image"
-    found = EXTENSIONS.get(PurePosixPath(name.replace("\\", "/")).suffix.lower())
-    if found is not None:
-        return found
-    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
+    found = EXTENSIONS.get(suffix)
+    if found in ("xlsx", "docx") and not data.startswith(b"PK") and _is_text(data):
+        return "renamed-csv" if found == "xlsx" else found
+    if found == "text" or (found is None and _is_text(data)):
+        found = _sniff_text(data) or ("csv" if found == "text" else None)
+    if found == "qti" and _MOODLE_ROOT.search(data[:4096]):
+        return "moodle"
+    return found
+
+
+_MOODLE_ROOT = re.compile(rb"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<quiz[\s>]", re.S)
+
+
+def _is_text(data: bytes) -> bool:
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start > len(head) - 4  # a character cut at the end of the sample
+    return b"\x00" not in head
+
+
+def _sniff_text(data: bytes) -> str | None:
+    """Aiken, GIFT, XML, JSON or YAML told apart by their first few kilobytes."""
+    head = data[:65536]
+    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("<"):
         return "qti"
-    if head.startswith((b"{", b"[")):
+    if text.startswith(("{", "[")) and not looks_like_gift(text):
         return "json"
-    return "yaml" if b"cact-items" in head else None
+    if looks_like_aiken(text):
+        return "aiken"
+    if looks_like_gift(text):
+        return "gift"
+    return "yaml" if "cact-items" in text[:1024] else None
 
 
-def read_document(upload: Upload, report: Report, need_competency: bool, limits: Limits) -> Any:
+def read_document(
+    upload: Upload, report: Report, need_competency: bool, limits: Limits, images: dict[str, bytes]
+) -> Any:
+    """The file as the native structure (None when unreadable); embedded pictures go to
+    `images`, by the `src` the items use."""
     kind = detect_format(upload.name, upload.data)
+    base = PurePosixPath(upload.name.replace("\\", "/")).name
     if kind in ("yaml", "json"):
         return read_native(upload.data, report, is_json=kind == "json")
+    if kind == "renamed-csv":
+        report.note(Code.READ_AS_CSV, name=base)
+        kind = "csv"
     if kind == "xlsx":
         return read_xlsx(upload.data, report, need_competency=need_competency, limits=limits)
     if kind == "csv":
         return read_csv(upload.data, report, need_competency=need_competency, limits=limits)
-    if kind == "qti":
-        return read_qti_item(upload.data, report)
-    if kind == "qti-package":
-        return read_qti_package(upload.data, report, limits)
-    report.add(Code.UNSUPPORTED_FILE_TYPE, name=PurePosixPath(upload.name).name)
+    if kind == "docx":
+        return read_docx(upload.data, report, images, limits)
+    if kind == "gift":
+        return read_gift(upload.data, report)
+    if kind == "aiken":
+        return read_aiken(upload.data, report)
+    if kind in ("qti", "moodle"):
+        root = parse_xml(upload.data, report)
+        if root is None:
+            return None
+        return read_moodle(root, report, images) if is_moodle(root) else read_qti_root(root, report)
+    if kind == "legacy-office":
+        report.add(Code.LEGACY_XLS, name=base)
+        return None
+    report.add(Code.UNSUPPORTED_FILE_TYPE, name=base)
     return None
 
 
@@ -144,6 +208,14 @@ def _load_upload(upload: Upload, job: _Job) -> list[_Loaded]:
     if not upload.data.strip():
         report.add(Code.EMPTY_FILE)
         return [_Loaded(report)]
+    try:
+        return _read_upload(upload, report, job)
+    except DamagedMember as error:
+        report.add(Code.DAMAGED_ZIP_MEMBER, member=error.member)
+        return [_Loaded(report)]
+
+
+def _read_upload(upload: Upload, report: Report, job: _Job) -> list[_Loaded]:
     kind = detect_format(upload.name, upload.data)
     if kind in ("qti-package", "native-package"):
         archive = open_zip(upload.data, report, job.limits)
@@ -151,24 +223,39 @@ def _load_upload(upload: Upload, job: _Job) -> list[_Loaded]:
             return [_Loaded(report)]
         if kind == "native-package":
             return _load_native_package(upload.name, archive, job)
-        return [_check(report, read_qti_archive(archive, report), False, job, ZipImages(archive))]
-    document = read_document(upload, report, job.context.default_competency is None, job.limits)
-    return [_check(report, document, kind in ("yaml", "json"), job, job.images)]
+        document = read_qti_archive(archive, report)
+        return [_check(report, document, "qti", job, ZipImages(archive))]
+    images: dict[str, bytes] = {}
+    need_competency = job.context.default_competency is None
+    document = read_document(upload, report, need_competency, job.limits, images)
+    media = EmbeddedImages(images, job.images) if images else job.images
+    return [_check(report, document, kind or "", job, media)]
 
 
 def _load_native_package(name: str, archive: SafeZip, job: _Job) -> list[_Loaded]:
     loads = []
     for member in sorted(filter(is_native_member, archive.names)):
         report = Report(f"{name}!{member}")
-        data = archive.read(member)
+        try:
+            data = archive.read(member)
+        except DamagedMember as error:
+            report.add(Code.DAMAGED_ZIP_MEMBER, member=error.member)
+            loads.append(_Loaded(report))
+            continue
         if BLUEPRINT_MARK in data[:4096]:
             continue  # a zipped bank folder may hold its blueprint; it is not an item set
         if len(data) > job.limits.max_file_bytes:
             report.add(Code.FILE_TOO_LARGE, size=len(data), limit=job.limits.max_file_bytes)
             loads.append(_Loaded(report))
             continue
-        document = read_native(data, report, is_json=member.lower().endswith(".json"))
-        loads.append(_check(report, document, True, job, ZipImages(archive, member)))
+        is_json = member.lower().endswith(".json")
+        document = read_native(data, report, is_json=is_json)
+        kind = "json" if is_json else "yaml"
+        try:
+            loads.append(_check(report, document, kind, job, ZipImages(archive, member)))
+        except DamagedMember as error:
+            report.add(Code.DAMAGED_ZIP_MEMBER, member=error.member)
+            loads.append(_Loaded(report))
     if not loads:
         package = Report(name)
         package.add(Code.NO_ITEMS)
@@ -176,7 +263,7 @@ def _load_native_package(name: str, archive: SafeZip, job: _Job) -> list[_Loaded
     return loads
 
 
-def _check(report: Report, document: Any, native: bool, job: _Job, media: MediaSource) -> _Loaded:
+def _check(report: Report, document: Any, kind: str, job: _Job, media: MediaSource) -> _Loaded:
     loaded = _Loaded(report)
     if document is None:
         return loaded
@@ -184,8 +271,9 @@ def _check(report: Report, document: Any, native: bool, job: _Job, media: MediaS
     file_context = CheckContext(
         context.known_competencies,
         context.default_competency,
-        native,
-        job.limits.max_items_per_file,
+        require_format=kind in ("yaml", "json"),
+        max_items=job.limits.max_items_per_file,
+        latex=kind in LATEX_FORMATS,
     )
     checker = ItemSetChecker(report, file_context)
     loaded.item_set = checker.check(document)
@@ -270,6 +358,7 @@ def load_items(
     result = LoadResult()
     for loaded in loads:
         result.problems.extend(loaded.report.problems)
+        result.notes.extend(loaded.report.notes)
         if loaded.item_set is not None and not loaded.report.problems:
             result.item_sets.append(loaded.item_set)
             result.media.update(loaded.media)

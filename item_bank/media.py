@@ -95,6 +95,20 @@ class UploadedImages:
         return None
 
 
+class EmbeddedImages:
+    """Images a document carries inside itself (Word pictures, Moodle XML `<file>`), by name;
+    any other `src` is looked for among the uploaded images."""
+
+    def __init__(self, files: dict[str, bytes], fallback: MediaSource) -> None:
+        self.files = files
+        self.fallback = fallback
+
+    def find(self, src: str) -> tuple[str, bytes] | None:
+        if src in self.files:
+            return src, self.files[src]
+        return self.fallback.find(src)
+
+
 def _posix(name: str) -> str:
     return name.replace("\\", "/")
 

@@ -4,10 +4,12 @@ from collections.abc import Mapping
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "unsupported_file_type": (
-        "Jenis berkas {name} tidak dikenali. Gunakan .yaml, .json, .xlsx, .csv, .xml (soal QTI) "
-        "atau .zip (paket QTI, atau .yaml/.json beserta gambarnya).",
-        "Unrecognised file type {name}. Use .yaml, .json, .xlsx, .csv, .xml (QTI item) or .zip "
-        "(QTI package, or .yaml/.json files with their images).",
+        "Jenis berkas {name} tidak dikenali. Gunakan .yaml, .json, .xlsx, .csv, .docx (Word), "
+        ".xml (soal QTI atau Moodle XML), .gift, .txt (Aiken) atau .zip (paket QTI, atau "
+        ".yaml/.json beserta gambarnya).",
+        "Unrecognised file type {name}. Use .yaml, .json, .xlsx, .csv, .docx (Word), .xml (QTI "
+        "item or Moodle XML), .gift, .txt (Aiken) or .zip (QTI package, or .yaml/.json files "
+        "with their images).",
     ),
     "unreadable_file": (
         "Berkas tidak dapat dibaca: {reason}.",
@@ -161,8 +163,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'The points "{value}" must be a positive whole number.',
     ),
     "too_few_options": (
-        "Soal memiliki {count} opsi; paling sedikit 2.",
-        "The item has {count} options; at least 2 are needed.",
+        "Soal hanya memiliki {count} opsi; paling sedikit 2.",
+        "The item has too few options ({count}); at least 2 are needed.",
     ),
     "too_many_options": (
         "Soal memiliki {count} opsi; paling banyak 6.",
@@ -275,6 +277,87 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "value_out_of_range": (
         "Nilai di luar rentang yang diizinkan: {detail}.",
         "The value is outside the allowed range: {detail}.",
+    ),
+    "content_lost": (
+        "Sebagian isi teks ini tidak dapat disimpan dan akan hilang: {lost}. Soal ditolak agar "
+        "tidak tersimpan rusak; hapus atau ganti bagian itu (rumus: MathML atau LaTeX \\( … \\)).",
+        "Part of this text cannot be kept and would be lost: {lost}. The item is refused rather "
+        "than stored damaged; remove or replace that part (formulas: MathML or LaTeX \\( … \\)).",
+    ),
+    "bad_latex": (
+        "Rumus LaTeX tidak dapat diubah menjadi MathML: {value}.",
+        "The LaTeX formula cannot be converted to MathML: {value}.",
+    ),
+    "duplicate_option_text": (
+        "Opsi {labels} bertuliskan sama persis; peserta tidak dapat membedakannya.",
+        "Options {labels} read exactly the same; a participant cannot tell them apart.",
+    ),
+    "damaged_zip_member": (
+        'Isi ZIP "{member}" rusak (CRC atau kompresi tidak cocok dengan kepala berkasnya).',
+        'The ZIP member "{member}" is damaged (its CRC or compression does not match its header).',
+    ),
+    "encrypted_zip": (
+        'ZIP ini dikunci kata sandi ("{member}"); simpan ulang tanpa kata sandi.',
+        'This ZIP is password-protected ("{member}"); save it again without a password.',
+    ),
+    "number_too_long": (
+        "Angka sepanjang {digits} digit tidak diterima; paling banyak {limit} digit.",
+        "A number of {digits} digits is refused; at most {limit} digits are allowed.",
+    ),
+    "duplicate_map_key": (
+        'mapEntry untuk pilihan "{value}" ditulis dua kali (bobot {first} lalu {second}).',
+        'The mapEntry for choice "{value}" is written twice (weight {first}, then {second}).',
+    ),
+    "map_key_not_a_choice": (
+        'mapEntry menyebut pilihan "{value}" yang tidak ada di choiceInteraction.',
+        'A mapEntry names the choice "{value}", which is not in the choiceInteraction.',
+    ),
+    "duplicate_choice_id": (
+        'Identifier pilihan "{value}" dipakai oleh lebih dari satu simpleChoice.',
+        'The choice identifier "{value}" is used by more than one simpleChoice.',
+    ),
+    "missing_qti_namespace": (
+        "assessmentItem tanpa namespace QTI; yang didukung 2.1, 2.2 dan 3.0 "
+        '(mis. xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1").',
+        "The assessmentItem has no QTI namespace; 2.1, 2.2 and 3.0 are supported "
+        '(e.g. xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1").',
+    ),
+    "legacy_xls": (
+        "Berkas ini buku kerja Excel lama (.xls) meskipun bernama {name}; simpan ulang sebagai "
+        '"Excel Workbook (.xlsx)".',
+        "This is an old Excel workbook (.xls) although it is named {name}; save it again as "
+        '"Excel Workbook (.xlsx)".',
+    ),
+    "unsupported_question_type": (
+        "Jenis pertanyaan {kind} tidak didukung; CACT hanya menerima pilihan ganda dengan satu "
+        "jawaban.",
+        "The question type {kind} is not supported; CACT takes single-answer multiple choice only.",
+    ),
+    "fraction_not_a_weight": (
+        "Nilai fraction {fractions} tidak dapat dijadikan bobot bulat 0 sampai 10 (pakai "
+        "kelipatan yang sama, mis. 100/75/50/25, dan tanpa nilai negatif).",
+        "The fractions {fractions} cannot be made whole weights 0 to 10 (use one step, e.g. "
+        "100/75/50/25, and no negative values).",
+    ),
+    "malformed_question": (
+        "Pertanyaan tidak dapat dibaca: {detail}.",
+        "The question cannot be read: {detail}.",
+    ),
+    "malformed_docx": (
+        "Berkas Word tidak dapat dibuka: {detail}.",
+        "The Word file cannot be opened: {detail}.",
+    ),
+    "header_below_title": (
+        "Baris judul kolom ditemukan di baris {row}; baris di atasnya ({skipped}) dilewati.",
+        "The header row was found at row {row}; the rows above it ({skipped}) were skipped.",
+    ),
+    "read_as_csv": (
+        "Berkas {name} berisi teks CSV, bukan buku kerja; dibaca sebagai CSV.",
+        "The file {name} holds CSV text, not a workbook; it was read as CSV.",
+    ),
+    "text_not_imported": (
+        "Teks sebelum soal pertama tidak diimpor: {text}",
+        "Text before the first question is not imported: {text}",
     ),
 }
 

@@ -5,7 +5,8 @@ from typing import Any
 
 from item_bank.models import MAX_OPTIONS, MAX_WEIGHT, MIN_OPTIONS, MIN_WEIGHT, OPTION_LABELS
 from item_bank.problems import Code, FieldPath, Report
-from item_bank.text import clean_rich, has_image, is_blank_rich
+from item_bank.rich import reading, rich_field
+from item_bank.text import is_blank_rich
 from item_bank.values import as_int, is_blank
 
 OPTION_KEYS = frozenset({"label", "text", "weight", "correct"})
@@ -15,6 +16,7 @@ OPTION_KEYS = frozenset({"label", "text", "weight", "correct"})
 class OptionChecker:
     report: Report
     item_id: str | None
+    latex: bool = False
 
     def add(self, code: Code, path: FieldPath, **params: Any) -> None:
         self.report.add(code, path, item_id=self.item_id, **params)
@@ -31,9 +33,22 @@ class OptionChecker:
             self.add(Code.TOO_MANY_OPTIONS, path, count=len(raw))
         used: set[str] = set()
         options = [self.option(entry, (*path, i), i, kind, used) for i, entry in enumerate(raw)]
+        self.same_texts(options, path)
         if kind == "keyed":
             self.key(options, path)
         return options
+
+    def same_texts(self, options: list[dict[str, Any]], path: FieldPath) -> None:
+        """Two options that read the same cannot be told apart by a participant."""
+        first: dict[str, str] = {}
+        for index, option in enumerate(options):
+            text = option.get("text")
+            if not isinstance(text, str) or is_blank_rich(text):
+                continue
+            earlier = first.setdefault(reading(text), option["label"])
+            if earlier != option["label"]:
+                labels = f"{earlier}, {option['label']}"
+                self.add(Code.DUPLICATE_OPTION_TEXT, (*path, index, "text"), labels=labels)
 
     def key(self, options: list[dict[str, Any]], path: FieldPath) -> None:
         """Key problems concern the options list; a spreadsheet places them in its key column."""
@@ -82,12 +97,9 @@ class OptionChecker:
         return label
 
     def text(self, value: Any, path: FieldPath, label: str) -> str | None:
-        if value is not None and not isinstance(value, str | int | float):
-            self.add(Code.WRONG_TYPE, path, expected="text")
+        text = rich_field(self.report, value, path, self.item_id, latex=self.latex)
+        if text is None:
             return None
-        if isinstance(value, str) and has_image(value):
-            self.add(Code.IMAGE_IN_TEXT, path)
-        text = clean_rich("" if value is None else str(value))
         if is_blank_rich(text):
             self.add(Code.EMPTY_OPTION_TEXT, path, label=label)
         return text

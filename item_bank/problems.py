@@ -98,6 +98,26 @@ class Code(StrEnum):
     UNKNOWN_ITEM = "unknown_item"
     NOT_ENOUGH_ITEMS = "not_enough_items"
     VALUE_OUT_OF_RANGE = "value_out_of_range"
+    # content that would be lost, broken containers, weight maps (issue 15)
+    CONTENT_LOST = "content_lost"
+    BAD_LATEX = "bad_latex"
+    DUPLICATE_OPTION_TEXT = "duplicate_option_text"
+    DAMAGED_ZIP_MEMBER = "damaged_zip_member"
+    ENCRYPTED_ZIP = "encrypted_zip"
+    NUMBER_TOO_LONG = "number_too_long"
+    DUPLICATE_MAP_KEY = "duplicate_map_key"
+    MAP_KEY_NOT_A_CHOICE = "map_key_not_a_choice"
+    DUPLICATE_CHOICE_ID = "duplicate_choice_id"
+    MISSING_QTI_NAMESPACE = "missing_qti_namespace"
+    LEGACY_XLS = "legacy_xls"
+    UNSUPPORTED_QUESTION_TYPE = "unsupported_question_type"
+    FRACTION_NOT_A_WEIGHT = "fraction_not_a_weight"
+    MALFORMED_QUESTION = "malformed_question"
+    MALFORMED_DOCX = "malformed_docx"
+    # notes: told, never blocking
+    HEADER_BELOW_TITLE = "header_below_title"
+    READ_AS_CSV = "read_as_csv"
+    TEXT_NOT_IMPORTED = "text_not_imported"
 
 
 def render_path(path: FieldPath) -> str | None:
@@ -138,6 +158,16 @@ class Problem(BaseModel):
         if self.line is not None:
             parts.append(str(self.line))
         return ":".join(parts)
+
+
+MAX_PARAM_CHARS = 200
+
+
+def _short(value: Any) -> Any:
+    """A value quoted in a message stays readable (a 5,000-character name is cut)."""
+    if isinstance(value, str) and len(value) > MAX_PARAM_CHARS:
+        return value[:MAX_PARAM_CHARS] + "…"
+    return value
 
 
 @dataclass(frozen=True)
@@ -181,6 +211,7 @@ class Report:
     file: str
     source: SourceMap = field(default_factory=SourceMap)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
 
     def add(
         self,
@@ -191,20 +222,34 @@ class Report:
         at: Location | None = None,
         **params: Any,
     ) -> None:
+        self.problems.append(self.make(code, path, item_id=item_id, at=at, **params))
+
+    def note(self, code: Code, *, at: Location | None = None, **params: Any) -> None:
+        """Something the reader did for the editor (a title row skipped): told, not refused."""
+        self.notes.append(self.make(code, at=at, **params))
+
+    def make(
+        self,
+        code: Code,
+        path: FieldPath = (),
+        *,
+        item_id: str | None = None,
+        at: Location | None = None,
+        **params: Any,
+    ) -> Problem:
         spot = at or self.source.locate(path)
-        message_id, message_en = render(code.value, params)
-        self.problems.append(
-            Problem(
-                file=spot.file or self.file,
-                sheet=spot.sheet,
-                row=spot.row,
-                column=spot.column,
-                header=spot.header,
-                line=spot.line,
-                field=render_path(path),
-                item_id=item_id,
-                code=code.value,
-                message_id=message_id,
-                message_en=message_en,
-            )
+        shown = {k: _short(v) for k, v in params.items()}
+        message_id, message_en = render(code.value, shown)
+        return Problem(
+            file=spot.file or self.file,
+            sheet=spot.sheet,
+            row=spot.row,
+            column=spot.column,
+            header=spot.header,
+            line=spot.line,
+            field=render_path(path),
+            item_id=item_id,
+            code=code.value,
+            message_id=message_id,
+            message_en=message_en,
         )

@@ -31,7 +31,10 @@ def is_item_root(root: Element, report: Report, at: Location | None = None) -> b
         report.add(Code.NOT_QTI_ITEM, at=at, root=local(root.tag))
         return False
     uri = namespace(root.tag)
-    if uri and uri not in VERSION_BY_NAMESPACE:
+    if not uri:
+        report.add(Code.MISSING_QTI_NAMESPACE, at=at)
+        return False
+    if uri not in VERSION_BY_NAMESPACE:
         report.add(Code.UNSUPPORTED_QTI_VERSION, at=at, namespace=uri)
         return False
     return True
@@ -45,7 +48,11 @@ def item_language(root: Element) -> str | None:
 def read_qti_item(data: bytes, report: Report) -> dict[str, Any] | None:
     """A single assessmentItem file: a set of one item titled after the item."""
     root = parse_xml(data, report)
-    if root is None or not is_item_root(root, report):
+    return None if root is None else read_qti_root(root, report)
+
+
+def read_qti_root(root: Element, report: Report) -> dict[str, Any] | None:
+    if not is_item_root(root, report):
         return None
     report.source.add(("items", 0), Location())
     item = QtiItemReader(report, Location()).read(root, ItemMetadata())
@@ -127,5 +134,6 @@ def read_resource(
         return None
     report.source.add(("items", index), at)
     base = posixpath.normpath(name)
-    item = QtiItemReader(report, at, base).read(root, qti_lom.item_metadata(resource))
+    reader = QtiItemReader(report, at, base, index)
+    item = reader.read(root, qti_lom.item_metadata(resource))
     return (item, item_language(root)) if item is not None else None

@@ -8,6 +8,7 @@ when both are present (map_response → weighted, match_correct → keyed).
 """
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -15,7 +16,7 @@ from xml.etree.ElementTree import Element
 from item_bank.models import COMPETENCY_CODE_PATTERN
 from item_bank.problems import Code, Location, Report
 from item_bank.qti_xml import attr, child, children, descendants, inner_html, key, text_of
-from item_bank.safety import SafeZip
+from item_bank.safety import SafeZip, line_of
 
 HIDDEN_CONTENT = frozenset(
     {"feedbackblock", "feedbackinline", "rubricblock", "templateblock", "templateinline"}
@@ -40,17 +41,35 @@ class QtiItemReader:
     report: Report
     location: Location
     base: str = ""
+    index: int = 0
 
-    def problem(self, code: Code, item_id: str | None, **params: Any) -> None:
-        self.report.add(code, item_id=item_id, at=self.location, **params)
+    def problem(
+        self, code: Code, item_id: str | None, element: Element | None = None, **params: Any
+    ) -> None:
+        at = Location(file=self.location.file, line=line_of(element))
+        self.report.add(code, item_id=item_id, at=at, **params)
+
+    def locate(self, field: str | int, element: Element | None, *rest: str | int) -> None:
+        """Problems the checker finds in this item's fields carry the element's line."""
+        at = Location(file=self.location.file, line=line_of(element))
+        self.report.source.add(("items", self.index, field, *rest), at)
 
     def read(self, root: Element, metadata: ItemMetadata) -> dict[str, Any] | None:
         item_id = attr(root, "identifier")
+        self.report.source.add(
+            ("items", self.index), Location(self.location.file, line=line_of(root))
+        )
         body = child(root, "itemBody")
-        interaction = self.interaction(body, item_id)
+        interaction = self.interaction(body, item_id, root)
         if body is None or interaction is None:
             return None
         choices = list(children(interaction, "simpleChoice"))
+        if not self.unique_choices(choices, item_id):
+            return None
+        self.locate("stem", body)
+        self.locate("options", interaction)
+        for number, choice in enumerate(choices):
+            self.locate("options", choice, number)
         scoring = self.scoring(root, interaction, choices, item_id)
         if scoring is None:
             return None
@@ -68,22 +87,37 @@ class QtiItemReader:
             "options": options,
         }
 
-    def interaction(self, body: Element | None, item_id: str | None) -> Element | None:
+    def interaction(
+        self, body: Element | None, item_id: str | None, root: Element
+    ) -> Element | None:
         nodes = body.iter() if body is not None else iter(())
         found = [n for n in nodes if key(n.tag).endswith("interaction")]
         if not found:
-            self.problem(Code.NO_INTERACTION, item_id)
+            self.problem(Code.NO_INTERACTION, item_id, body if body is not None else root)
             return None
-        names = [n.tag.rsplit("}", 1)[-1] for n in found]
+        counts = Counter(n.tag.rsplit("}", 1)[-1] for n in found)
+        names = ", ".join(f"{name} ({n}×)" if n > 1 else name for name, n in counts.items())
         if len(found) > 1 or key(found[0].tag) != "choiceinteraction":
-            self.problem(Code.UNSUPPORTED_INTERACTION, item_id, interaction=", ".join(names))
+            self.problem(Code.UNSUPPORTED_INTERACTION, item_id, found[0], interaction=names)
             return None
         max_choices = (attr(found[0], "maxChoices") or "1").strip()
         if max_choices != "1":
-            interaction = f"{names[0]} maxChoices={max_choices}"
-            self.problem(Code.UNSUPPORTED_INTERACTION, item_id, interaction=interaction)
+            interaction = f"{names} maxChoices={max_choices}"
+            self.problem(Code.UNSUPPORTED_INTERACTION, item_id, found[0], interaction=interaction)
             return None
         return found[0]
+
+    def unique_choices(self, choices: list[Element], item_id: str | None) -> bool:
+        """Two choices with one identifier make the mapping and the key ambiguous."""
+        seen: set[str] = set()
+        unique = True
+        for choice in choices:
+            identifier = (attr(choice, "identifier") or "").strip()
+            if identifier in seen:
+                self.problem(Code.DUPLICATE_CHOICE_ID, item_id, choice, value=identifier)
+                unique = False
+            seen.add(identifier)
+        return unique
 
     def scoring(
         self, root: Element, interaction: Element, choices: list[Element], item_id: str | None
@@ -98,10 +132,12 @@ class QtiItemReader:
         template = attr(processing, "template") or "" if processing is not None else ""
         weighted = mapping is not None and not (correct and "match_correct" in template)
         if weighted and mapping is not None:
-            return "weighted", self.weighted_options(mapping, choices), None
+            return "weighted", self.weighted_options(mapping, choices, item_id), None
         if correct:
             return "keyed", self.keyed_options(correct, choices, item_id), self.points(root)
-        self.problem(Code.MISSING_SCORING, item_id)
+        self.problem(
+            Code.MISSING_SCORING, item_id, declaration if declaration is not None else root
+        )
         return None
 
     @staticmethod
@@ -111,16 +147,34 @@ class QtiItemReader:
         found = matching or declarations
         return found[0] if found else None
 
-    def weighted_options(self, mapping: Element, choices: list[Element]) -> list[dict[str, Any]]:
-        default = (attr(mapping, "defaultValue") or "0").strip()
-        weights = {
-            (attr(e, "mapKey") or "").strip(): (attr(e, "mappedValue") or "").strip()
-            for e in children(mapping, "mapEntry")
-        }
+    def weighted_options(
+        self, mapping: Element, choices: list[Element], item_id: str | None
+    ) -> list[dict[str, Any]]:
+        """A choice with no entry takes `defaultValue`; without one it has no weight at all
+        (`missing_weight`, as in every other format), never a silent 0."""
+        default = attr(mapping, "defaultValue")
+        default = default.strip() if default is not None else None
+        identifiers = {(attr(c, "identifier") or "").strip() for c in choices}
+        weights: dict[str, str] = {}
+        for entry in children(mapping, "mapEntry"):
+            choice = (attr(entry, "mapKey") or "").strip()
+            value = (attr(entry, "mappedValue") or "").strip()
+            if choice in weights:
+                self.problem(
+                    Code.DUPLICATE_MAP_KEY,
+                    item_id,
+                    entry,
+                    value=choice,
+                    first=weights[choice],
+                    second=value,
+                )
+            elif choice not in identifiers:
+                self.problem(Code.MAP_KEY_NOT_A_CHOICE, item_id, entry, value=choice)
+            weights.setdefault(choice, value)
         return [
             {
                 "text": self.choice_html(c),
-                "weight": weights.get(attr(c, "identifier") or "", default),
+                "weight": weights.get((attr(c, "identifier") or "").strip(), default),
             }
             for c in choices
         ]

@@ -1,14 +1,14 @@
 """Item rows of the spreadsheet template → the native structure, with each cell's location."""
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from item_bank.columns import ITEM_COLUMNS, kind_value
 from item_bank.models import OPTION_LABELS
 from item_bank.problems import Code, FieldPath, Location, Report
-from item_bank.tables import Header, Rows, data_rows, read_header
+from item_bank.tables import Header, Rows, data_rows, find_header
 from item_bank.values import is_blank
 
 ITEM_FIELDS = frozenset({"id", "competency", "kind", "level", "stem", "points", "media"})
@@ -93,7 +93,7 @@ class ItemRowReader:
     ) -> None:
         """The `correct` column names the key by label; several labels make two correct options."""
         value = self.header.text("correct", cells)
-        for label in re.split(r"[\s,;/]+", (value or "").upper()):
+        for label in key_labels(value):
             if label in options:
                 options[label]["correct"] = True
             elif label:
@@ -107,12 +107,23 @@ class ItemRowReader:
                 )
 
 
+KEY_WORDS = re.compile(r"^(opsi|option|pilihan|jawaban|kunci|answer|key)\b[\s:.]*", re.I)
+
+
+def key_labels(value: str | None) -> list[str]:
+    """`C`, `c`, `Opsi C`, `Jawaban: C`, `B, D` → the labels named (several: two correct)."""
+    labels = []
+    for part in re.split(r"\s*[,;/]\s*|\s+(?:dan|and)\s+", (value or "").strip()):
+        part = KEY_WORDS.sub("", part.strip()).strip().rstrip(".)")
+        labels += [p for p in part.upper().split() if p]
+    return labels
+
+
 def read_item_rows(
     rows: Rows, sheet: str | None, report: Report, *, need_competency: bool, max_items: int
 ) -> list[dict[str, Any]]:
-    filled: Iterator[tuple[int, Sequence[Any]]] = data_rows(rows)
     optional = frozenset() if need_competency else frozenset({"competency"})
-    header = read_header(filled, ITEM_COLUMNS, sheet, report, optional)
+    header, filled = find_header(data_rows(rows), ITEM_COLUMNS, sheet, report, optional)
     if header is None:
         return []
     reader = ItemRowReader(report, header)

@@ -9,6 +9,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from pathlib import PurePosixPath
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -23,6 +24,7 @@ from item_bank.columns import (
     COMPETENCY_COLUMNS,
     COMPETENCY_SHEETS,
     INSTRUCTION_SHEETS,
+    ITEM_COLUMNS,
     ITEMS_SHEETS,
     SET_FIELDS,
     SET_HEADER_WORDS,
@@ -31,14 +33,18 @@ from item_bank.columns import (
     normalise,
 )
 from item_bank.problems import Code, Location, Report
-from item_bank.safety import Limits, decode_text, open_zip
+from item_bank.safety import MEMBER_ERRORS, Limits, decode_text, open_zip, refuse_doctype
 from item_bank.sheet_items import read_item_rows
-from item_bank.tables import Rows, data_rows, read_header
+from item_bank.tables import HEADER_SEARCH_ROWS, Rows, data_rows, find_header, header_score
 from item_bank.values import cell_text
 
 CSV_DELIMITERS = (",", ";", "\t")
 BROKEN_WORKBOOK = (
     DefusedXmlException,
+    *MEMBER_ERRORS,
+    IndexError,
+    AttributeError,
+    LookupError,
     InvalidFileException,
     zipfile.BadZipFile,
     KeyError,
@@ -46,6 +52,7 @@ BROKEN_WORKBOOK = (
     TypeError,
     OSError,
     ParseError,
+    SyntaxError,  # lxml's XMLSyntaxError, when openpyxl parses with lxml
 )
 
 
@@ -75,7 +82,8 @@ def read_csv(
 def read_xlsx(
     data: bytes, report: Report, *, need_competency: bool, limits: Limits
 ) -> dict[str, Any] | None:
-    if open_zip(data, report, limits) is None:
+    archive = open_zip(data, report, limits)
+    if archive is None or not refuse_doctype(archive, report):
         return None
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -110,7 +118,9 @@ def _read_workbook(
     others = SET_SHEETS | COMPETENCY_SHEETS | INSTRUCTION_SHEETS
     named = [ws for key, ws in sheets.items() if key in ITEMS_SHEETS]
     unnamed = [ws for key, ws in sheets.items() if key not in others]
-    items_sheet = (named or unnamed or [None])[0]
+    # An extra sheet ("Rekap") may come first: the items are on the sheet with their header.
+    by_header = [] if named else [ws for ws in unnamed if _has_item_header(ws)]
+    items_sheet = (named or by_header or unnamed or [None])[0]
     document = default_set(report.file)
     if items_sheet is None:
         document["items"] = []
@@ -129,6 +139,12 @@ def _read_workbook(
         elif key in COMPETENCY_SHEETS:
             document["competencies"] = _read_competencies(_rows(sheet), sheet.title, report)
     return document
+
+
+def _has_item_header(sheet: ReadOnlyWorksheet) -> bool:
+    rows = sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS * 3, values_only=True)
+    filled = islice(data_rows(enumerate(rows, start=1)), HEADER_SEARCH_ROWS)
+    return any(header_score(cells, ITEM_COLUMNS) >= 2 for _, cells in filled)
 
 
 def _rows(sheet: ReadOnlyWorksheet) -> Iterator[tuple[int, Sequence[Any]]]:
@@ -154,8 +170,7 @@ def _read_set_sheet(rows: Rows, sheet: str, report: Report) -> dict[str, Any]:
 
 
 def _read_competencies(rows: Rows, sheet: str, report: Report) -> list[dict[str, Any]]:
-    filled = data_rows(rows)
-    header = read_header(filled, COMPETENCY_COLUMNS, sheet, report)
+    header, filled = find_header(data_rows(rows), COMPETENCY_COLUMNS, sheet, report)
     declarations: list[dict[str, Any]] = []
     if header is None:
         return declarations

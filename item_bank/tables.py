@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -39,6 +40,42 @@ class Header:
 def data_rows(rows: Rows) -> Iterator[tuple[int, Sequence[Any]]]:
     """The rows that have at least one filled cell."""
     return ((n, cells) for n, cells in rows if not all(is_blank(c) for c in cells))
+
+
+HEADER_SEARCH_ROWS = 10
+
+
+def header_score(cells: Sequence[Any], columns: tuple[Column, ...]) -> int:
+    """How many cells of a row name a known column (a title row names none)."""
+    known = header_map(columns)
+    return sum(1 for c in cells if (t := cell_text(c)) is not None and normalise(t) in known)
+
+
+def find_header(
+    rows: Iterator[tuple[int, Sequence[Any]]],
+    columns: tuple[Column, ...],
+    sheet: str | None,
+    report: Report,
+    optional: frozenset[str] = frozenset(),
+) -> tuple[Header | None, Iterator[tuple[int, Sequence[Any]]]]:
+    """The header among the first filled rows: the first naming two known columns or more.
+
+    Rows above it (a merged title, a date) are skipped with a note. When no row qualifies the
+    first filled row is the header, so its unknown and missing columns are reported as usual.
+    Returns the header and the data rows below it.
+    """
+    head = list(islice(rows, HEADER_SEARCH_ROWS))
+    chosen = next((i for i, (_, cells) in enumerate(head) if header_score(cells, columns) >= 2), 0)
+    if chosen:
+        skipped = ", ".join(str(n) for n, _ in head[:chosen])
+        report.note(
+            Code.HEADER_BELOW_TITLE,
+            at=Location(sheet=sheet, row=head[chosen][0]),
+            row=head[chosen][0],
+            skipped=skipped,
+        )
+    header = read_header(iter(head[chosen : chosen + 1]), columns, sheet, report, optional)
+    return header, chain(head[chosen + 1 :], rows)
 
 
 def read_header(

@@ -3,7 +3,8 @@
 import re
 from typing import Any
 
-_INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
+# `4`, `4.0` and, from an Indonesian spreadsheet, `4,0` (decimal comma).
+_INTEGER = re.compile(r"^[+-]?\d+([.,]0*)?$")
 
 
 def as_int(value: Any) -> int | None:
@@ -15,7 +16,7 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     if isinstance(value, str) and _INTEGER.match(value.strip()):
-        return int(float(value.strip()))
+        return int(float(value.strip().replace(",", ".")))
     return None
 
 
@@ -36,3 +37,19 @@ def is_safe_relative(path: str) -> bool:
     """A relative path that stays inside its file's folder or package (media `src`)."""
     parts = path.replace("\\", "/").split("/")
     return bool(path.strip()) and not (path.startswith(("/", "\\")) or ":" in path or ".." in parts)
+
+
+_NOT_ID = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def item_id_from(name: str | None, fallback: str) -> str:
+    """An item id from a question's name in formats without ids (Moodle, GIFT, Word):
+    `Soal 1 (Integritas)` → `Soal-1-Integritas`; no usable name → `fallback`."""
+    slug = _NOT_ID.sub("-", (name or "").strip()).strip("-._")[:64].rstrip("-._")
+    return slug or fallback
+
+
+def id_prefix(file_name: str) -> str:
+    """The generated ids' prefix: the file's name without folder and extension, as an id."""
+    stem = file_name.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return item_id_from(stem, "soal")[:56]

@@ -12,6 +12,15 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from item_bank.problems import Code, FieldPath, Location, Report
 
+# Python refuses to convert integers longer than this (CVE-2020-10735); so do the readers, politely.
+MAX_DIGITS = 4_300
+
+
+class _NumberTooLong(Exception):
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
 
 class _AliasFound(Exception):
     pass
@@ -28,12 +37,18 @@ class _Loader(yaml.SafeLoader):
 
 def read_yaml(text: str, report: Report) -> Any:
     """The document's data, recording each field's line in `report.source`; None on failure."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         return None if node is None else _build(loader, node, (), report)
     except _AliasFound:
         report.add(Code.YAML_ALIASES_FORBIDDEN)
+    except _Unconstructable as error:
+        if error.digits:
+            report.add(Code.NUMBER_TOO_LONG, at=error.at, digits=error.digits, limit=MAX_DIGITS)
+        else:
+            report.add(Code.MALFORMED_YAML, at=error.at, detail=error.detail)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark else None
@@ -43,7 +58,8 @@ def read_yaml(text: str, report: Report) -> Any:
     except RecursionError:
         report.add(Code.MALFORMED_YAML, detail="nested too deeply")
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return None
 
 
@@ -62,7 +78,27 @@ def _build(loader: _Loader, node: Node, path: FieldPath, report: Report) -> Any:
         return result
     if isinstance(node, SequenceNode):
         return [_build(loader, child, (*path, i), report) for i, child in enumerate(node.value)]
-    return loader.construct_object(node)
+    try:
+        return loader.construct_object(node)
+    except (ValueError, OverflowError) as error:
+        # A timestamp such as 2026-13-45 or an integer past MAX_DIGITS: the scalar, not YAML.
+        at = Location(line=node.start_mark.line + 1)
+        value = str(getattr(node, "value", ""))
+        digits = sum(c.isdigit() for c in value) if value.lstrip("+-").isdigit() else 0
+        raise _Unconstructable(at, str(error), digits if digits > MAX_DIGITS else 0) from None
+
+
+class _Unconstructable(Exception):
+    def __init__(self, at: Location, detail: str, digits: int) -> None:
+        super().__init__(detail)
+        self.at, self.detail, self.digits = at, detail, digits
+
+
+def _integer(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise _NumberTooLong(digits)
+    return int(text)
 
 
 def read_json(text: str, report: Report) -> Any:
@@ -77,7 +113,9 @@ def read_json(text: str, report: Report) -> Any:
         return result
 
     try:
-        return json.loads(text, object_pairs_hook=pairs)
+        return json.loads(text, object_pairs_hook=pairs, parse_int=_integer)
+    except _NumberTooLong as error:
+        report.add(Code.NUMBER_TOO_LONG, digits=error.digits, limit=MAX_DIGITS)
     except json.JSONDecodeError as error:
         report.add(Code.MALFORMED_JSON, at=Location(line=error.lineno), detail=error.msg)
     except RecursionError:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.bank.service import MediaFile
 from cact.competencies.service import known_codes
 from cact.kit.errors import InvalidInput, NotFound
+from item_bank.docx_writer import write_docx_template
 from item_bank.loader import Upload, load_items
 from item_bank.media import MediaBlob
 from item_bank.models import ItemSet
@@ -43,6 +44,7 @@ class ValidationReport(BaseModel):
     valid: bool
     item_count: int
     problems: list[Problem]
+    notes: list[Problem] = []  # what a reader did for the editor (a title row skipped): told only
 
 
 @dataclass
@@ -50,12 +52,14 @@ class LoadedUpload:
     item_sets: list[ItemSet] = field(default_factory=list)
     media: dict[str, MediaFile] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
 
     def report(self) -> ValidationReport:
         return ValidationReport(
             valid=not self.problems,
             item_count=sum(len(s.items) for s in self.item_sets),
             problems=self.problems,
+            notes=self.notes,
         )
 
     def raise_for_problems(self) -> None:
@@ -90,6 +94,7 @@ async def load(
         item_sets=result.item_sets,
         media={src: media_file(blob) for src, blob in result.media.items()},
         problems=result.problems,
+        notes=result.notes,
     )
 
 
@@ -100,10 +105,18 @@ def media_file(blob: MediaBlob) -> MediaFile:
 
 class UnknownTemplateFormat(NotFound):
     code = "unknown_template_format"
-    message = "Templat tersedia sebagai .xlsx atau .csv. / Templates come as .xlsx or .csv."
+    message = (
+        "Templat tersedia sebagai .xlsx, .csv atau .docx. / Templates come as .xlsx, .csv or .docx."
+    )
 
 
 def template_response(fmt: str) -> Response:
+    if fmt == "docx":
+        return Response(
+            write_docx_template("id"),
+            media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            headers={"Content-Disposition": 'attachment; filename="cact-template-soal.docx"'},
+        )
     if fmt == "xlsx":
         return Response(
             write_template("xlsx"),

@@ -149,7 +149,7 @@ async def test_validate_reports_without_writing(
 ) -> None:
     response = await editor_client.post("/api/items/validate", files=upload("teknis.yaml"))
     assert response.status_code == 200
-    assert response.json() == {"valid": True, "item_count": 18, "problems": []}
+    assert response.json() == {"valid": True, "item_count": 18, "problems": [], "notes": []}
     assert await _item_count(db) == 0
 
 

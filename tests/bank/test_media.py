@@ -128,7 +128,7 @@ async def test_native_yaml_and_png_uploaded_together_import(
     files = upload_bytes("rambu.yaml", native_set(("N-1", "gambar/parkir.png")))
     files += upload_bytes("parkir.png", image)
     validated = await editor_client.post("/api/items/validate", files=files)
-    assert validated.json() == {"valid": True, "item_count": 1, "problems": []}
+    assert validated.json() == {"valid": True, "item_count": 1, "problems": [], "notes": []}
     assert await _count(db, Media) == 0
 
     response = await editor_client.post("/api/items/import", files=files)

@@ -49,12 +49,25 @@ def test_invalid_file_exits_one_and_lists_every_problem_in_indonesian(
 ) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(VALID.replace("M.01", "M.99").replace(", weight: 1}", "}"), "utf-8")
-    code, output = run("validate", path, "--dictionary", dictionary)
+    code, output = run("validate", path, "--dictionary", dictionary, "--lang", "id")
     assert code == 1
     lines = output.splitlines()
     assert f"{path}:6 M01-001 unknown_competency Kompetensi" in lines[0]
     assert f"{path}:11 M01-001 missing_weight Opsi B tidak berbobot" in lines[1]
-    assert lines[2] == "1 berkas, 0 soal sah: 2 masalah"
+    assert lines[2] == (
+        "1 berkas, 2 masalah: tidak ada soal yang diimpor sampai semua masalah diperbaiki."
+    )
+
+
+def test_without_lang_both_languages_are_printed(tmp_path: Path, dictionary: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(VALID.replace(", weight: 1}", "}"), "utf-8")
+    code, output = run("validate", path, "--dictionary", dictionary)
+    first, summary = output.splitlines()
+    assert code == 1
+    assert "Opsi B tidak berbobot" in first and "Option B has no weight" in first
+    assert summary.endswith("1 file, 1 problem: nothing is imported until every problem is fixed.")
+    assert run("validate", path, "--dictionary", dictionary, "--lang", "fr")[0] == 2
 
 
 def test_english_messages_with_lang_en(tmp_path: Path, dictionary: Path) -> None:

@@ -48,7 +48,7 @@ def test_demo_bank_and_blueprint_validate() -> None:
 
 def test_sanitiser_keeps_the_allowlist_and_drops_the_rest() -> None:
     dirty = '<p onclick="x()">A <b>b</b> <script>alert(1)</script><img src=x><a href="y">c</a></p>'
-    assert clean_rich(dirty) == "<p>A b c</p>"
+    assert clean_rich(dirty) == "<p>A <strong>b</strong> c</p>"
     kept = '<ul><li>x<sub>2</sub></li></ul><table><tbody><tr><td colspan="2">y</td></tr></tbody>'
     kept += "</table>"
     assert clean_rich(kept) == kept
@@ -57,10 +57,13 @@ def test_sanitiser_keeps_the_allowlist_and_drops_the_rest() -> None:
 
 
 def test_html_injection_in_a_stem_is_neutralised_on_load() -> None:
-    text = (
-        write_item_set(rich_set(), "yaml")
-        .decode()
-        .replace("Apa kepanjangan <u>PDF</u>?", "<iframe src=evil></iframe>Apa <u>PDF</u>?")
-    )
-    result = load("bank.yaml", text, known_competencies=KNOWN | {"T.ADM.01", "T.TIK.02"})
+    text = write_item_set(rich_set(), "yaml").decode()
+    known = KNOWN | {"T.ADM.01", "T.TIK.02"}
+    scripted = text.replace("Apa kepanjangan <u>PDF</u>?", "<script>x()</script>Apa <u>PDF</u>?")
+    result = load("bank.yaml", scripted, known_competencies=known)
     assert result.ok and result.item_sets[0].items[3].stem == "Apa <u>PDF</u>?"
+    # An embedded frame is content the sanitiser would drop: refused, naming it.
+    framed = text.replace("Apa kepanjangan <u>PDF</u>?", "<iframe src=evil></iframe>Apa?")
+    result = load("bank.yaml", framed, known_competencies=known)
+    assert [(p.code, p.field) for p in result.problems] == [("content_lost", "items[3].stem")]
+    assert "<iframe>" in result.problems[0].message_en

@@ -1,4 +1,5 @@
 // Tiny DOM helpers: every text goes in through textContent; HTML only through trustedHtml().
+import { renderMath } from './math.js';
 
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -37,7 +38,8 @@ export function clear(el) {
 
 const BLOCKED_TAGS = [
   'script', 'style', 'iframe', 'frame', 'frameset', 'object', 'embed', 'link', 'meta', 'base',
-  'form', 'input', 'button', 'textarea', 'select', 'option', 'audio', 'video', 'svg', 'math',
+  'form', 'input', 'button', 'textarea', 'select', 'option', 'audio', 'video', 'svg',
+  'annotation-xml', 'mglyph', 'maction',
 ];
 const URL_ATTRS = ['href', 'src', 'xlink:href', 'action', 'formaction', 'srcset', 'background'];
 
@@ -62,6 +64,7 @@ export function trustedHtml(el, html) {
     }
   }
   clear(el).appendChild(root);
+  renderMath(el); // MathML formulas: native, or the room server's MathJax on older browsers
   return el;
 }
 
