@@ -1,0 +1,11 @@
+// The kiosk's shared constants: storage keys, polling intervals, the closed statuses.
+export const SESSION_KEY = 'cact.kiosk.session';
+export const POSITION_PREFIX = 'cact.kiosk.position.';
+export const FONT_KEY = 'cact.kiosk.font';
+export const HEARTBEAT_MS = 15000;
+export const PAUSED_POLL_MS = 3000;
+export const STILL_OPEN_RETRY_MS = 2000;
+export const SUBMIT_FLUSH_MS = 10000;
+export const FINISHED = ['submitted', 'expired', 'terminated'];
+// Screens that stay up while the connection is down; anything else gives way to "connecting".
+export const SURVIVES_OUTAGE = ['exam', 'paused', 'transition', 'finished', 'finish-prompt', 'instructions'];
