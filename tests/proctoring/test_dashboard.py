@@ -158,6 +158,13 @@ async def test_the_tiles_show_every_state_of_the_room_and_the_counters_add_up(
     assert first["seat"]["label"] and first["ip"]
     assert tiles[opened.participant_nos[1]]["counting"] is False
     assert tiles[opened.participant_nos[2]]["section"] is None
+    # The server announces the one change time alone makes; the page only shows it.
+    change = first["status_changes"]
+    assert change["to"] == "disconnected"
+    assert datetime.fromisoformat(change["at"]) == datetime.fromisoformat(
+        first["last_active_at"]
+    ) + timedelta(seconds=45)
+    assert tiles[opened.participant_nos[1]]["status_changes"] is None
     assert tiles[opened.participant_nos[7]]["reset_requested"] is True
     assert body["counters"] == {
         "registered": 8,
