@@ -267,12 +267,6 @@ class Snapshot:
         for tile in tiles:
             self.tiles[tile.enrollment_id] = tile
 
-    def status_changes(self, now: datetime) -> dict[str, str] | None:
-        """When a working tile turns disconnected if nothing is heard from the kiosk."""
-        if self.status(now) != "working" or self.last_active_at is None:
-            return None
-        return {"at": iso(self.last_active_at + DISCONNECTED_AFTER) or "", "to": "disconnected"}
-
     def as_json(self, now: datetime) -> dict[str, Any]:
         return {
             "sitting": self.sitting,
