@@ -29,6 +29,7 @@ from cact.competencies.router import router as competencies_router
 from cact.config import Settings, get_settings
 from cact.delivery import sweeper
 from cact.delivery.pages import router as kiosk_page
+from cact.delivery.push import router as kiosk_push
 from cact.delivery.router import router as kiosk_router
 from cact.exports.pages import router as exports_pages
 from cact.exports.router import router as exports_router
@@ -69,6 +70,7 @@ Errors always have the shape `{"error": "<code>", "detail": ...}`."""
 # this order, so the kiosk protocol (most of the requests in an exam) comes first.
 ROUTERS: tuple[APIRouter, ...] = (
     kiosk_router,
+    kiosk_push,
     health_router,
     monitoring_router,
     auth_router,

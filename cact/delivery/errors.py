@@ -84,3 +84,23 @@ class SittingNotRunning(Conflict):
 class InvalidOption(InvalidInput):
     code = "invalid_option"
     message = "Pilihan jawaban tidak ada pada butir ini. / That option is not on this item."
+
+
+class AttemptPaused(Conflict):
+    """Added to protocol v1 (issue 13): the proctor paused this attempt or the whole room."""
+
+    code = "attempt_paused"
+    message = (
+        "Ujian sedang dijeda oleh pengawas; tunggu sampai dilanjutkan. / "
+        "The proctor has paused the test; wait until it resumes."
+    )
+
+
+class SittingNotStarted(Conflict):
+    """Added to protocol v1 (issue 13): logged in and ready, but the proctor has not started."""
+
+    code = "sitting_not_started"
+    message = (
+        "Pengawas belum memulai ujian; tunggu sebentar. / "
+        "The proctor has not started the test yet; please wait."
+    )

@@ -35,7 +35,8 @@ WITH bucket AS (
     JOIN attempt a ON a.participant_id = p.id
     JOIN sitting st ON st.id = a.sitting_id
     LEFT JOIN position pos ON pos.id = p.position_id
-    WHERE p.participant_no = $1::text AND st.status IN ('open', 'running', 'paused')
+    WHERE upper(p.participant_no) = upper(btrim($1::text))
+      AND st.status IN ('open', 'running', 'paused')
     ORDER BY st.starts_at DESC
     LIMIT 1
 )

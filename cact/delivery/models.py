@@ -43,6 +43,7 @@ class Attempt(CreatedAt, Base):
     started_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(String(32))
+    close_note: Mapped[str | None] = mapped_column(String(500))  # the proctor's reason to terminate
     paused: Mapped[bool] = mapped_column(default=False)
     kiosk_session_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     kiosk_session_started_at: Mapped[datetime | None]

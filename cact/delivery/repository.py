@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import Row, func, select, text
 
 from cact.delivery.models import Attempt, AttemptSection
 from cact.kit.repository import Repository
@@ -34,6 +34,10 @@ class AttemptRepository(Repository[Attempt]):
         )
         return list(await self.all(statement))
 
+    async def sitting_paused(self, sitting_id: int) -> bool:
+        status = await self.session.scalar(select(Sitting.status).where(Sitting.id == sitting_id))
+        return status == "paused"
+
     async def for_login(self, participant_no: str) -> Row[Attempt, Participant, Sitting] | None:
         """The participant's attempt in a sitting that is open for login now."""
         statement = (
@@ -41,7 +45,7 @@ class AttemptRepository(Repository[Attempt]):
             .join(Participant, Participant.id == Attempt.participant_id)
             .join(Sitting, Sitting.id == Attempt.sitting_id)
             .where(
-                Participant.participant_no == participant_no,
+                func.upper(Participant.participant_no) == participant_no.strip().upper(),
                 Sitting.status.in_(("open", "running", "paused")),
             )
             .order_by(Sitting.starts_at.desc())

@@ -19,6 +19,7 @@ from cact.delivery.errors import (
     AlreadyLoggedIn,
     AttemptClosed,
     AttemptNotStarted,
+    AttemptPaused,
     LoginRefused,
     SectionClosed,
     SectionNotStarted,
@@ -236,6 +237,8 @@ async def _locked(db: AsyncSession, context: KioskContext) -> tuple[Attempt, lis
         raise AttemptClosed()
     if attempt.status == "not_started":
         raise AttemptNotStarted()
+    if attempt.paused or await AttemptRepository(db).sitting_paused(attempt.sitting_id):
+        raise AttemptPaused()
     return attempt, await SectionRepository(db).of_attempt(attempt.id, lock=True)
 
 

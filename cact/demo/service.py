@@ -22,7 +22,7 @@ from cact.participants.models import Participant
 from cact.rooms import service as rooms
 from cact.sittings import roster
 from cact.sittings import service as sittings
-from cact.sittings.models import Sitting
+from cact.sittings.models import Sitting, SittingProctor
 from cact.standards.models import Position
 from cact.standards.service import load_demo_standards
 from item_bank.blueprint import load_blueprint
@@ -72,6 +72,16 @@ async def _ensure_staff(db: AsyncSession, staff: DemoStaff) -> None:
         )
     else:
         user.password_hash, user.roles, user.is_active = password_hash, staff.roles, True
+
+
+async def _assign_proctors(db: AsyncSession, sitting: Sitting) -> None:
+    """The printed proctor login opens the demo sitting's dashboard (issue 13)."""
+    users = StaffUserRepository(db)
+    for staff in DEMO_STAFF:
+        user = await users.by_username(staff.username)
+        if user is not None and "proctor" in staff.roles:
+            db.add(SittingProctor(sitting_id=sitting.id, staff_user_id=user.id))
+    await db.flush()
 
 
 async def load_bank(db: AsyncSession) -> None:
@@ -162,6 +172,7 @@ async def load(db: AsyncSession) -> DemoData:
     await load_bank(db)
     await load_demo_standards(db, DEMO_ACTOR)
     sitting = await open_demo_sitting(db)
+    await _assign_proctors(db, sitting)
     data.sitting = {"id": sitting.id, "code": sitting.code, "token": sitting.token}
     data.participants = [f"DEMO-{n:03d}" for n in range(1, DEMO_PARTICIPANTS + 1)]
     return data

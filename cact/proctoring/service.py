@@ -143,7 +143,7 @@ async def resume_attempt(
     return attempt
 
 
-async def _sitting_for_update(db: AsyncSession, sitting_id: int) -> Sitting:
+async def sitting_for_update(db: AsyncSession, sitting_id: int) -> Sitting:
     from cact.sittings.service import SittingNotFound
 
     sitting = await SittingRepository(db).for_update(sitting_id)
@@ -158,7 +158,7 @@ async def pause_sitting(
     db: AsyncSession, sitting_id: int, reason: str, actor: Actor, now: datetime
 ) -> Sitting:
     """Every running section of the room stops its clock, in one statement."""
-    sitting = await _sitting_for_update(db, sitting_id)
+    sitting = await sitting_for_update(db, sitting_id)
     if sitting.status not in ("open", "running"):
         raise WrongSittingState()
     sitting.status, sitting.paused_at = "paused", now
@@ -190,10 +190,12 @@ async def resume_sitting(
 ) -> Sitting:
     """Every paused clock moves its deadline by the time it stood, except attempts a proctor
     paused one by one: they stay paused."""
-    sitting = await _sitting_for_update(db, sitting_id)
+    sitting = await sitting_for_update(db, sitting_id)
     if sitting.status != "paused":
         raise WrongSittingState()
-    sitting.status, sitting.paused_at = "running", None
+    # Resuming never starts a sitting: one paused before its start goes back to waiting.
+    sitting.status = "running" if sitting.started_at is not None else "open"
+    sitting.paused_at = None
     await db.execute(
         update(AttemptSection)
         .where(
@@ -225,11 +227,16 @@ def _milliseconds(interval: ColumnElement[Any]) -> ColumnElement[int]:
     return cast(extract("epoch", interval) * 1000, BigInteger)
 
 
-async def start_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitting:
-    sitting = await _sitting_for_update(db, sitting_id)
+async def start_sitting(
+    db: AsyncSession, sitting_id: int, actor: Actor, now: datetime | None = None
+) -> Sitting:
+    """The proctor's start (or the schedule's, for a sitting set to start by itself): from now on
+    each ready kiosk starts its first section's clock."""
+    sitting = await sitting_for_update(db, sitting_id)
     if sitting.status != "open":
         raise WrongSittingState()
     sitting.status = "running"
+    sitting.started_at, sitting.started_by = now or utcnow(), actor.name
     await audit.record(
         db,
         actor,
@@ -237,6 +244,7 @@ async def start_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitt
         target_type="sitting",
         target_id=sitting.id,
         sitting_id=sitting.id,
+        details={"automatic": actor.kind == "system"},
     )
     await publish(db, RoomEvent(sitting.id, "sitting", data={"what": "start"}))
     return sitting
@@ -244,7 +252,7 @@ async def start_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitt
 
 async def rotate_token(db: AsyncSession, sitting_id: int, actor: Actor, now: datetime) -> Sitting:
     """A new token; the previous one keeps working for a short grace (kiosks mid-login)."""
-    sitting = await _sitting_for_update(db, sitting_id)
+    sitting = await sitting_for_update(db, sitting_id)
     if sitting.status == "scheduled":
         raise WrongSittingState()
     sitting.previous_token, sitting.previous_token_valid_until = sitting.token, now + TOKEN_GRACE
@@ -270,6 +278,7 @@ async def terminate(
     for section in await SectionRepository(db).of_attempt(attempt.id, lock=True):
         if section.status != "closed":
             clock.close_section(section, now, "terminated")
+    attempt.close_note = reason[:500]
     await close_attempt(db, attempt, now, "terminated", "terminated")
     await audit.record(
         db,
@@ -382,7 +391,7 @@ async def close_sitting(
     """Close every attempt still running; returns the ids of the attempts this closed."""
     from sqlalchemy import select
 
-    sitting = await _sitting_for_update(db, sitting_id)
+    sitting = await sitting_for_update(db, sitting_id)
     running = (
         await db.scalars(
             select(Attempt.id)

@@ -40,6 +40,10 @@ class Sitting(CreatedAt, Base):
     paused_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Issue 13: the proctor owns the start; a sitting set to start by itself does so at starts_at.
+    auto_start: Mapped[bool] = mapped_column(default=False, server_default="false")
+    started_at: Mapped[datetime | None]
+    started_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class SittingProctor(Base):

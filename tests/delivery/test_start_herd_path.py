@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,15 +98,21 @@ async def test_an_attempt_paused_before_the_start_starts_with_its_clock_paused(
     assert body["sections"][0]["remaining_ms"] == section.time_limit_ms + section.extra_ms
 
 
-async def test_a_closed_sitting_refuses_the_start(client: AsyncClient, db: AsyncSession) -> None:
+@pytest.mark.parametrize(
+    ("sitting_status", "error"),
+    [("paused", "attempt_paused"), ("closed", "sitting_not_running")],
+)
+async def test_a_paused_or_closed_sitting_refuses_the_start(
+    client: AsyncClient, db: AsyncSession, sitting_status: str, error: str
+) -> None:
     opened = await open_sitting(db)
     kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
     await kiosk.login()
-    opened.sitting.status = "paused"
+    opened.sitting.status = sitting_status
     await db.flush()
     refused = await kiosk.call("POST", "/attempt/start")
     assert refused.status_code == 409
-    assert refused.json()["error"] == "sitting_not_running"
+    assert refused.json()["error"] == error
     attempt = await db.get(Attempt, kiosk.attempt_id)
     assert attempt is not None
     await db.refresh(attempt)

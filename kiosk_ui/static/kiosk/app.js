@@ -48,6 +48,10 @@ export class KioskApp {
     this.reloading = null; // {gen, prefetched, again, promise} of the GET /attempt loop running
     this.deadlineBusy = false;
     this.heartbeatTimer = null;
+    this.push = null; // PushChannel of this session
+    this.waitingForStart = false; // pressed "Mulai ujian" before the proctor started
+    this.startBusy = false;
+    this.waitTimer = null;
     this.loginDraft = { participant_no: '', token: '', secret: '' };
     this.loginState = { busy: false, error: '', message: '' };
   }

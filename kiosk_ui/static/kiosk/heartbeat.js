@@ -1,6 +1,6 @@
 // The heartbeat: the kiosk's liveness for the dashboard and the fallback way the proctor's
 // actions reach it. Mixed into KioskApp (app.js).
-import { FINISHED, HEARTBEAT_MS, PAUSED_POLL_MS } from './constants.js';
+import { CONTROL_JITTER_MS, FINISHED, HEARTBEAT_MS, PAUSED_POLL_MS } from './constants.js';
 import { sameId } from './util.js';
 
 export const heartbeatMethods = {
@@ -71,5 +71,17 @@ export const heartbeatMethods = {
       if (shown !== null && d.remaining_ms > shown + 5000) this.reload();
       else this.countdown.set(d.remaining_ms, at, !!d.paused);
     }
+  },
+
+  /** The push channel said the proctor acted: show a pause at once, then ask for the state. */
+  onControl(control) {
+    const jitter = Math.floor(Math.random() * CONTROL_JITTER_MS);
+    if (control.what === 'token') return;
+    if (control.what === 'start') {
+      if (this.waitingForStart) setTimeout(() => this.waitingForStart && this.startWhenReady(), jitter / 2);
+      return;
+    }
+    if (control.what === 'pause' && this.exam && !this.paused) this.enterPause(null, null, null);
+    this.heartbeatSoon(jitter);
   },
 };

@@ -3,6 +3,7 @@
 import { HEARTBEAT_MS, POSITION_PREFIX, SESSION_KEY } from './constants.js';
 import { t } from './i18n.js';
 import { Outbox, OUTBOX_PREFIX } from './outbox.js';
+import { PushChannel } from './push.js';
 import * as R from './render.js';
 import { local, session } from './storage.js';
 import { loginErrorText, normaliseSecret } from './util.js';
@@ -65,6 +66,7 @@ export const loginMethods = {
         acked: (entry, data, at) => outbox === this.outbox && this.onAcked(entry, data, at),
         conflict: (entry) => outbox === this.outbox && this.onConflict(entry),
         closed: () => outbox === this.outbox && this.reload(),
+        paused: () => outbox === this.outbox && !this.paused && this.heartbeatSoon(0),
         rejected: () => outbox === this.outbox && this.showRejected(),
       },
     });
@@ -72,6 +74,9 @@ export const loginMethods = {
     this.shell.setSaveStatus(outbox.status());
     this.showRejected();
     outbox.kick(); // replay whatever an earlier page or login of this attempt left unsent
+    const gen = this.gen;
+    this.push = new PushChannel(this.api, (control) => gen === this.gen && this.onControl(control));
+    this.push.start();
     this.heartbeatSoon(HEARTBEAT_MS);
   },
 
@@ -93,6 +98,11 @@ export const loginMethods = {
       }
     }
     this.outbox = null;
+    if (this.push) this.push.stop();
+    this.push = null;
+    this.waitingForStart = false;
+    if (this.waitTimer !== null) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
     this.session = null;
     this.attempt = null;
     this.exam = null;

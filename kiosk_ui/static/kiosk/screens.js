@@ -1,6 +1,6 @@
 // What the participant sees: one method per screen, the overlays (pause, time up) and the
 // font size. Mixed into KioskApp (app.js); `this` is the app.
-import { FONT_KEY, SURVIVES_OUTAGE } from './constants.js';
+import { FONT_KEY, SURVIVES_OUTAGE, WAIT_RETRY_MS } from './constants.js';
 import { t } from './i18n.js';
 import * as R from './render.js';
 import { local, session } from './storage.js';
@@ -74,28 +74,47 @@ export const screenMethods = {
   },
 
   showInstructions(error) {
-    let busy = false;
     const view = () => R.instructionsScreen(this.attempt, {
-      busy: busy,
+      busy: this.startBusy,
+      waiting: this.waitingForStart,
       error: error,
-      onStart: async () => {
-        const gen = this.gen;
-        busy = true;
-        this.shell.setScreen(view(), 'session');
-        try {
-          const res = await this.api.start();
-          if (gen === this.gen) this.reload({ prefetched: res });
-        } catch (err) {
-          if (gen !== this.gen || err.status === 401) return;
-          if (err.status === 409) {
-            this.reload();
-            return;
-          }
-          this.showInstructions(errorText(err));
-        }
-      },
+      onStart: () => this.startWhenReady(),
     });
     this.render('instructions', view, 'session');
+  },
+
+  /** "Mulai ujian": starts the clock once the proctor has started the sitting; until then the
+   * screen waits and moves on by itself (push channel, or a slow retry as the fallback). */
+  async startWhenReady() {
+    const gen = this.gen;
+    if (this.startBusy) return;
+    this.startBusy = true;
+    if (this.waitTimer !== null) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
+    if (this.screenName === 'instructions') this.shell.setScreen(this.view(), 'session');
+    let res;
+    try {
+      res = await this.api.start();
+    } catch (err) {
+      this.startBusy = false;
+      if (gen !== this.gen || err.status === 401) return;
+      if (err.status === 409 && (err.code === 'sitting_not_started' || err.code === 'attempt_paused')) {
+        this.waitingForStart = true;
+        const wait = WAIT_RETRY_MS + Math.floor(Math.random() * WAIT_RETRY_MS);
+        this.waitTimer = setTimeout(() => gen === this.gen && this.waitingForStart && this.startWhenReady(), wait);
+        if (this.screenName === 'instructions') this.showInstructions();
+        return;
+      }
+      if (err.status === 409) {
+        this.reload();
+        return;
+      }
+      this.showInstructions(errorText(err));
+      return;
+    }
+    this.startBusy = false;
+    this.waitingForStart = false;
+    if (gen === this.gen) this.reload({ prefetched: res });
   },
 
   showTransition(section, at) {
