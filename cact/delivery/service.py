@@ -261,8 +261,8 @@ async def submit_section(
         target_id=section.id,
         sitting_id=attempt.sitting_id,
     )
-    if ending:
-        await close_attempt(db, attempt, now, ending, "submitted")
+    if ending:  # the last section: the participant finished the attempt
+        await close_attempt(db, attempt, now, ending, "finished")
     else:
         await _changed(db, attempt, "section")
     return attempt

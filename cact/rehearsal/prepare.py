@@ -12,6 +12,7 @@ from cact.audit.service import Actor
 from cact.blueprints.repository import BlueprintRepository
 from cact.demo import service as demo
 from cact.participants.models import Participant
+from cact.proctoring import service as proctoring
 from cact.rooms import service as rooms
 from cact.rooms.models import Room
 from cact.sittings import roster
@@ -63,4 +64,6 @@ async def prepare(db: AsyncSession, kiosks: int) -> Rehearsal:
     await roster.enroll_in_seat_order(db, sitting, participants, room.seats, ACTOR)
     opened = await sittings.open_sitting(db, sitting.id, ACTOR)
     assert opened.token is not None
+    # The rehearsal plays the proctor too: its start herd begins once the sitting is started.
+    await proctoring.start_sitting(db, opened.id, ACTOR)
     return Rehearsal(opened.id, opened.token, numbers)

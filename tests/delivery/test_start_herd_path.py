@@ -197,4 +197,4 @@ async def test_the_last_section_closes_the_attempt_through_the_service(
     attempt = await db.get(Attempt, kiosk.attempt_id)
     assert attempt is not None
     await db.refresh(attempt)
-    assert attempt.close_reason == "submitted" and attempt.scored_at is not None
+    assert attempt.close_reason == "finished" and attempt.scored_at is not None
