@@ -104,3 +104,45 @@ class SittingNotStarted(Conflict):
         "Pengawas belum memulai ujian; tunggu sebentar. / "
         "The proctor has not started the test yet; please wait."
     )
+
+
+# Issue 13: a refused kiosk login says which fact was wrong (each still counts as a failure).
+class UnknownParticipant(LoginRefused):
+    code = "unknown_participant"
+    message = (
+        "Nomor peserta tidak terdaftar pada sesi yang dibuka. Tanyakan kepada pengawas. / "
+        "This participant number is not on the roster of an open sitting."
+    )
+
+
+class InvalidToken(LoginRefused):
+    code = "invalid_token"
+    message = (
+        "Token salah atau sudah tidak berlaku. Tanyakan token terbaru kepada pengawas. / "
+        "Wrong or expired token; ask the proctor for the current one."
+    )
+
+
+class SecretRequired(LoginRefused):
+    code = "secret_required"
+    message = "Isi tanggal lahir atau PIN Anda. / Enter your birth date or PIN."
+
+
+class SecretInvalid(LoginRefused):
+    code = "secret_invalid"
+    message = "Tanggal lahir atau PIN salah. / Wrong birth date or PIN."
+
+
+class SittingNotOpen(LoginRefused):
+    status = 409
+    code = "sitting_not_open"
+    message = (
+        "Sesi ujian belum dibuka. Tunggu arahan pengawas. / "
+        "The sitting is not open yet; wait for the proctor."
+    )
+
+
+class SittingAlreadyClosed(LoginRefused):
+    status = 409
+    code = "sitting_closed"
+    message = "Sesi ujian sudah ditutup. / The sitting is closed."

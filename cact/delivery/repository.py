@@ -7,7 +7,7 @@ from sqlalchemy import Row, func, select, text
 from cact.delivery.models import Attempt, AttemptSection
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
-from cact.sittings.models import Sitting
+from cact.sittings.models import Enrollment, Sitting
 
 
 class AttemptRepository(Repository[Attempt]):
@@ -52,6 +52,18 @@ class AttemptRepository(Repository[Attempt]):
             .limit(1)
         )
         return (await self.session.execute(statement)).one_or_none()
+
+    async def latest_sitting_status(self, participant_no: str) -> str | None:
+        """The status of the newest sitting this participant is on the roster of, if any."""
+        statement = (
+            select(Sitting.status)
+            .join(Enrollment, Enrollment.sitting_id == Sitting.id)
+            .join(Participant, Participant.id == Enrollment.participant_id)
+            .where(func.upper(Participant.participant_no) == participant_no.strip().upper())
+            .order_by(Sitting.starts_at.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(statement)
 
     async def overdue_attempt_ids(self, cutoff: datetime, limit: int) -> list[int]:
         statement = (

@@ -20,10 +20,16 @@ from cact.delivery.errors import (
     AttemptClosed,
     AttemptNotStarted,
     AttemptPaused,
+    InvalidToken,
     LoginRefused,
+    SecretInvalid,
+    SecretRequired,
     SectionClosed,
     SectionNotStarted,
+    SittingAlreadyClosed,
+    SittingNotOpen,
     TooManyKioskLogins,
+    UnknownParticipant,
     UnknownSection,
 )
 from cact.delivery.models import CLOSED_STATUSES, Attempt, AttemptSection
@@ -138,14 +144,18 @@ async def login(
     keys = (kiosk_login_key(participant_no),)
     if await limiter.retry_after(db, *keys):
         raise TooManyKioskLogins()
-    found = await AttemptRepository(db).for_login(participant_no.strip())
+    repository = AttemptRepository(db)
+    found = await repository.for_login(participant_no.strip())
     if found is None:
         await limiter.hit(db, *keys)
-        raise LoginRefused()
+        raise _no_open_sitting(await repository.latest_sitting_status(participant_no))
     attempt, participant, sitting = found
-    if not token_valid(sitting, token, now) or not await second_factor_ok(participant, secret):
+    if not token_valid(sitting, token, now):
         await limiter.hit(db, *keys)
-        raise LoginRefused()
+        raise InvalidToken()
+    if not await second_factor_ok(participant, secret):
+        await limiter.hit(db, *keys)
+        raise SecretRequired() if not (secret or "").strip() else SecretInvalid()
     if attempt.status in CLOSED_STATUSES:
         raise AttemptClosed()
     if attempt.kiosk_session_hash is not None:
@@ -178,6 +188,15 @@ async def login(
     )
     await _changed(db, attempt, "login")
     return KioskLogin(kiosk_token, attempt, participant)
+
+
+def _no_open_sitting(status: str | None) -> LoginRefused:
+    """Why a number finds no sitting open for login: not on any roster, too early, too late."""
+    if status == "scheduled":
+        return SittingNotOpen()
+    if status == "closed":
+        return SittingAlreadyClosed()
+    return UnknownParticipant()
 
 
 async def reset_login(db: AsyncSession, attempt_id: int, reason: str, actor: Actor) -> Attempt:
