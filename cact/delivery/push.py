@@ -29,6 +29,7 @@ from fastapi.responses import StreamingResponse
 
 from cact.delivery.deps import bearer_hash
 from cact.delivery.errors import KioskUnauthorized
+from cact.kit.errors import CactError
 from cact.kit.rawdb import raw_connection
 from cact.proctoring.events import RoomEvent
 from cact.proctoring.stream import Hub
@@ -45,6 +46,12 @@ NOT_CONTROL = frozenset({"answer", "seen", "login", "start", "logout"})
 SITTING_CONTROL = frozenset({"start", "pause", "resume", "close", "token"})
 
 _ATTEMPT = "SELECT id, sitting_id FROM attempt WHERE kiosk_session_hash = $1::text"
+
+
+class NotAStreamClient(CactError):
+    status = 406
+    code = "not_acceptable"
+    message = "Kirim Accept: text/event-stream. / Send Accept: text/event-stream."
 
 
 class RoomControl:
@@ -188,12 +195,17 @@ async def control_stream(
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "control events"},
         401: {"description": "bad or revoked kiosk token"},
+        406: {"description": "the request's Accept header does not name text/event-stream"},
     },
 )
 async def events(request: Request) -> StreamingResponse:
     """Added to protocol v1 (issue 13): what the proctor just did to this attempt or its room,
-    as server-sent events (see the module's docstring); the heartbeat stays the fallback."""
+    as server-sent events (see the module's docstring); the heartbeat stays the fallback.
+    The request must send `Accept: text/event-stream` (as EventSource does): a client that
+    did not ask for a never-ending stream does not get one."""
     token = bearer_hash(request)
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        raise NotAStreamClient()
     async with raw_connection(request) as connection:
         row = await connection.fetchrow(_ATTEMPT, token)
     if row is None:

@@ -46,7 +46,8 @@ class Listener:
 
     async def listen(self, streams: aiohttp.ClientSession) -> None:
         with contextlib.suppress(aiohttp.ClientError, asyncio.CancelledError):
-            async with streams.get(API + "/events", headers=self.kiosk.headers) as response:
+            headers = {**self.kiosk.headers, "Accept": "text/event-stream"}
+            async with streams.get(API + "/events", headers=headers) as response:
                 event = ""
                 async for raw in response.content:
                     line = raw.decode().rstrip("\n")

@@ -8,8 +8,12 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from cact.delivery.push import RoomControl, control_stream
 from cact.proctoring.events import RoomEvent
+from tests.fixtures.sittings import KioskClient, open_sitting
 
 
 class FakeHub:
@@ -66,3 +70,16 @@ async def test_each_kiosk_hears_its_attempt_and_its_room_and_nothing_else() -> N
     await asyncio.gather(*tasks, return_exceptions=True)
     await asyncio.sleep(0.05)
     assert room.kiosks == 0 and hub.queues == []  # the last kiosk gone, the room stops listening
+
+
+async def test_the_stream_needs_a_kiosk_token_and_a_client_that_asks_for_a_stream(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    opened = await open_sitting(db)
+    kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
+    await kiosk.login()
+    anonymous = await client.get("/api/kiosk/v1/events", headers={"Accept": "text/event-stream"})
+    assert anonymous.status_code == 401
+    plain = await kiosk.call("GET", "/events")
+    assert plain.status_code == 406  # type: ignore[attr-defined]
+    assert plain.json()["error"] == "not_acceptable"  # type: ignore[attr-defined]
