@@ -113,12 +113,15 @@ async def try_login(
     now: datetime,
 ) -> QuickLogin | None:
     """The plain login, or None when the service must decide (and record) the outcome."""
-    key = service.kiosk_login_key(participant_no)
+    key = service.kiosk_login_key(participant_no, ip)
     row = await connection.fetchrow(_READ, participant_no.strip(), key)
-    if row["failures"] is not None and limiter.wait_seconds(
-        row["failures"], row["window_started_at"], now
-    ):
-        raise TooManyKioskLogins()
+    wait = (
+        limiter.wait_seconds(row["failures"], row["window_started_at"], now)
+        if row["failures"] is not None
+        else None
+    )
+    if wait:
+        raise TooManyKioskLogins(headers={"Retry-After": str(wait)})
     if row["attempt_id"] is None or row["active"] or row["status"] in CLOSED_STATUSES:
         return None
     sitting = _Sitting(row["token"], row["previous_token"], row["previous_token_valid_until"])

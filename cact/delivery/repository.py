@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Row, func, select, text
+from sqlalchemy import Row, func, or_, select, text, update
 
 from cact.delivery.models import Attempt, AttemptSection
 from cact.kit.repository import Repository
@@ -52,6 +52,22 @@ class AttemptRepository(Repository[Attempt]):
             .limit(1)
         )
         return (await self.session.execute(statement)).one_or_none()
+
+    async def mark_reset_requested(self, attempt_id: int, now: datetime, every: timedelta) -> bool:
+        """Note a refused second login; True for at most one try per ``every`` (it is audited)."""
+        statement = (
+            update(Attempt)
+            .where(
+                Attempt.id == attempt_id,
+                or_(
+                    Attempt.reset_requested_at.is_(None), Attempt.reset_requested_at <= now - every
+                ),
+            )
+            .values(reset_requested_at=now)
+            .returning(Attempt.id)
+            .execution_options(synchronize_session="fetch")
+        )
+        return (await self.session.execute(statement)).first() is not None
 
     async def latest_sitting_status(self, participant_no: str) -> str | None:
         """The status of the newest sitting this participant is on the roster of, if any."""

@@ -43,6 +43,7 @@ from cact.proctoring.events import RoomEvent, publish
 from cact.sittings.tokens import normalise
 
 SCORER = Actor.system("scoring")
+REFUSAL_AUDIT_EVERY = timedelta(minutes=1)
 logger = logging.getLogger("cact.delivery")
 
 
@@ -91,9 +92,17 @@ class SecondFactor(Protocol):
     def birth_date(self) -> date | None: ...
 
 
-def kiosk_login_key(participant_no: str) -> str:
-    """The rate limiter's key for kiosk logins of one participant."""
-    return f"kiosk-login:p:{participant_no.strip().upper()}"
+def kiosk_login_key(participant_no: str, ip: str | None = None) -> str:
+    """The rate limiter's key for kiosk logins of one participant from one address."""
+    return f"{kiosk_participant_prefix(participant_no)}{ip or 'unknown'}"
+
+
+def kiosk_participant_prefix(participant_no: str) -> str:
+    return f"kiosk-login:p:{participant_no.strip().upper()}:at:"
+
+
+def kiosk_address_key(ip: str | None) -> str:
+    return f"kiosk-login:ip:{ip or 'unknown'}"
 
 
 def session_hash(token: str) -> str:
@@ -141,9 +150,10 @@ async def login(
     ip: str | None,
     now: datetime,
 ) -> KioskLogin:
-    keys = (kiosk_login_key(participant_no),)
-    if await limiter.retry_after(db, *keys):
-        raise TooManyKioskLogins()
+    keys = (kiosk_login_key(participant_no, ip), kiosk_address_key(ip))
+    wait = await limiter.retry_after(db, *keys)
+    if wait:
+        raise TooManyKioskLogins(headers={"Retry-After": str(wait)})
     repository = AttemptRepository(db)
     found = await repository.for_login(participant_no.strip())
     if found is None:
@@ -159,9 +169,10 @@ async def login(
     if attempt.status in CLOSED_STATUSES:
         raise AttemptClosed()
     if attempt.kiosk_session_hash is not None:
-        # Logging in elsewhere needs the proctor: the dashboard shows this request.
-        attempt.reset_requested_at = now
-        await db.flush()
+        # Logging in elsewhere needs the proctor: the dashboard shows this request, recorded
+        # at most once a minute per participant (one atomic update decides which try).
+        if not await repository.mark_reset_requested(attempt.id, now, REFUSAL_AUDIT_EVERY):
+            raise AlreadyLoggedIn()
         await audit.record(
             db,
             Actor.participant(participant.id, participant.participant_no, ip),
@@ -172,7 +183,7 @@ async def login(
         )
         await _changed(db, attempt, "reset_requested")
         raise AlreadyLoggedIn()
-    await limiter.clear(db, *keys)
+    await limiter.clear(db, keys[0])
     kiosk_token = secrets.token_urlsafe(32)
     attempt.kiosk_session_hash = session_hash(kiosk_token)
     attempt.kiosk_session_started_at = attempt.last_seen_at = now
@@ -206,6 +217,9 @@ async def reset_login(db: AsyncSession, attempt_id: int, reason: str, actor: Act
         raise UnknownAttempt()
     attempt.kiosk_session_hash = None
     attempt.reset_requested_at = None
+    participant = await db.get(Participant, attempt.participant_id)
+    if participant is not None:  # the reset also lifts the participant's login block
+        await RateLimiter.clear_prefix(db, kiosk_participant_prefix(participant.participant_no))
     await db.flush()
     await audit.record(
         db,
