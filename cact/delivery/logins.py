@@ -35,7 +35,8 @@ WITH bucket AS (
     JOIN attempt a ON a.participant_id = p.id
     JOIN sitting st ON st.id = a.sitting_id
     LEFT JOIN position pos ON pos.id = p.position_id
-    WHERE upper(p.participant_no) = upper(btrim($1::text))
+    -- as typed, upper- or lower-case: each an index lookup (a login herd must not scan)
+    WHERE p.participant_no IN (btrim($1::text), upper(btrim($1::text)), lower(btrim($1::text)))
       AND st.status IN ('open', 'running', 'paused')
     ORDER BY st.starts_at DESC
     LIMIT 1

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, func, or_, select, text, update
+from sqlalchemy import Row, or_, select, text, update
 
 from cact.delivery.models import Attempt, AttemptSection
 from cact.kit.repository import Repository
@@ -45,7 +45,7 @@ class AttemptRepository(Repository[Attempt]):
             .join(Participant, Participant.id == Attempt.participant_id)
             .join(Sitting, Sitting.id == Attempt.sitting_id)
             .where(
-                func.upper(Participant.participant_no) == participant_no.strip().upper(),
+                Participant.participant_no.in_(_spellings(participant_no)),
                 Sitting.status.in_(("open", "running", "paused")),
             )
             .order_by(Sitting.starts_at.desc())
@@ -75,7 +75,7 @@ class AttemptRepository(Repository[Attempt]):
             select(Sitting.status)
             .join(Enrollment, Enrollment.sitting_id == Sitting.id)
             .join(Participant, Participant.id == Enrollment.participant_id)
-            .where(func.upper(Participant.participant_no) == participant_no.strip().upper())
+            .where(Participant.participant_no.in_(_spellings(participant_no)))
             .order_by(Sitting.starts_at.desc())
             .limit(1)
         )
@@ -93,6 +93,12 @@ class AttemptRepository(Repository[Attempt]):
             .limit(limit)
         )
         return list(dict.fromkeys((await self.session.scalars(statement)).all()))
+
+
+def _spellings(participant_no: str) -> tuple[str, str, str]:
+    """A number as typed, upper- and lower-case: matched through the unique index."""
+    typed = participant_no.strip()
+    return typed, typed.upper(), typed.lower()
 
 
 _BY_KIOSK_SESSION = text(
