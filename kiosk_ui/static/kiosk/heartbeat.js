@@ -75,7 +75,8 @@ export const heartbeatMethods = {
 
   /** The push channel said the proctor acted: show a pause at once, then ask for the state. */
   onControl(control) {
-    const jitter = Math.floor(Math.random() * CONTROL_JITTER_MS);
+    // Only a room-wide change reaches every kiosk at once: spread those; one kiosk asks now.
+    const jitter = control.scope === 'sitting' ? Math.floor(Math.random() * CONTROL_JITTER_MS) : 0;
     if (control.what === 'token') return;
     if (control.what === 'start') {
       if (this.waitingForStart) setTimeout(() => this.waitingForStart && this.startWhenReady(), jitter / 2);

@@ -172,7 +172,8 @@ class Dashboard {
       button.hidden = button.getAttribute('data-when').split(' ').indexOf(s.status) < 0;
     }
     for (const button of this.root.querySelectorAll('[data-action="rotate"]')) {
-      button.disabled = s.status === 'scheduled' || s.status === 'closed';
+      // No token change before the token exists or after the close: not offered at all.
+      button.hidden = s.status === 'scheduled' || s.status === 'closed';
     }
   }
 
