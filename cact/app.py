@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from cact import sweeper
 from cact.analysis.pages import router as analysis_pages
 from cact.analysis.router import router as analysis_router
 from cact.auditlog.pages import router as audit_pages
@@ -26,8 +27,8 @@ from cact.blueprints.pages import router as blueprint_pages
 from cact.blueprints.router import router as blueprints_router
 from cact.competencies.router import router as competencies_router
 from cact.config import Settings, get_settings
-from cact.delivery import sweeper
 from cact.delivery.pages import router as kiosk_page
+from cact.delivery.push import router as kiosk_push
 from cact.delivery.router import router as kiosk_router
 from cact.exam.events import EventHub, asyncpg_dsn
 from cact.exports.pages import router as exports_pages
@@ -71,6 +72,7 @@ Errors always have the shape `{"error": "<code>", "detail": ...}`."""
 # this order, so the kiosk protocol (most of the requests in an exam) comes first.
 ROUTERS: tuple[APIRouter, ...] = (
     kiosk_router,
+    kiosk_push,
     health_router,
     monitoring_router,
     auth_router,

@@ -51,10 +51,9 @@ def session_id_for(token: str) -> str:
 
 
 def _limit_keys(username: str, ip: str | None) -> tuple[str, ...]:
-    keys = [f"staff-login:user:{username.lower()}"]
-    if ip:
-        keys.append(f"staff-login:ip:{ip}")
-    return tuple(keys)
+    """Per (address, account) and per address: an attacker elsewhere cannot lock the account."""
+    address = ip or "unknown"
+    return (f"staff-login:user:{username.lower()}:at:{address}", f"staff-login:ip:{address}")
 
 
 async def login(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cact.delivery.errors import (
+    AttemptPaused,
     InvalidOption,
     KioskUnauthorized,
     NotYourAttempt,
@@ -55,6 +56,7 @@ WITH {_KIOSK},
         SELECT kiosk.id AS attempt_id, kiosk.sitting_id
         FROM kiosk JOIN target ON target.attempt_id = kiosk.id
         WHERE kiosk.status NOT IN ({sql_list(CLOSED_ATTEMPT)})
+          AND NOT kiosk.paused
           AND target.status = 'open'
           AND target.deadline_at IS NOT NULL
           AND $6::timestamptz
@@ -180,6 +182,8 @@ def _refusal(row: Any, option_id: int | None, now: datetime, grace: timedelta) -
         return NotYourAttempt()
     if row["attempt_status"] in CLOSED_ATTEMPT:
         return AttemptClosed()
+    if row["paused"]:
+        return AttemptPaused()
     section = _clock(row)
     if not clock.accepts_saves(section, now, grace):
         return SectionNotStarted() if section.status == SectionStatus.PENDING else SectionClosed()

@@ -79,3 +79,65 @@ class SittingNotRunning(Conflict):
 class InvalidOption(InvalidInput):
     code = "invalid_option"
     message = "Pilihan jawaban tidak ada pada butir ini. / That option is not on this item."
+
+
+class AttemptPaused(Conflict):
+    """Added to protocol v1 (issue 13): the proctor paused this attempt or the whole room."""
+
+    code = "attempt_paused"
+    message = (
+        "Ujian sedang dijeda oleh pengawas; tunggu sampai dilanjutkan. / "
+        "The proctor has paused the test; wait until it resumes."
+    )
+
+
+class SittingNotStarted(Conflict):
+    """Added to protocol v1 (issue 13): logged in and ready, but the proctor has not started."""
+
+    code = "sitting_not_started"
+    message = (
+        "Pengawas belum memulai ujian; tunggu sebentar. / "
+        "The proctor has not started the test yet; please wait."
+    )
+
+
+# Issue 13: a refused kiosk login says which fact was wrong (each still counts as a failure).
+class UnknownParticipant(LoginRefused):
+    code = "unknown_participant"
+    message = (
+        "Nomor peserta tidak terdaftar pada sesi yang dibuka. Tanyakan kepada pengawas. / "
+        "This participant number is not on the roster of an open sitting."
+    )
+
+
+class InvalidToken(LoginRefused):
+    code = "invalid_token"
+    message = (
+        "Token salah atau sudah tidak berlaku. Tanyakan token terbaru kepada pengawas. / "
+        "Wrong or expired token; ask the proctor for the current one."
+    )
+
+
+class SecretRequired(LoginRefused):
+    code = "secret_required"
+    message = "Isi tanggal lahir atau PIN Anda. / Enter your birth date or PIN."
+
+
+class SecretInvalid(LoginRefused):
+    code = "secret_invalid"
+    message = "Tanggal lahir atau PIN salah. / Wrong birth date or PIN."
+
+
+class SittingNotOpen(LoginRefused):
+    status = 409
+    code = "sitting_not_open"
+    message = (
+        "Sesi ujian belum dibuka. Tunggu arahan pengawas. / "
+        "The sitting is not open yet; wait for the proctor."
+    )
+
+
+class SittingAlreadyClosed(LoginRefused):
+    status = 409
+    code = "sitting_closed"
+    message = "Sesi ujian sudah ditutup. / The sitting is closed."

@@ -35,7 +35,9 @@ WITH bucket AS (
     JOIN attempt a ON a.participant_id = p.id
     JOIN sitting st ON st.id = a.sitting_id
     LEFT JOIN position pos ON pos.id = p.position_id
-    WHERE p.participant_no = $1::text AND st.status IN ({sql_list(LOGIN_SITTING)})
+    -- as typed, upper- or lower-case: each an index lookup (a login herd must not scan)
+    WHERE p.participant_no IN (btrim($1::text), upper(btrim($1::text)), lower(btrim($1::text)))
+      AND st.status IN ({sql_list(LOGIN_SITTING)})
     ORDER BY st.starts_at DESC
     LIMIT 1
 )
@@ -112,12 +114,15 @@ async def try_login(
     now: datetime,
 ) -> QuickLogin | None:
     """The plain login, or None when the service must decide (and record) the outcome."""
-    key = service.kiosk_login_key(participant_no)
+    key = service.kiosk_login_key(participant_no, ip)
     row = await connection.fetchrow(_READ, participant_no.strip(), key)
-    if row["failures"] is not None and limiter.wait_seconds(
-        row["failures"], row["window_started_at"], now
-    ):
-        raise TooManyKioskLogins()
+    wait = (
+        limiter.wait_seconds(row["failures"], row["window_started_at"], now)
+        if row["failures"] is not None
+        else None
+    )
+    if wait:
+        raise TooManyKioskLogins(headers={"Retry-After": str(wait)})
     if row["attempt_id"] is None or row["active"] or row["status"] in CLOSED_ATTEMPT:
         return None
     sitting = _Sitting(row["token"], row["previous_token"], row["previous_token_valid_until"])

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.delivery import content
 from cact.delivery.errors import (
+    AttemptPaused,
     KioskUnauthorized,
     NotYourAttempt,
     SectionClosed,
@@ -53,11 +54,15 @@ ATTEMPT_BY_TOKEN = _ATTEMPT.format(where="a.kiosk_session_hash = $1::text")
 ATTEMPT_BY_ID = _ATTEMPT.format(where="a.id = $1::bigint")
 
 # $1 token hash, $2 section id: the caller's attempt, the section, and (only when the section
-# is the caller's and open) its items in presented order with their stored answers.
+# is the caller's, open and not paused) its items in presented order with their stored answers.
 SECTION = """
-WITH kiosk AS (SELECT id FROM attempt WHERE kiosk_session_hash = $1::text)
-SELECT kiosk.id AS kiosk_attempt, s.attempt_id, s.id AS section_id, s.status, s.deadline_at,
-       s.paused_at, s.time_limit_ms, s.extra_ms, bs.title,
+WITH kiosk AS (
+    SELECT a.id, (a.paused OR st.status = 'paused') AS paused
+    FROM attempt a JOIN sitting st ON st.id = a.sitting_id
+    WHERE a.kiosk_session_hash = $1::text
+)
+SELECT kiosk.id AS kiosk_attempt, kiosk.paused, s.attempt_id, s.id AS section_id, s.status,
+       s.deadline_at, s.paused_at, s.time_limit_ms, s.extra_ms, bs.title,
        i.id AS item_id, i.number, i.item_version_id, i.option_order,
        r.option_id, r.doubtful, r.seq
 FROM (SELECT) AS one
@@ -66,6 +71,7 @@ LEFT JOIN attempt_section s ON s.id = $2::bigint
 LEFT JOIN blueprint_section bs ON bs.id = s.blueprint_section_id
 LEFT JOIN attempt_item i
     ON i.attempt_section_id = s.id AND s.attempt_id = kiosk.id AND s.status = 'open'
+       AND NOT kiosk.paused
 LEFT JOIN response r ON r.attempt_item_id = i.id
 ORDER BY i.number
 """
@@ -156,6 +162,8 @@ async def section_view(
         raise SectionNotStarted()
     if first["status"] == "closed":
         raise SectionClosed()
+    if first["paused"]:
+        raise AttemptPaused()
     items = [row for row in rows if row["item_id"] is not None]
     texts = await content.contents(connection, (row["item_version_id"] for row in items))
     views = []

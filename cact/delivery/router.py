@@ -29,7 +29,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "bad or revoked kiosk token"},
     403: {"description": "another participant's attempt or item"},
     404: {"description": "unknown item or section in this attempt"},
-    409: {"description": "section closed or attempt finished"},
+    409: {
+        "description": "section closed or attempt finished; `attempt_paused`: the proctor paused "
+        "this attempt or the room (nothing is accepted until it resumes; heartbeat and "
+        "GET /attempt still answer, with `paused: true`); `sitting_not_started`: the proctor "
+        "has not started the sitting yet (POST /attempt/start: wait, then try again)"
+    },
     422: {"description": "malformed body"},
     503: {"description": "no database connection in time: retry after `Retry-After` seconds"},
 }

@@ -16,10 +16,17 @@ from cact.auth.passwords import verify_password
 from cact.delivery.errors import (
     AlreadyLoggedIn,
     AttemptNotStarted,
+    AttemptPaused,
+    InvalidToken,
     LoginRefused,
+    SecretInvalid,
+    SecretRequired,
     SectionClosed,
     SectionNotStarted,
+    SittingAlreadyClosed,
+    SittingNotOpen,
     TooManyKioskLogins,
+    UnknownParticipant,
     UnknownSection,
 )
 from cact.exam import clock
@@ -30,11 +37,19 @@ from cact.exam.repository import (
     SectionRepository,
 )
 from cact.exam.service import AttemptClosed
-from cact.exam.statuses import CLOSED_ATTEMPT, AttemptStatus, SectionStatus
-from cact.exam.tokens import normalise
+from cact.exam.statuses import CLOSED_ATTEMPT, AttemptStatus, SectionStatus, SittingStatus
+from cact.exam.tokens import (
+    kiosk_address_key,
+    kiosk_login_key,
+    kiosk_participant_prefix,
+    normalise,
+)
 from cact.kit.ratelimit import RateLimiter
 from cact.participants.models import Participant
 from cact.scoring.closing import close_and_score, score_closed
+
+REFUSAL_AUDIT_EVERY = timedelta(minutes=1)
+__all__ = ["kiosk_address_key", "kiosk_login_key", "kiosk_participant_prefix"]
 
 
 @dataclass(frozen=True)
@@ -82,11 +97,6 @@ class SecondFactor(Protocol):
     def birth_date(self) -> date | None: ...
 
 
-def kiosk_login_key(participant_no: str) -> str:
-    """The rate limiter's key for kiosk logins of one participant."""
-    return f"kiosk-login:p:{participant_no.strip().upper()}"
-
-
 def session_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -132,23 +142,29 @@ async def login(
     ip: str | None,
     now: datetime,
 ) -> KioskLogin:
-    keys = (kiosk_login_key(participant_no),)
-    if await limiter.retry_after(db, *keys):
-        raise TooManyKioskLogins()
-    found = await AttemptRepository(db).for_login(participant_no.strip())
+    keys = (kiosk_login_key(participant_no, ip), kiosk_address_key(ip))
+    wait = await limiter.retry_after(db, *keys)
+    if wait:
+        raise TooManyKioskLogins(headers={"Retry-After": str(wait)})
+    repository = AttemptRepository(db)
+    found = await repository.for_login(participant_no.strip())
     if found is None:
         await limiter.hit(db, *keys)
-        raise LoginRefused()
+        raise _no_open_sitting(await repository.latest_sitting_status(participant_no))
     attempt, participant, sitting = found
-    if not token_valid(sitting, token, now) or not await second_factor_ok(participant, secret):
+    if not token_valid(sitting, token, now):
         await limiter.hit(db, *keys)
-        raise LoginRefused()
+        raise InvalidToken()
+    if not await second_factor_ok(participant, secret):
+        await limiter.hit(db, *keys)
+        raise SecretRequired() if not (secret or "").strip() else SecretInvalid()
     if attempt.status in CLOSED_ATTEMPT:
         raise AttemptClosed()
     if attempt.kiosk_session_hash is not None:
-        # Logging in elsewhere needs the proctor: the dashboard shows this request.
-        attempt.reset_requested_at = now
-        await db.flush()
+        # Logging in elsewhere needs the proctor: the dashboard shows this request, recorded
+        # at most once a minute per participant (one atomic update decides which try).
+        if not await repository.mark_reset_requested(attempt.id, now, REFUSAL_AUDIT_EVERY):
+            raise AlreadyLoggedIn()
         await audit.record(
             db,
             Actor.participant(participant.id, participant.participant_no, ip),
@@ -159,7 +175,7 @@ async def login(
         )
         await exam.attempt_changed(db, attempt, "reset_requested")
         raise AlreadyLoggedIn()
-    await limiter.clear(db, *keys)
+    await limiter.clear(db, keys[0])
     kiosk_token = secrets.token_urlsafe(32)
     attempt.kiosk_session_hash = session_hash(kiosk_token)
     attempt.kiosk_session_started_at = attempt.last_seen_at = now
@@ -175,6 +191,15 @@ async def login(
     )
     await exam.attempt_changed(db, attempt, "login")
     return KioskLogin(kiosk_token, attempt, participant)
+
+
+def _no_open_sitting(status: str | None) -> LoginRefused:
+    """Why a number finds no sitting open for login: not on any roster, too early, too late."""
+    if status == SittingStatus.SCHEDULED:
+        return SittingNotOpen()
+    if status == SittingStatus.CLOSED:
+        return SittingAlreadyClosed()
+    return UnknownParticipant()
 
 
 async def logout(db: AsyncSession, context: KioskContext, ip: str | None) -> None:
@@ -208,6 +233,8 @@ async def _locked(db: AsyncSession, context: KioskContext) -> tuple[Attempt, lis
         raise AttemptClosed()
     if attempt.status == AttemptStatus.NOT_STARTED:
         raise AttemptNotStarted()
+    if attempt.paused or await AttemptRepository(db).sitting_paused(attempt.sitting_id):
+        raise AttemptPaused()
     return attempt, await SectionRepository(db).of_attempt(attempt.id, lock=True)
 
 
@@ -230,8 +257,8 @@ async def submit_section(
         target_id=section.id,
         sitting_id=attempt.sitting_id,
     )
-    if ending:
-        await close_and_score(db, attempt, now, ending, "submitted")
+    if ending:  # the last section: the participant finished the attempt
+        await close_and_score(db, attempt, now, ending, "finished")
     else:
         await exam.attempt_changed(db, attempt, "section")
     return attempt

@@ -2,7 +2,8 @@
 the wave of submits when a whole room finishes a section at about the same time).
 
 Start locks the attempt behind the kiosk token, and only when the attempt has not started and the
-sitting is open or running: marks it in progress, opens the first section with its deadline
+proctor has started the sitting (it is running: the start belongs to the proctor): marks it in
+progress, opens the first section with its deadline
 (``clock.open_section``'s rule: now + time limit + extra time; a clock paused by the proctor
 before the start waits too), audits and tells the dashboard. A repeated start (a retried
 request, a reload) changes nothing, and two racing starts open the section once: the second
@@ -15,10 +16,15 @@ from datetime import datetime
 from typing import Any
 
 from cact.audit.statements import participant_event
-from cact.delivery.errors import KioskUnauthorized, SittingNotRunning
+from cact.delivery.errors import (
+    AttemptPaused,
+    KioskUnauthorized,
+    SittingNotRunning,
+    SittingNotStarted,
+)
 from cact.exam.events import attempt_notify
 from cact.exam.service import AttemptClosed
-from cact.exam.statuses import CLOSED_ATTEMPT, STARTABLE_SITTING, AttemptStatus, sql_list
+from cact.exam.statuses import CLOSED_ATTEMPT, AttemptStatus, SittingStatus
 
 _STARTED_AUDIT = participant_event(
     "started",
@@ -45,7 +51,7 @@ WITH kiosk AS (
     UPDATE attempt SET status = 'in_progress', started_at = $2::timestamptz
     FROM kiosk
     WHERE attempt.id = kiosk.id AND kiosk.status = 'not_started'
-      AND kiosk.sitting_status IN ({sql_list(STARTABLE_SITTING)})
+      AND kiosk.sitting_status = '{SittingStatus.RUNNING}'
     RETURNING attempt.id, attempt.sitting_id, attempt.paused, attempt.participant_id,
               attempt.last_ip
 ), opened AS (
@@ -67,6 +73,15 @@ FROM (SELECT) AS one LEFT JOIN kiosk ON true
 """
 
 
+def _not_running(sitting_status: str) -> Exception:
+    """Why a ready participant may not start yet: wait for the proctor, or the room's pause."""
+    if sitting_status == "open":
+        return SittingNotStarted()
+    if sitting_status == "paused":
+        return AttemptPaused()
+    return SittingNotRunning()
+
+
 async def start(connection: Any, token_hash: str, now: datetime) -> int:
     """Start the attempt (or find it started); returns its id."""
     row = await connection.fetchrow(START, token_hash, now)
@@ -74,9 +89,9 @@ async def start(connection: Any, token_hash: str, now: datetime) -> int:
         raise KioskUnauthorized()
     if (
         row["status"] == AttemptStatus.NOT_STARTED
-        and row["sitting_status"] not in STARTABLE_SITTING
+        and row["sitting_status"] != SittingStatus.RUNNING
     ):
-        raise SittingNotRunning()
+        raise _not_running(row["sitting_status"])
     if row["status"] in CLOSED_ATTEMPT:
         raise AttemptClosed()
     return int(row["id"])
@@ -100,10 +115,11 @@ _SUBMITTED_NOTIFY = attempt_notify(
 )
 SUBMIT = f"""
 WITH kiosk AS (
-    SELECT a.id, a.status, a.paused, a.sitting_id, a.participant_id, a.last_ip
-    FROM attempt a
+    SELECT a.id, a.status, a.paused OR st.status = 'paused' AS paused, a.sitting_id,
+           a.participant_id, a.last_ip
+    FROM attempt a JOIN sitting st ON st.id = a.sitting_id
     WHERE a.kiosk_session_hash = $1::text
-    FOR UPDATE
+    FOR UPDATE OF a
 ), target AS (
     SELECT s.id, s.attempt_id, s.status, s.position
     FROM attempt_section s JOIN kiosk ON kiosk.id = s.attempt_id

@@ -19,7 +19,7 @@ from cact.competencies import service as competencies
 from cact.demo import people
 from cact.demo.programme import load_programme
 from cact.exam import opening
-from cact.exam.models import Sitting
+from cact.exam.models import Sitting, SittingProctor
 from cact.exam.repository import SittingRepository
 from cact.participants.models import Participant
 from cact.participants.repository import ParticipantRepository
@@ -77,6 +77,16 @@ async def _ensure_staff(db: AsyncSession, staff: DemoStaff) -> None:
         )
     else:
         user.password_hash, user.roles, user.is_active = password_hash, staff.roles, True
+
+
+async def _assign_proctors(db: AsyncSession, sitting: Sitting) -> None:
+    """The printed proctor login opens the demo sitting's dashboard (issue 13)."""
+    users = StaffUserRepository(db)
+    for staff in DEMO_STAFF:
+        user = await users.by_username(staff.username)
+        if user is not None and "proctor" in staff.roles:
+            db.add(SittingProctor(sitting_id=sitting.id, staff_user_id=user.id))
+    await db.flush()
 
 
 async def load_bank(db: AsyncSession) -> None:
@@ -167,6 +177,7 @@ async def load(db: AsyncSession) -> DemoData:
     programme = await load_programme(db, DEMO_ACTOR)
     data.programme = {"id": programme.id, "code": programme.code}
     sitting = await open_demo_sitting(db)
+    await _assign_proctors(db, sitting)
     data.sitting = {"id": sitting.id, "code": sitting.code, "token": sitting.token}
     data.participants = [f"DEMO-{n:03d}" for n in range(1, DEMO_PARTICIPANTS + 1)]
     return data

@@ -13,8 +13,9 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 from sqlalchemy import text
@@ -62,6 +63,15 @@ async def publish(db: AsyncSession, event: RoomEvent) -> None:
         text("SELECT pg_notify(:channel, :payload)"),
         {"channel": CHANNEL, "payload": event.payload()},
     )
+
+
+class Hub(Protocol):
+    """What a room's listeners need of the process's hub (the dashboard's feeds, the kiosks'
+    control push)."""
+
+    def subscribe(
+        self, sitting_id: int
+    ) -> AbstractAsyncContextManager[asyncio.Queue[RoomEvent | None]]: ...
 
 
 class EventHub:

@@ -57,6 +57,10 @@ class Sitting(CreatedAt, Base):
     paused_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The proctor owns the start; a sitting set to start by itself does so at starts_at.
+    auto_start: Mapped[bool] = mapped_column(default=False, server_default="false")
+    started_at: Mapped[datetime | None]
+    started_by: Mapped[str | None] = mapped_column(String(200))
     # The programme (wave series) this sitting belongs to, if any (cact/programmes).
     programme_id: Mapped[int | None] = mapped_column(
         ForeignKey("programme.id", ondelete="RESTRICT"), index=True
@@ -110,6 +114,7 @@ class Attempt(CreatedAt, Base):
     started_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(String(32))
+    close_note: Mapped[str | None] = mapped_column(String(500))  # the proctor's reason to terminate
     paused: Mapped[bool] = mapped_column(default=False)
     kiosk_session_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     kiosk_session_started_at: Mapped[datetime | None]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Row, cast, extract, func, insert, select, text, update
+from sqlalchemy import BigInteger, Row, cast, extract, func, insert, or_, select, text, update
 
 from cact.exam.models import (
     Attempt,
@@ -15,7 +15,7 @@ from cact.exam.models import (
     Sitting,
     SittingProctor,
 )
-from cact.exam.statuses import LOGIN_SITTING, AttemptStatus, SectionStatus
+from cact.exam.statuses import LOGIN_SITTING, AttemptStatus, SectionStatus, SittingStatus
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
 
@@ -39,6 +39,10 @@ class AttemptRepository(Repository[Attempt]):
         )
         return list(await self.all(statement))
 
+    async def sitting_paused(self, sitting_id: int) -> bool:
+        status = await self.session.scalar(select(Sitting.status).where(Sitting.id == sitting_id))
+        return status == SittingStatus.PAUSED
+
     async def for_login(self, participant_no: str) -> Row[Attempt, Participant, Sitting] | None:
         """The participant's attempt in a sitting that is open for login now."""
         statement = (
@@ -46,7 +50,7 @@ class AttemptRepository(Repository[Attempt]):
             .join(Participant, Participant.id == Attempt.participant_id)
             .join(Sitting, Sitting.id == Attempt.sitting_id)
             .where(
-                Participant.participant_no == participant_no,
+                Participant.participant_no.in_(_spellings(participant_no)),
                 Sitting.status.in_(LOGIN_SITTING),
             )
             .order_by(Sitting.starts_at.desc())
@@ -69,6 +73,34 @@ class AttemptRepository(Repository[Attempt]):
             .order_by(Attempt.id)
         )
         return list((await self.session.scalars(statement)).all())
+
+    async def mark_reset_requested(self, attempt_id: int, now: datetime, every: timedelta) -> bool:
+        """Note a refused second login; True for at most one try per ``every`` (it is audited)."""
+        statement = (
+            update(Attempt)
+            .where(
+                Attempt.id == attempt_id,
+                or_(
+                    Attempt.reset_requested_at.is_(None), Attempt.reset_requested_at <= now - every
+                ),
+            )
+            .values(reset_requested_at=now)
+            .returning(Attempt.id)
+            .execution_options(synchronize_session="fetch")
+        )
+        return (await self.session.execute(statement)).first() is not None
+
+    async def latest_sitting_status(self, participant_no: str) -> str | None:
+        """The status of the newest sitting this participant is on the roster of, if any."""
+        statement = (
+            select(Sitting.status)
+            .join(Enrollment, Enrollment.sitting_id == Sitting.id)
+            .join(Participant, Participant.id == Enrollment.participant_id)
+            .where(Participant.participant_no.in_(_spellings(participant_no)))
+            .order_by(Sitting.starts_at.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(statement)
 
     async def heard_from(self, since: datetime) -> int:
         """Attempts in progress whose kiosk called since then."""
@@ -94,6 +126,12 @@ class AttemptRepository(Repository[Attempt]):
             .limit(limit)
         )
         return list(dict.fromkeys((await self.session.scalars(statement)).all()))
+
+
+def _spellings(participant_no: str) -> tuple[str, str, str]:
+    """A number as typed, upper- and lower-case: matched through the unique index."""
+    typed = participant_no.strip()
+    return typed, typed.upper(), typed.lower()
 
 
 _BY_KIOSK_SESSION = text(
@@ -179,6 +217,18 @@ class SittingRepository(Repository[Sitting]):
 
     async def by_code(self, code: str) -> Sitting | None:
         return await self.one_or_none(self.select().where(Sitting.code == code))
+
+    async def due_to_start(self, now: datetime) -> list[int]:
+        """Sittings set to start by themselves whose start time has come (locked, skipping any
+        another worker holds: each starts once)."""
+        statement = (
+            select(Sitting.id)
+            .where(
+                Sitting.auto_start, Sitting.status == SittingStatus.OPEN, Sitting.starts_at <= now
+            )
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.scalars(statement)).all())
 
     async def is_proctor(self, sitting_id: int, staff_user_id: int) -> bool:
         assigned = select(SittingProctor.sitting_id).where(

@@ -15,3 +15,17 @@ def new_token() -> str:
 
 def normalise(token: str) -> str:
     return token.strip().upper()
+
+
+# The rate limiter's keys for kiosk logins: per participant and address, and per address.
+def kiosk_login_key(participant_no: str, ip: str | None = None) -> str:
+    """The rate limiter's key for kiosk logins of one participant from one address."""
+    return f"{kiosk_participant_prefix(participant_no)}{ip or 'unknown'}"
+
+
+def kiosk_participant_prefix(participant_no: str) -> str:
+    return f"kiosk-login:p:{participant_no.strip().upper()}:at:"
+
+
+def kiosk_address_key(ip: str | None) -> str:
+    return f"kiosk-login:ip:{ip or 'unknown'}"

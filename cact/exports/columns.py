@@ -32,6 +32,8 @@ RESPONSES: tuple[str, ...] = (
     "first_answered_at",
     "saved_at",
     "change_count",
+    "close_reason",
+    "close_note",
 )
 
 RESULTS: tuple[str, ...] = (
@@ -55,6 +57,8 @@ RESULTS: tuple[str, ...] = (
     "nine_box",
     "result_version",
     "scored_at",
+    "close_reason",
+    "close_note",
 )
 
 # Followed by one column per item id, sorted; the cell is the item score, blank where the item

@@ -61,6 +61,12 @@ def _presented(*columns: Any) -> Rows:
     )
 
 
+def close_reason() -> ColumnElement[str | None]:
+    """How the attempt ended: finished | deadline | sitting_closed | terminated (blank while it
+    runs); "submitted", the older name of "finished", is read as "finished"."""
+    return case((Attempt.close_reason == "submitted", "finished"), else_=Attempt.close_reason)
+
+
 def responses(sitting_id: int) -> Rows:
     return (
         _presented(
@@ -82,6 +88,8 @@ def responses(sitting_id: int) -> Rows:
             Response.first_answered_at,
             Response.saved_at,
             func.coalesce(Response.change_count, 0),
+            close_reason(),
+            Attempt.close_note,
         )
         .join(Sitting, Sitting.id == Attempt.sitting_id)
         .join(Participant, Participant.id == Attempt.participant_id)
@@ -117,6 +125,8 @@ def results(sitting_id: int) -> Rows:
             Result.nine_box,
             Result.version,
             Result.scored_at,
+            close_reason(),
+            Attempt.close_note,
         )
         .select_from(Result)
         .join(ResultCompetency, ResultCompetency.result_id == Result.id)

@@ -26,21 +26,36 @@ class RateLimitBucket(Base):
     count: Mapped[int] = mapped_column(default=0)
 
 
+ADDRESS_MARK = ":ip:"  # a key of a whole client address: a lab behind one NAT shares it
+ADDRESS_FACTOR = 20
+
+
 class RateLimiter:
+    """Failures are counted per (address, account) and per address, never per account alone:
+    wrong tries from elsewhere cannot lock anyone out of their own workstation."""
+
     def __init__(self, *, limit: int, window_seconds: int) -> None:
         self.limit = limit
         self.window = timedelta(seconds=window_seconds)
+
+    def limit_of(self, key: str) -> int:
+        return self.limit * ADDRESS_FACTOR if ADDRESS_MARK in key else self.limit
 
     async def retry_after(self, db: AsyncSession, *keys: str) -> int | None:
         """Seconds to wait when any key is over its limit, else None."""
         now = datetime.now(UTC)
         rows = await db.scalars(select(RateLimitBucket).where(RateLimitBucket.key.in_(keys)))
-        waits = [self.wait_seconds(row.count, row.window_started_at, now) for row in rows]
+        waits = [
+            self.wait_seconds(row.count, row.window_started_at, now, self.limit_of(row.key))
+            for row in rows
+        ]
         return max((w for w in waits if w), default=None)
 
-    def wait_seconds(self, count: int, window_started_at: datetime, now: datetime) -> int | None:
+    def wait_seconds(
+        self, count: int, window_started_at: datetime, now: datetime, limit: int | None = None
+    ) -> int | None:
         """Seconds to wait for a bucket with ``count`` failures since ``window_started_at``."""
-        if count < self.limit or window_started_at + self.window <= now:
+        if count < (limit or self.limit) or window_started_at + self.window <= now:
             return None
         return max(1, int((window_started_at + self.window - now).total_seconds()) + 1)
 
@@ -64,3 +79,9 @@ class RateLimiter:
 
     async def clear(self, db: AsyncSession, *keys: str) -> None:
         await db.execute(delete(RateLimitBucket).where(RateLimitBucket.key.in_(keys)))
+
+    @staticmethod
+    async def clear_prefix(db: AsyncSession, prefix: str) -> None:
+        """Every bucket of one account, whatever the address (a proctor's reset)."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        await db.execute(delete(RateLimitBucket).where(RateLimitBucket.key.like(pattern)))

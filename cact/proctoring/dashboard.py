@@ -1,7 +1,8 @@
 """The room dashboard's view model: one tile per seat taken, the counters on top, the sitting.
 
-The tile status is decided here and only here (the page repeats just the one rule that changes
-with time alone: a working kiosk that goes quiet for ``DISCONNECTED_AFTER`` is disconnected).
+The tile status is decided here and only here. The one change that comes with time alone (a
+working kiosk that goes quiet for ``DISCONNECTED_AFTER`` is disconnected) travels in the tile as
+``status_changes`` (when, and to what), so the page only shows what the server decided.
 """
 
 from __future__ import annotations
@@ -116,6 +117,12 @@ class Tile:
             now=now,
         )
 
+    def status_changes(self, now: datetime) -> dict[str, str] | None:
+        """When a working tile turns disconnected if nothing is heard from the kiosk."""
+        if self.status(now) != "working" or self.last_active_at is None:
+            return None
+        return {"at": iso(self.last_active_at + DISCONNECTED_AFTER) or "", "to": "disconnected"}
+
     def as_json(self, now: datetime) -> dict[str, Any]:
         return {
             "enrollment_id": self.enrollment_id,
@@ -131,6 +138,7 @@ class Tile:
             "name": self.name,
             "number": self.number,
             "status": self.status(now),
+            "status_changes": self.status_changes(now),
             "attendance": self.attendance,
             "attempt_status": self.attempt_status,
             "paused": self.paused,

@@ -89,6 +89,7 @@ class EventReport:
     header: Header
     counts: dict[str, int]
     started_at: datetime | None
+    started_by: str | None
     incidents: list[Line]
     actions: list[Line]
 
@@ -157,11 +158,13 @@ async def event_report(db: AsyncSession, sitting_id: int, now: datetime) -> Even
 
     incidents = await repository.audit_lines(sitting_id, ("sitting.incident",))
     actions = await repository.audit_lines(sitting_id, ROOM_ACTIONS)
-    started = next((a.occurred_at for a in actions if a.action == "sitting.start"), None)
+    start = next((a for a in actions if a.action == "sitting.start"), None)
+    sitting = header.sitting
     return EventReport(
         header=header,
         counts=head_counts(roster),
-        started_at=started,
+        started_at=sitting.started_at or (start.occurred_at if start else None),
+        started_by=sitting.started_by or (start.actor if start else None),
         incidents=[line(i) for i in incidents],
         actions=[line(a) for a in actions],
     )

@@ -10,10 +10,11 @@ from cact.auth.models import StaffUser
 from cact.exam import opening
 from cact.exam.service import UnknownAttempt
 from cact.kit.db import DbSession
-from cact.proctoring import service
+from cact.proctoring import autostart, service
 from cact.proctoring.deps import check_attempt, check_sitting
 from cact.proctoring.schemas import (
     AttemptState,
+    AutoStartBody,
     CloseOutcome,
     ExtraTimeBody,
     IncidentBody,
@@ -48,6 +49,18 @@ async def start_sitting(
     return SittingState.model_validate(
         await service.start_sitting(db, sitting_id, _actor(user, request))
     )
+
+
+@router.put("/sittings/{sitting_id}/auto-start", response_model=SittingState)
+async def set_auto_start(
+    sitting_id: int, body: AutoStartBody, user: ProctorUser, request: Request, db: DbSession
+) -> SittingState:
+    """Whether the sitting starts by itself at its start time (audited); off by default."""
+    await check_sitting(db, user, sitting_id)
+    sitting = await autostart.set_auto_start(
+        db, sitting_id, body.enabled, body.reason, _actor(user, request)
+    )
+    return SittingState.model_validate(sitting)
 
 
 @router.post("/sittings/{sitting_id}/token/rotate", response_model=SittingState)

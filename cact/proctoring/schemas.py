@@ -43,6 +43,14 @@ class SittingState(BaseModel):
     starts_at: datetime
     opened_at: datetime | None
     closed_at: datetime | None
+    auto_start: bool = False
+    started_at: datetime | None = None
+    started_by: str | None = None
+
+
+class AutoStartBody(BaseModel):
+    enabled: bool = Field(description="start by itself at the sitting's start time")
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class AttemptState(BaseModel):

@@ -14,8 +14,10 @@ from cact.exam.events import RoomEvent, publish
 from cact.exam.models import Attempt, Enrollment, Sitting
 from cact.exam.repository import AttemptRepository, EnrollmentRepository, SectionRepository
 from cact.exam.statuses import AttemptStatus, Attendance, SectionStatus, SittingStatus
-from cact.exam.tokens import new_token
+from cact.exam.tokens import kiosk_participant_prefix, new_token
 from cact.kit.errors import Conflict
+from cact.kit.ratelimit import RateLimiter
+from cact.participants.repository import ParticipantRepository
 from cact.rooms.repository import SeatRepository
 from cact.scoring.closing import close_and_score, score_closed
 
@@ -129,7 +131,10 @@ async def resume_sitting(
     sitting = await exam.live_sitting_for_update(db, sitting_id)
     if sitting.status != SittingStatus.PAUSED:
         raise WrongSittingState()
-    sitting.status, sitting.paused_at = SittingStatus.RUNNING, None
+    # Resuming never starts a sitting: one paused before its start goes back to waiting.
+    started = sitting.started_at is not None
+    sitting.status = SittingStatus.RUNNING if started else SittingStatus.OPEN
+    sitting.paused_at = None
     await SectionRepository(db).resume_paused(sitting.id, now)
     await audit.record(
         db,
@@ -144,11 +149,16 @@ async def resume_sitting(
     return sitting
 
 
-async def start_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitting:
+async def start_sitting(
+    db: AsyncSession, sitting_id: int, actor: Actor, now: datetime | None = None
+) -> Sitting:
+    """The proctor's start (or the schedule's, for a sitting set to start by itself): from now on
+    each ready kiosk starts its first section's clock."""
     sitting = await exam.live_sitting_for_update(db, sitting_id)
     if sitting.status != SittingStatus.OPEN:
         raise WrongSittingState()
     sitting.status = SittingStatus.RUNNING
+    sitting.started_at, sitting.started_by = now or utcnow(), actor.name
     await audit.record(
         db,
         actor,
@@ -156,6 +166,7 @@ async def start_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitt
         target_type="sitting",
         target_id=sitting.id,
         sitting_id=sitting.id,
+        details={"automatic": actor.kind == "system"},
     )
     await exam.sitting_changed(db, sitting, "start")
     return sitting
@@ -187,6 +198,7 @@ async def terminate(
     exam.close_sections(
         await SectionRepository(db).of_attempt(attempt.id, lock=True), now, "terminated"
     )
+    attempt.close_note = reason[:500]
     await close_and_score(db, attempt, now, AttemptStatus.TERMINATED, "terminated")
     await audit.record(
         db,
@@ -206,6 +218,9 @@ async def reset_login(db: AsyncSession, attempt_id: int, reason: str, actor: Act
     attempt = await exam.attempt_for_update(db, attempt_id)
     attempt.kiosk_session_hash = None
     attempt.reset_requested_at = None
+    participant = await ParticipantRepository(db).get(attempt.participant_id)
+    if participant is not None:  # the reset also lifts the participant's login block
+        await RateLimiter.clear_prefix(db, kiosk_participant_prefix(participant.participant_no))
     await db.flush()
     await audit.record(
         db,

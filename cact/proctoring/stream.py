@@ -26,17 +26,16 @@ import secrets
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.auth.deps import ProctorUser
-from cact.exam.events import RoomEvent
+from cact.exam.events import Hub, RoomEvent
 from cact.kit.db import DbSession
 from cact.proctoring.dashboard import (
     Snapshot,
@@ -61,12 +60,6 @@ STREAM_MAX_SECONDS = 600.0
 RETRY_MS = 2000
 
 router = APIRouter(prefix="/api/proctor", tags=["proctor"])
-
-
-class Hub(Protocol):
-    def subscribe(
-        self, sitting_id: int
-    ) -> AbstractAsyncContextManager[asyncio.Queue[RoomEvent | None]]: ...
 
 
 @dataclass(frozen=True)

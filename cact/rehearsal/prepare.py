@@ -13,6 +13,7 @@ from cact.blueprints.repository import BlueprintRepository
 from cact.demo import service as demo
 from cact.exam import opening
 from cact.participants.models import Participant
+from cact.proctoring import service as proctoring
 from cact.rooms import service as rooms
 from cact.rooms.models import Room
 from cact.sittings import seating
@@ -64,4 +65,6 @@ async def prepare(db: AsyncSession, kiosks: int) -> Rehearsal:
     await seating.enroll_in_seat_order(db, sitting, participants, room.seats, ACTOR)
     opened = await opening.open_sitting(db, sitting.id, ACTOR)
     assert opened.token is not None
+    # The rehearsal plays the proctor too: its start herd begins once the sitting is started.
+    await proctoring.start_sitting(db, opened.id, ACTOR)
     return Rehearsal(opened.id, opened.token, numbers)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.exam.models import Attempt, AttemptSection, Response
 from cact.exam.statuses import AttemptStatus, SectionStatus
+from cact.rehearsal import control
 from cact.rehearsal.kiosk import Plan, SimKiosk
 from cact.rehearsal.prepare import Rehearsal, prepare
 from cact.rehearsal.stats import Stats, busy_and_stolen, cpu_times, percentile
@@ -146,6 +147,10 @@ async def run(
         stats.figures["steady-state answers"] = len(steady)
         stats.figures["steady-state answer p50 ms"] = round(percentile(steady, 0.50), 1)
         stats.figures["steady-state answer p99 ms"] = round(percentile(steady, 0.99), 1)
+        # The proctor's room pause and resume, timed to every kiosk (push channel + heartbeat).
+        await control.measure(
+            options.url, kiosks, sessionmaker, rehearsal.sitting_id, stats, options.seed
+        )
     if options.deadline:
         herd = await _deadline_herd(
             sessionmaker, rehearsal.sitting_id, grace_seconds, options.deadline_wait_seconds

@@ -67,6 +67,10 @@ class IndividualReport(BaseModel):
     attempt_id: int
     attempt_status: str
     closed_at: datetime | None
+    close_reason: str | None = Field(
+        default=None, description="finished | deadline | sitting_closed | terminated"
+    )
+    close_note: str | None = Field(default=None, description="the proctor's reason to terminate")
     participant: ParticipantPart
     sitting: SittingPart
     result_id: int
@@ -132,6 +136,22 @@ class Incident(BaseModel):
     note: str
 
 
+class EndingRow(BaseModel):
+    attempt_id: int
+    participant_no: str
+    name: str
+    close_reason: str | None
+    label_id: str
+    label_en: str
+    close_note: str | None
+    in_distributions: bool
+
+
+class AbsentRow(BaseModel):
+    participant_no: str
+    name: str
+
+
 class SittingReport(BaseModel):
     sitting: SittingPart
     results: int = Field(description="attempts with a current result")
@@ -144,3 +164,8 @@ class SittingReport(BaseModel):
     nine_box_unknown: int
     attendance: Attendance
     incidents: list[Incident]
+    endings: list[EndingRow] = Field(
+        default_factory=list, description="every attempt that did not end by the participant"
+    )
+    absent: list[AbsentRow] = Field(default_factory=list)
+    left_out_of_distributions: int = 0

@@ -12,13 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.exam.models import Sitting
 from cact.exam.service import SittingNotFound
 from cact.kit.errors import Conflict
+from cact.reports import closing
 from cact.reports.repository import ReportRepository
 from cact.reports.schemas import (
+    AbsentRow,
     Attendance,
     CategoryCount,
     CategoryPart,
     CompetencyMean,
     CompetencyRow,
+    EndingRow,
     Incident,
     IndividualReport,
     NineBoxCell,
@@ -112,6 +115,8 @@ async def individual_report(db: AsyncSession, attempt_id: int) -> IndividualRepo
         attempt_id=header.attempt.id,
         attempt_status=header.attempt.status,
         closed_at=header.attempt.closed_at,
+        close_reason=closing.reason_of(header.attempt.close_reason),
+        close_note=header.attempt.close_note,
         participant=ParticipantPart(
             id=participant.id,
             participant_no=participant.participant_no,
@@ -173,12 +178,20 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
     sitting = await repository.sitting(sitting_id)
     if sitting is None:
         raise SittingNotFound()
-    results = await repository.current_results_of_sitting(sitting_id)
-    policies = await repository.policies({r.policy_id for r in results})
+    every_result = await repository.current_results_of_sitting(sitting_id)
+    policies = await repository.policies({r.policy_id for r in every_result})
     # Labels and band order come from the sitting's policy, else from the newest one used.
     policy = policies.get(sitting.scoring_policy_id or 0) or (
         policies[max(policies)] if policies else None
     )
+    ended = await closing.endings(db, sitting_id)
+
+    def counted(attempt_id: int) -> bool:
+        ending = ended.get(attempt_id)
+        reason = ending.close_reason if ending else None
+        return closing.counts_in_distributions(policy.body if policy else None, reason)
+
+    results = [r for r in every_result if counted(r.attempt_id)]
     stored_scale = labels.stored_scale(policy)
 
     per_scale: dict[str, Counter[str]] = {}
@@ -237,7 +250,26 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
     jpms = [r.jpm for r in results if r.jpm is not None]
     return SittingReport(
         sitting=_sitting_part(sitting),
-        results=len(results),
+        results=len(every_result),
+        left_out_of_distributions=len(every_result) - len(results),
+        endings=[
+            EndingRow(
+                attempt_id=e.attempt_id,
+                participant_no=e.participant_no,
+                name=e.name,
+                close_reason=e.close_reason,
+                label_id=e.label_id,
+                label_en=e.label_en,
+                close_note=e.close_note,
+                in_distributions=counted(e.attempt_id),
+            )
+            for e in ended.values()
+            if e.close_reason != "finished"
+        ],
+        absent=[
+            AbsentRow(participant_no=no, name=name)
+            for no, name in await closing.absent(db, sitting_id)
+        ],
         jpm_mean=_mean(sum(jpms, Decimal(0)) / len(jpms)) if jpms else None,
         distributions=distributions,
         competencies=[

@@ -63,6 +63,13 @@ class NineBox(_Strict):
         return self
 
 
+class TerminatedPolicy(_Strict):
+    """Attempts the proctor terminated: scored for the record, left out of distributions."""
+
+    scored: Literal[True] = True
+    in_distributions: bool = False
+
+
 class PolicyBody(_Strict):
     title: str = Field(default="", max_length=200)
     level_cutoffs: list[Number] = Field(min_length=4, max_length=4)
@@ -72,6 +79,7 @@ class PolicyBody(_Strict):
     category_scales: dict[str, list[Band]]
     weightings: dict[str, list[WeightPart]] = Field(default_factory=dict)
     nine_box: NineBox
+    terminated: TerminatedPolicy = Field(default_factory=TerminatedPolicy)
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyBody:

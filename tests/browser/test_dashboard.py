@@ -227,6 +227,9 @@ async def test_the_proctor_follows_and_steers_a_participant_from_the_dashboard(
     await expect(tile).to_have_attribute("data-status", "paused")
     await _heartbeat_now(kiosk)
     await expect(kiosk.get_by_test_id("pause-screen")).to_be_visible()
+    # The push shows the pause at once; the heartbeat right after brings the server's frozen
+    # time (a few ms off the kiosk's own count): read it once that has arrived.
+    await asyncio.sleep(1)
     frozen = await _remaining(kiosk)
     await asyncio.sleep(2)
     assert await _remaining(kiosk) == frozen

@@ -160,8 +160,7 @@ async def test_the_acknowledgement_tells_the_kiosk_about_a_pause(
         db, attempt_id, "listrik padam", Actor.system("test"), datetime.now(UTC)
     )
     ack = await kiosk.answer(item["item_id"], item["options"][1]["option_id"])
-    assert ack.status_code == 200
-    assert ack.json()["paused"] is True and ack.json()["applied"] is True
+    assert ack.status_code == 409 and ack.json()["error"] == "attempt_paused"
     beat = (await kiosk.call("POST", "/heartbeat")).json()
     assert beat["paused"] is True
 

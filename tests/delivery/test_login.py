@@ -55,12 +55,35 @@ async def test_wrong_token_unknown_participant_and_wrong_second_factor_are_refus
             "secret": "1990-05-18",
         },
     ]
-    for body in tries:
+    # Each answer says which fact was wrong, in both languages (issue 13).
+    expected = ["invalid_token", "unknown_participant", "secret_required", "secret_invalid"]
+    for body, code in zip(tries, expected, strict=True):
         response = await client.post(LOGIN, json=body)
         assert response.status_code == 401, body
-        assert response.json()["error"] == "login_refused"
+        assert response.json()["error"] == code
+        assert " / " in response.json()["detail"]  # Bahasa Indonesia / English
     ok = await client.post(LOGIN, json={**tries[2], "secret": "17-05-1990"})
     assert ok.status_code == 200  # typed the Indonesian way, day first
+
+
+async def test_a_sitting_not_yet_open_or_closed_says_so_and_numbers_ignore_case(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    opened = await open_sitting(db)
+    number = opened.participant_nos[0]
+    opened.sitting.status = "closed"
+    await db.flush()
+    closed = await client.post(LOGIN, json={"participant_no": number, "token": opened.token})
+    assert closed.status_code == 409 and closed.json()["error"] == "sitting_closed"
+    opened.sitting.status = "scheduled"
+    await db.flush()
+    early = await client.post(LOGIN, json={"participant_no": number, "token": opened.token})
+    assert early.status_code == 409 and early.json()["error"] == "sitting_not_open"
+    opened.sitting.status = "running"
+    await db.flush()
+    typed = f"  {number.lower()} "
+    ok = await client.post(LOGIN, json={"participant_no": typed, "token": opened.token})
+    assert ok.status_code == 200 and ok.json()["participant"]["participant_no"] == number
 
 
 async def test_repeated_wrong_tries_for_one_participant_are_rate_limited(

@@ -10,8 +10,8 @@ from httpx import AsyncClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cact import sweeper
 from cact.audit.service import Actor
-from cact.delivery import sweeper
 from cact.exam.models import Attempt, AttemptSection
 from cact.kit import migrate
 from cact.kit.db import create_engine, create_sessionmaker

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,7 +37,8 @@ async def test_a_login_claims_the_attempt_audits_it_and_clears_earlier_failures(
     for _ in range(2):
         wrong = await client.post(LOGIN, json={"participant_no": number, "token": "ZZZZZZ"})
         assert wrong.status_code == 401
-    assert await db.scalar(select(func.count()).select_from(RateLimitBucket)) == 1
+    # One bucket for this participant at this address, one for the address (issue 13).
+    assert await db.scalar(select(func.count()).select_from(RateLimitBucket)) == 2
     kiosk = KioskClient(client, number, opened.token)
     await kiosk.login()
     attempt = await db.scalar(select(Attempt).where(Attempt.id == kiosk.attempt_id))
@@ -55,7 +57,9 @@ async def test_a_login_claims_the_attempt_audits_it_and_clears_earlier_failures(
         number,
         opened.sitting.id,
     )
-    assert await db.scalar(select(func.count()).select_from(RateLimitBucket)) == 0
+    # The participant's failures are cleared; the address keeps its count for its window.
+    keys = (await db.scalars(select(RateLimitBucket.key))).all()
+    assert keys == ["kiosk-login:ip:127.0.0.1"]
 
 
 async def test_start_opens_the_first_section_once_with_the_clock_rule_deadline(
@@ -97,15 +101,21 @@ async def test_an_attempt_paused_before_the_start_starts_with_its_clock_paused(
     assert body["sections"][0]["remaining_ms"] == section.time_limit_ms + section.extra_ms
 
 
-async def test_a_closed_sitting_refuses_the_start(client: AsyncClient, db: AsyncSession) -> None:
+@pytest.mark.parametrize(
+    ("sitting_status", "error"),
+    [("paused", "attempt_paused"), ("closed", "sitting_not_running")],
+)
+async def test_a_paused_or_closed_sitting_refuses_the_start(
+    client: AsyncClient, db: AsyncSession, sitting_status: str, error: str
+) -> None:
     opened = await open_sitting(db)
     kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
     await kiosk.login()
-    opened.sitting.status = "paused"
+    opened.sitting.status = sitting_status
     await db.flush()
     refused = await kiosk.call("POST", "/attempt/start")
     assert refused.status_code == 409
-    assert refused.json()["error"] == "sitting_not_running"
+    assert refused.json()["error"] == error
     attempt = await db.get(Attempt, kiosk.attempt_id)
     assert attempt is not None
     await db.refresh(attempt)
@@ -190,4 +200,4 @@ async def test_the_last_section_closes_the_attempt_through_the_service(
     attempt = await db.get(Attempt, kiosk.attempt_id)
     assert attempt is not None
     await db.refresh(attempt)
-    assert attempt.close_reason == "submitted" and attempt.scored_at is not None
+    assert attempt.close_reason == "finished" and attempt.scored_at is not None

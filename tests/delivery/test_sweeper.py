@@ -9,8 +9,8 @@ from httpx import AsyncClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cact import sweeper
 from cact.audit.models import AuditEvent
-from cact.delivery import sweeper
 from cact.exam.models import Attempt, AttemptSection
 from cact.kit.db import create_engine, create_sessionmaker
 from tests.conftest import load_reference_data, recreate_database

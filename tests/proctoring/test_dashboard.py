@@ -157,6 +157,13 @@ async def test_the_tiles_show_every_state_of_the_room_and_the_counters_add_up(
     assert first["seat"]["label"] and first["ip"]
     assert tiles[opened.participant_nos[1]]["counting"] is False
     assert tiles[opened.participant_nos[2]]["section"] is None
+    # The server announces the one change time alone makes; the page only shows it.
+    change = first["status_changes"]
+    assert change["to"] == "disconnected"
+    assert datetime.fromisoformat(change["at"]) == datetime.fromisoformat(
+        first["last_active_at"]
+    ) + timedelta(seconds=45)
+    assert tiles[opened.participant_nos[1]]["status_changes"] is None
     assert tiles[opened.participant_nos[7]]["reset_requested"] is True
     assert body["counters"] == {
         "registered": 8,
@@ -168,7 +175,7 @@ async def test_the_tiles_show_every_state_of_the_room_and_the_counters_add_up(
         "absent": 1,
         "not_logged_in": 1,
     }
-    assert body["sitting"]["token"] == opened.token and body["sitting"]["status"] == "open"
+    assert body["sitting"]["token"] == opened.token and body["sitting"]["status"] == "running"
     assert len(body["seats"]) == 40 and body["disconnected_after_ms"] == 45_000
     seat_order = [(t["seat"]["row"], t["seat"]["col"]) for t in body["tiles"]]
     assert seat_order == sorted(seat_order)
@@ -246,6 +253,6 @@ async def test_the_proctor_list_shows_the_assigned_sittings_with_their_state(
     page = await proctor.get("/proctor", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert opened.sitting.code in page.text and "Lab Komputer Demo" in page.text
-    assert "dibuka" in page.text  # the status, in Bahasa Indonesia by default
+    assert "berjalan" in page.text  # the status, in Bahasa Indonesia by default
     english = await proctor.get("/proctor?lang=en")
-    assert "Your sittings" in english.text and ">open<" in english.text
+    assert "Your sittings" in english.text and ">running<" in english.text

@@ -20,7 +20,7 @@ from tests.fixtures.sittings import KioskClient, OpenSitting, open_sitting
 
 @pytest.fixture
 async def opened(db: AsyncSession) -> OpenSitting:
-    return await open_sitting(db, participants=5)
+    return await open_sitting(db, participants=5, started=False)
 
 
 @pytest.fixture
@@ -92,6 +92,7 @@ async def test_the_berita_acara_counts_the_room_and_lists_every_incident(
     assert 'data-testid="count-unfinished"' not in html  # everyone is done after the close
     assert _testid(html, "time-closed") != "belum ditutup"
     assert _testid(html, "time-started") != "—"
+    assert re.search(r'data-testid="started-by">oleh staff\d+<', html)  # who pressed start
 
     rows = re.findall(r'<tr data-testid="incident-row">(.*?)</tr>', html, re.S)
     assert len(rows) == 2

@@ -14,9 +14,14 @@ export class ApiError extends Error {
     return this.status === 0;
   }
 
-  /** Worth trying again later: nothing reached the server, or it asked us to slow down. */
+  /** Worth trying again later: nothing reached the server, it asked us to slow down, or the
+   * proctor paused the test (the save is accepted once it resumes). */
   get retryable() {
-    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
+    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500 || this.paused;
+  }
+
+  get paused() {
+    return this.status === 409 && this.code === 'attempt_paused';
   }
 }
 
@@ -128,5 +133,15 @@ export class KioskApi {
 
   logout() {
     return this.request('POST', '/logout');
+  }
+
+  /** The push channel (GET /events, server-sent events): the open fetch response, to read. */
+  openEvents(signal) {
+    return fetch(this._base + '/events', {
+      headers: { Accept: 'text/event-stream', Authorization: 'Bearer ' + this._token },
+      signal: signal,
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
   }
 }

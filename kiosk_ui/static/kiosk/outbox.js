@@ -275,6 +275,7 @@ export class Outbox {
       return 'stop';
     }
     if (e.retryable) {
+      if (e.paused && this._hooks.paused) this._hooks.paused();
       this._failures += 1;
       if (e.network) this._linkDown = true;
       return 'retry';

@@ -259,8 +259,8 @@ export function instructionsScreen(attempt, opts) {
   const start = h('button', {
     type: 'button', class: 'primary big', testid: 'start-button', onclick: opts.onStart,
     'data-autofocus': true,
-  }, opts.busy ? t('common.wait') : t('instructions.start'));
-  start.disabled = !!opts.busy;
+  }, opts.waiting ? t('waiting.button') : opts.busy ? t('common.wait') : t('instructions.start'));
+  start.disabled = !!opts.busy || !!opts.waiting;
   return h('div', { class: 'center' },
     card('wide', 'instructions-screen', [
       h('h1', null, attempt.sitting_title || t('instructions.title')),
@@ -278,6 +278,7 @@ export function instructionsScreen(attempt, opts) {
           h('td', { class: 'num' }, minutes(s.time_limit_ms === undefined ? s.remaining_ms : s.time_limit_ms)))))),
       h('p', { class: 'muted' }, t('instructions.clockNote')),
       opts.error ? h('p', { class: 'error', role: 'alert' }, opts.error) : null,
+      opts.waiting ? h('p', { class: 'waiting', role: 'status', testid: 'waiting-for-start' }, t('waiting.text')) : null,
       h('div', { class: 'actions' }, start),
     ]));
 }

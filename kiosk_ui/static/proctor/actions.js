@@ -87,13 +87,15 @@ export function tileActions(tile, sittingStatus) {
   const live = open && tile.attempt_id !== null && !closed;
   const found = [];
   if (live && (tile.logged_in || tile.reset_requested)) found.push('reset');
-  if (live) found.push('extra');
+  // Extra time and terminate only for someone who has come: never for a seat nobody used.
+  const came = tile.ever_logged_in || tile.attempt_status === 'in_progress';
+  if (live && came) found.push('extra');
   if (live && tile.attempt_status === 'in_progress') found.push(tile.attempt_paused ? 'resume' : 'pause');
   if (live && tile.attempt_status === 'not_started' && tile.attempt_paused) found.push('resume');
   if (open && !closed) found.push('move');
   if (open && !tile.ever_logged_in && tile.attendance !== 'absent') found.push('absent');
   found.push('incident');
-  if (live) found.push('terminate');
+  if (live && came) found.push('terminate');
   return found;
 }
 

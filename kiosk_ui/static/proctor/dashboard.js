@@ -28,7 +28,6 @@ class Dashboard {
     this.tiles = new Map(); // enrollment_id → tile
     this.incidents = [];
     this.filter = { status: '', q: '' };
-    this.quietMs = config.disconnected_after_ms;
     this.root = document.getElementById('dashboard');
     this.grid = new SeatGrid(
       document.getElementById('seat-grid'),
@@ -96,7 +95,6 @@ class Dashboard {
     this.seats = data.seats || [];
     this.tiles = new Map();
     for (const tile of data.tiles || []) this.tiles.set(tile.enrollment_id, tile);
-    if (typeof data.disconnected_after_ms === 'number') this.quietMs = data.disconnected_after_ms;
     this.grid.render(this.seats, Array.from(this.tiles.values()));
     this.drawSitting();
     this.applyIncidents(data.incidents || []);
@@ -174,14 +172,15 @@ class Dashboard {
       button.hidden = button.getAttribute('data-when').split(' ').indexOf(s.status) < 0;
     }
     for (const button of this.root.querySelectorAll('[data-action="rotate"]')) {
-      button.disabled = s.status === 'scheduled' || s.status === 'closed';
+      // No token change before the token exists or after the close: not offered at all.
+      button.hidden = s.status === 'scheduled' || s.status === 'closed';
     }
   }
 
   tick() {
     const now = this.clock.now();
-    const shown = this.grid.tick(now, this.quietMs, this.filter);
-    const found = counters(this.tiles.values(), now, this.quietMs, this.config.counters);
+    const shown = this.grid.tick(now, this.filter);
+    const found = counters(this.tiles.values(), now, this.config.counters);
     for (const name of Object.keys(this.counterEls)) {
       const c = this.counterEls[name];
       const text = String(found[name] || 0);
@@ -220,7 +219,7 @@ class Dashboard {
     const now = at === undefined ? this.clock.now() : at;
     const left = remainingMs(tile, now);
     return [
-      [t('proctor.detail.status'), t('proctor.status.' + liveStatus(tile, now, this.quietMs))],
+      [t('proctor.detail.status'), t('proctor.status.' + liveStatus(tile, now))],
       [t('proctor.detail.progress'), tile.items ? tile.answered + '/' + tile.items + ' ' + t('proctor.tile.answered') : '–'],
       [t('proctor.detail.section'), sectionText(tile) || '–'],
       [t('proctor.detail.time'), left === null || tile.attempt_status !== 'in_progress' ? '–' : formatHMS(left)],

@@ -4,11 +4,13 @@ import { formatHMS, parseServerTime, warningLevel } from '../kiosk/clock.js';
 import { clear, h } from '../kiosk/dom.js';
 import { t } from './messages.js';
 
-/** The one rule that changes with time alone: a working kiosk gone quiet is disconnected. */
-export function liveStatus(tile, serverNow, quietMs) {
-  if (tile.status !== 'working') return tile.status;
-  const last = parseServerTime(tile.last_active_at);
-  return !isFinite(last) || serverNow - last > quietMs ? 'disconnected' : 'working';
+/** The status the server decided, moved on by the change it announced for a later time
+ * (`status_changes`: a working kiosk gone quiet turns disconnected). No rule lives here. */
+export function liveStatus(tile, serverNow) {
+  const change = tile.status_changes;
+  if (!change) return tile.status;
+  const at = parseServerTime(change.at);
+  return isFinite(at) && serverNow > at ? change.to : tile.status;
 }
 
 export function remainingMs(tile, serverNow) {
@@ -37,13 +39,13 @@ export function sectionText(tile) {
   return tile.section.title ? where + ' · ' + tile.section.title : where;
 }
 
-export function counters(tiles, serverNow, quietMs, names) {
+export function counters(tiles, serverNow, names) {
   const found = {};
   for (const name of names) found[name] = 0;
   for (const tile of tiles) {
     found.registered += 1;
     if (tile.ever_logged_in) found.logged_in += 1;
-    const status = liveStatus(tile, serverNow, quietMs);
+    const status = liveStatus(tile, serverNow);
     if (Object.prototype.hasOwnProperty.call(found, status)) found[status] += 1;
   }
   return found;
@@ -111,9 +113,9 @@ class TileView {
   }
 
   /** What moves with the clock: status (quiet → disconnected), time left, last seen. */
-  tick(serverNow, quietMs) {
+  tick(serverNow) {
     const tile = this.tile;
-    const status = liveStatus(tile, serverNow, quietMs);
+    const status = liveStatus(tile, serverNow);
     setAttr(this.el, 'data-status', status);
     setText(this.chip, t('proctor.status.' + status));
     const left = tile.attempt_status === 'in_progress' ? remainingMs(tile, serverNow) : null;
@@ -196,11 +198,11 @@ export class SeatGrid {
     return inPlace;
   }
 
-  tick(serverNow, quietMs, filter) {
+  tick(serverNow, filter) {
     let shown = 0;
     const q = filter.q.trim().toLowerCase();
     for (const view of this.views.values()) {
-      const status = view.tick(serverNow, quietMs);
+      const status = view.tick(serverNow);
       const tile = view.tile;
       const hit =
         (!filter.status || filter.status === status) &&

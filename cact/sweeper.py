@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.delivery import service
 from cact.exam.repository import AttemptRepository
+from cact.proctoring import autostart
 from cact.scoring import service as scoring
 from cact.scoring.closing import SCORER
 
@@ -46,6 +47,7 @@ async def run(
             while await sweep_once(sessionmaker, grace) >= BATCH:
                 pass  # a deadline herd: keep going without sleeping
             await score_left_over(sessionmaker)
+            await autostart.start_due(sessionmaker, service.utcnow())
         except Exception:  # the sweeper must outlive a database restart
             logger.exception("deadline sweep failed; retrying")
         await asyncio.sleep(interval)

@@ -1,0 +1,137 @@
+"""The proctor-to-kiosk control latency: a room pause and resume, timed to every kiosk.
+
+Every simulated kiosk holds the push channel open (``GET /events``) as the kiosk page does. The
+rehearsal then acts as the proctor (the same service call as the dashboard's button) and times,
+for each kiosk, from the moment before the action until the kiosk has *acknowledged* it: the
+push event arrived, the kiosk waited its jitter (0–1 s, as the page does so that a room does
+not ask in step) and its heartbeat answered with the new state. The push arrival alone is
+reported beside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aiohttp
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cact.audit.service import Actor
+from cact.proctoring import service as proctoring
+from cact.rehearsal.kiosk import API, SimKiosk
+from cact.rehearsal.stats import Stats, percentile
+
+ACTOR = Actor.system("cact rehearsal (proctor)")
+JITTER_SECONDS = 1.0  # the kiosk page's CONTROL_JITTER_MS
+WAIT_SECONDS = 30.0
+
+
+@dataclass
+class Listener:
+    kiosk: SimKiosk
+    rng: random.Random
+    hello: asyncio.Event = field(default_factory=asyncio.Event)
+    pushed: dict[str, float] = field(default_factory=dict)
+    acked: dict[str, float] = field(default_factory=dict)
+    done: dict[str, asyncio.Event] = field(default_factory=dict)
+
+    def expect(self, what: str) -> None:
+        self.done[what] = asyncio.Event()
+
+    async def listen(self, streams: aiohttp.ClientSession) -> None:
+        with contextlib.suppress(aiohttp.ClientError, asyncio.CancelledError):
+            headers = {**self.kiosk.headers, "Accept": "text/event-stream"}
+            async with streams.get(API + "/events", headers=headers) as response:
+                event = ""
+                async for raw in response.content:
+                    line = raw.decode().rstrip("\n")
+                    if line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: ") and event == "hello":
+                        self.hello.set()
+                    elif line.startswith("data: ") and event == "control":
+                        what = str(json.loads(line[6:]).get("what"))
+                        if what in self.done and what not in self.pushed:
+                            self.pushed[what] = time.monotonic()
+                            asyncio.get_running_loop().create_task(self._acknowledge(what))
+
+    async def _acknowledge(self, what: str) -> None:
+        await asyncio.sleep(self.rng.random() * JITTER_SECONDS)
+        paused = what == "pause"
+        for _ in range(20):
+            reply = await self.kiosk.call("heartbeat", "POST", "/heartbeat")
+            if reply.status_code == 200 and bool(reply.json().get("paused")) == paused:
+                self.acked[what] = time.monotonic()
+                self.done[what].set()
+                return
+            await asyncio.sleep(0.2)
+
+
+async def _act(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    action: Callable[..., Awaitable[object]],
+    sitting_id: int,
+    reason: str,
+) -> None:
+    async with sessionmaker() as db, db.begin():
+        await action(db, sitting_id, reason, ACTOR, datetime.now(UTC))
+
+
+async def measure(
+    base_url: str,
+    kiosks: list[SimKiosk],
+    sessionmaker: async_sessionmaker[AsyncSession],
+    sitting_id: int,
+    stats: Stats,
+    seed: int,
+) -> None:
+    """Pause the room, wait for every kiosk, resume it, wait again; figures into ``stats``."""
+    listeners = [Listener(k, random.Random(seed + n)) for n, k in enumerate(kiosks)]
+    connector = aiohttp.TCPConnector(limit=0)  # one long-lived stream per kiosk
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=60)
+    async with aiohttp.ClientSession(base_url=base_url, connector=connector, timeout=timeout) as s:
+        tasks = [asyncio.create_task(listener.listen(s)) for listener in listeners]
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(listener.hello.wait() for listener in listeners)), 120
+            )
+            actions = (
+                ("pause", proctoring.pause_sitting, "gladi: jeda ruangan"),
+                ("resume", proctoring.resume_sitting, "gladi: lanjut"),
+            )
+            for what, action, reason in actions:
+                for listener in listeners:
+                    listener.expect(what)
+                started = time.monotonic()
+                await _act(sessionmaker, action, sitting_id, reason)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        asyncio.gather(*(listener.done[what].wait() for listener in listeners)),
+                        WAIT_SECONDS,
+                    )
+                _figures(stats, what, started, listeners)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _figures(stats: Stats, what: str, started: float, listeners: list[Listener]) -> None:
+    acked = [
+        (listener.acked[what] - started) * 1000 for listener in listeners if what in listener.acked
+    ]
+    pushed = [
+        (listener.pushed[what] - started) * 1000
+        for listener in listeners
+        if what in listener.pushed
+    ]
+    stats.figures[f"control {what} acknowledged kiosks"] = f"{len(acked)}/{len(listeners)}"
+    stats.figures[f"control {what} p50 ms"] = round(percentile(acked, 0.50), 1)
+    stats.figures[f"control {what} p99 ms"] = round(percentile(acked, 0.99), 1)
+    stats.figures[f"control {what} push p99 ms"] = round(percentile(pushed, 0.99), 1)

@@ -1,0 +1,88 @@
+// The heartbeat: the kiosk's liveness for the dashboard and the fallback way the proctor's
+// actions reach it. Mixed into KioskApp (app.js).
+import { CONTROL_JITTER_MS, FINISHED, HEARTBEAT_MS, PAUSED_POLL_MS } from './constants.js';
+import { sameId } from './util.js';
+
+export const heartbeatMethods = {
+  heartbeatSoon(ms) {
+    if (!this.session) return;
+    this.stopHeartbeat();
+    const gen = this.gen;
+    this.heartbeatTimer = setTimeout(() => gen === this.gen && this.heartbeat(), ms);
+  },
+
+  stopHeartbeat() {
+    if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  },
+
+  async heartbeat() {
+    const gen = this.gen;
+    this.heartbeatTimer = null;
+    if (!this.session || this.screenName === 'finished') return;
+    let res = null;
+    try {
+      res = await this.api.heartbeat();
+    } catch (err) {
+      if (gen !== this.gen || err.status === 401) return;
+      if (this.outbox && err.network) this.outbox.setLinkDown(true);
+    }
+    if (gen !== this.gen) return;
+    if (res) {
+      if (this.outbox) {
+        this.outbox.setLinkDown(false);
+        if (this.outbox.pendingCount() > 0) this.outbox.kick();
+      }
+      this.onHeartbeat(res.data || {}, res.at);
+    }
+    // onHeartbeat may already have scheduled the next one (pause → faster polling).
+    if (this.heartbeatTimer === null) this.heartbeatSoon(this.paused ? PAUSED_POLL_MS : HEARTBEAT_MS);
+  },
+
+  onHeartbeat(d, at) {
+    if (FINISHED.indexOf(d.status) >= 0) {
+      this.reload();
+      return;
+    }
+    if (d.status === 'not_started' || this.screenName === 'instructions') return;
+    if (d.paused && !this.paused) {
+      this.enterPause(null, d.remaining_ms, at);
+      this.reload(); // learn which section and its frozen time from the attempt
+      return;
+    }
+    if (!d.paused && this.paused) {
+      this.reload();
+      return;
+    }
+    const moved =
+      d.current_section_id !== undefined &&
+      d.current_section_id !== null &&
+      this.clockSectionId !== null &&
+      !sameId(d.current_section_id, this.clockSectionId);
+    if (moved) {
+      this.reload({ afterClose: true });
+      return;
+    }
+    const locked = this.exam && this.exam.locked;
+    if (typeof d.remaining_ms === 'number' && this.clockSectionId !== null && !locked) {
+      const shown = this.countdown.remaining();
+      // More time than we thought: extra time, or (without current_section_id) the next
+      // section already running. Only the attempt's per-section view can tell which.
+      if (shown !== null && d.remaining_ms > shown + 5000) this.reload();
+      else this.countdown.set(d.remaining_ms, at, !!d.paused);
+    }
+  },
+
+  /** The push channel said the proctor acted: show a pause at once, then ask for the state. */
+  onControl(control) {
+    // Only a room-wide change reaches every kiosk at once: spread those; one kiosk asks now.
+    const jitter = control.scope === 'sitting' ? Math.floor(Math.random() * CONTROL_JITTER_MS) : 0;
+    if (control.what === 'token') return;
+    if (control.what === 'start') {
+      if (this.waitingForStart) setTimeout(() => this.waitingForStart && this.startWhenReady(), jitter / 2);
+      return;
+    }
+    if (control.what === 'pause' && this.exam && !this.paused) this.enterPause(null, null, null);
+    this.heartbeatSoon(jitter);
+  },
+};
