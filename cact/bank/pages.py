@@ -25,6 +25,7 @@ from cact.competencies import service as competencies
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError, NotFound
 from cact.kit.i18n import request_language, translate
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.kit.templates import render
 from item_bank.text import clean_rich
 
@@ -197,7 +198,7 @@ async def upload_form(_: EditorUser, request: Request, db: DbSession) -> HTMLRes
     return await _upload_page(request, db)
 
 
-@router.post("/editor/upload")
+@router.post("/editor/upload", max_body_size=UPLOAD_BODY_BYTES)
 async def upload_submit(
     editor: EditorUser,
     request: Request,

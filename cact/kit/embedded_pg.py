@@ -106,6 +106,18 @@ class EmbeddedPostgres:
         """Stop the PostgreSQL server now, whoever else uses it (the fault tests)."""
         self._pg_ctl("stop", "-m", "fast")
 
+    def postmaster_pid(self) -> int | None:
+        """The running postmaster's pid, or None when the server is not running (a killed
+        postmaster leaves its postmaster.pid behind, and may linger as a zombie)."""
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        if info is None or not info.is_running() or info.process is None:
+            return None
+        try:
+            zombie = info.process.status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return None
+        return None if zombie else info.process.pid
+
     def start_server(self) -> None:
         self._pg_ctl("start", "-l", str(self.pgdata / "log"))
         self._track_new_postmaster()
@@ -142,5 +154,6 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Release this process's handle; the server stops when the last handle is gone."""
         if self._server is not None:
+            self._forget_dead_handles()  # a killed `cact rehearsal` must not keep it running
             self._server.cleanup()
             self._server = None

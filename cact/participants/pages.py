@@ -16,6 +16,7 @@ from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.participants import roster, service
 from cact.participants.roster_file import COLUMNS
 from cact.participants.schemas import ParticipantFilter, RosterReport
@@ -137,7 +138,7 @@ def sitting_choice(value: str) -> int | None:
     return number if number is not None and number <= MAX_ID else None
 
 
-@router.post("/admin/participants/import")
+@router.post("/admin/participants/import", max_body_size=UPLOAD_BODY_BYTES)
 async def import_submit(
     admin: AdminUser,
     request: Request,

@@ -8,6 +8,7 @@ from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
 from cact.kit.errors import InvalidInput
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.kit.pagination import Page, Pagination
 from cact.participants import roster, service
 from cact.participants.schemas import ParticipantFilter, ParticipantRead, RosterReport
@@ -39,6 +40,7 @@ async def list_participants(
 
 @router.post(
     "/import",
+    max_body_size=UPLOAD_BODY_BYTES,
     response_model=RosterReport,
     responses={422: {"description": "every problem with its row and column; nothing saved"}},
 )

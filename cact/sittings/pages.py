@@ -26,6 +26,7 @@ from cact.blueprints import service as blueprints
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.participants.pages import run_import
 from cact.participants.roster_file import COLUMNS
 from cact.participants.schemas import RosterReport
@@ -408,7 +409,7 @@ async def sitting_open(
     )
 
 
-@router.post("/admin/sittings/{sitting_id}/roster")
+@router.post("/admin/sittings/{sitting_id}/roster", max_body_size=UPLOAD_BODY_BYTES)
 async def roster_import(
     sitting_id: PathId,
     user: AdminUser,

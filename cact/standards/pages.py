@@ -12,6 +12,7 @@ from cact.audit.service import Actor
 from cact.auth.admin_pages import admin_page
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.standards import service
 from cact.standards.schemas import ImportReport, PositionDetail
 from item_bank.problems import Problem
@@ -47,7 +48,7 @@ async def standards_page(_: AdminUser, request: Request, db: DbSession) -> HTMLR
     return await _page(request, db)
 
 
-@router.post("/admin/standards")
+@router.post("/admin/standards", max_body_size=UPLOAD_BODY_BYTES)
 async def import_standards_page(
     admin: AdminUser,
     request: Request,
