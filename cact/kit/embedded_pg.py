@@ -40,6 +40,13 @@ SERVER_SETTINGS = {
 }
 
 
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 class EmbeddedPostgres:
     def __init__(self, pgdata: Path) -> None:
         self.pgdata = pgdata.expanduser().resolve()
@@ -109,14 +116,26 @@ class EmbeddedPostgres:
     def postmaster_pid(self) -> int | None:
         """The running postmaster's pid, or None when the server is not running (a killed
         postmaster leaves its postmaster.pid behind, and may linger as a zombie)."""
-        info = PostmasterInfo.read_from_pgdata(self.pgdata)
-        if info is None or not info.is_running() or info.process is None:
-            return None
+        pid = self._recorded_pid()
+        return pid if pid is not None and _alive(pid) else None
+
+    def clear_stale_lock(self) -> bool:
+        """Remove the postmaster.pid of a postmaster that is dead but not yet reaped (a zombie
+        under an init that reaps slowly, as in containers): PostgreSQL would refuse to start
+        while that pid exists. Safe: PostgreSQL's shared-memory check still refuses to start
+        beside orphaned backends of the dead server."""
+        pid = self._recorded_pid()
+        if pid is None or _alive(pid) or not psutil.pid_exists(pid):
+            return False
+        (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+        return True
+
+    def _recorded_pid(self) -> int | None:
         try:
-            zombie = info.process.status() == psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
+            first = (self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0]
+            return int(first)
+        except (OSError, ValueError):  # no file, or one being written
             return None
-        return None if zombie else info.process.pid
 
     def start_server(self) -> None:
         self._pg_ctl("start", "-l", str(self.pgdata / "log"))

@@ -186,6 +186,13 @@ def _connection_lost(exc: DBAPIError) -> bool:
     )
 
 
+def database_down(exc: BaseException) -> bool:
+    """True for what an outage raises (for background loops that log it in one line)."""
+    if isinstance(exc, DBAPIError):
+        return _connection_lost(exc)
+    return isinstance(exc, (PoolTimeout, DatabaseUnavailable, *DATABASE_DOWN))
+
+
 async def _unavailable(request: Request, exc: Exception) -> Response:
     # One line, no traceback: an outage is expected and the supervisor reports it itself.
     logger.warning(

@@ -79,6 +79,8 @@ class PostgresSupervisor:
             return
         logger.error("embedded PostgreSQL is not running; restarting it")
         self._write("restarting", None)
+        if self.embedded.clear_stale_lock():
+            logger.warning("removed the lock file of the dead, unreaped postmaster")
         try:
             self.embedded.start_server()
         except (subprocess.SubprocessError, OSError, AssertionError) as exc:
