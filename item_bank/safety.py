@@ -80,7 +80,7 @@ def decode_text(data: bytes, report: Report) -> str | None:
 
 def _mixed_line(text: str, *, utf16: bool) -> int | None:
     """The first line that shows the text was decoded with the wrong encoding, if any."""
-    if "\x00" in text:
+    if not utf16 and "\x00" in text:  # in UTF-16 a NUL is a character, refused by its cell
         return text[: text.index("\x00")].count("\n") + 1
     if utf16:
         head = text[:2000]

@@ -75,7 +75,9 @@ async def staff_context(request: Request, db: DbSession) -> StaffContext:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise Unauthorized()
-    found = await StaffSessionRepository(db).valid_with_user(session_id_for(token))
+    found = await StaffSessionRepository(db).valid_with_user(
+        session_id_for(token, request.app.state.settings.secret_key)
+    )
     if found is None:
         raise SessionExpired()
     staff_session, user = found

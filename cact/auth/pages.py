@@ -105,6 +105,7 @@ async def login_submit(
             password,
             ip=client_ip(request),
             session_hours=request.app.state.settings.session_hours,
+            secret=request.app.state.settings.secret_key,
         )
     except service.TooManyLoginTries as exc:
         seconds = (exc.headers or {}).get("Retry-After", "60")

@@ -34,6 +34,7 @@ async def login(
             body.password,
             ip=client_ip(request),
             session_hours=settings.session_hours,
+            secret=settings.secret_key,
         )
     except service.InvalidCredentials as refused:
         return error_response(refused)  # commits the counted failure

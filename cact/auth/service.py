@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,8 +47,10 @@ class LoggedIn:
     csrf_token: str
 
 
-def session_id_for(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def session_id_for(token: str, secret: str) -> str:
+    """The stored id of a session cookie: keyed by CACT_SECRET_KEY, so a copy of the database
+    alone matches no cookie, and changing the key ends every staff session at once."""
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
 def _limit_keys(username: str, ip: str | None) -> tuple[str, ...]:
@@ -64,6 +67,7 @@ async def login(
     *,
     ip: str | None,
     session_hours: float,
+    secret: str,
 ) -> LoggedIn:
     keys = _limit_keys(username, ip)
     wait = await limiter.retry_after(db, *keys)
@@ -82,7 +86,7 @@ async def login(
     now = datetime.now(UTC)
     await StaffSessionRepository(db).add(
         StaffSession(
-            id=session_id_for(token),
+            id=session_id_for(token, secret),
             user_id=user.id,
             csrf_token=csrf,
             expires_at=now + timedelta(hours=session_hours),

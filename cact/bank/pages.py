@@ -26,6 +26,7 @@ from cact.competencies import service as competencies
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError, NotFound
 from cact.kit.i18n import request_language, translate
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.kit.pages import error_page, lang_switch_href, rehearse, say, when
 from cact.kit.templates import render
 from item_bank.text import clean_rich
@@ -164,7 +165,7 @@ async def upload_form(_: EditorUser, request: Request, db: DbSession) -> HTMLRes
     return await _upload_page(request, db)
 
 
-@router.post("/editor/upload")
+@router.post("/editor/upload", max_body_size=UPLOAD_BODY_BYTES)
 async def upload_submit(
     editor: EditorUser,
     request: Request,

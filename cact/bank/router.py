@@ -18,6 +18,7 @@ from cact.bank.schemas import (
     RetireRequest,
 )
 from cact.kit.db import DbSession
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.kit.pagination import Page, Pagination
 
 router = APIRouter(prefix="/api/items", tags=["item bank"])
@@ -39,7 +40,7 @@ async def list_items(
     )
 
 
-@router.post("/validate", response_model=uploads.ValidationReport)
+@router.post("/validate", response_model=uploads.ValidationReport, max_body_size=UPLOAD_BODY_BYTES)
 async def validate_upload(
     _: EditorUser,
     db: DbSession,
@@ -51,7 +52,7 @@ async def validate_upload(
     return loaded.report()
 
 
-@router.post("/import", response_model=ImportOutcome)
+@router.post("/import", response_model=ImportOutcome, max_body_size=UPLOAD_BODY_BYTES)
 async def import_items(
     editor: EditorUser,
     request: Request,

@@ -61,22 +61,20 @@ class DemoData:
     programme: dict[str, object] | None = None
 
 
-async def _ensure_staff(db: AsyncSession, staff: DemoStaff) -> None:
-    """Create the account, or put its printed password and roles back."""
+async def _ensure_staff(db: AsyncSession, staff: DemoStaff) -> bool:
+    """Create the account; an account that exists is never changed. True when created."""
     users = StaffUserRepository(db)
-    user = await users.by_username(staff.username)
-    password_hash = await hash_password_async(staff.password)
-    if user is None:
-        await users.add(
-            StaffUser(
-                username=staff.username,
-                full_name=staff.full_name,
-                roles=staff.roles,
-                password_hash=password_hash,
-            )
+    if await users.by_username(staff.username) is not None:
+        return False
+    await users.add(
+        StaffUser(
+            username=staff.username,
+            full_name=staff.full_name,
+            roles=staff.roles,
+            password_hash=await hash_password_async(staff.password),
         )
-    else:
-        user.password_hash, user.roles, user.is_active = password_hash, staff.roles, True
+    )
+    return True
 
 
 async def _assign_proctors(db: AsyncSession, sitting: Sitting) -> None:
@@ -168,10 +166,11 @@ async def load(db: AsyncSession) -> DemoData:
     data = DemoData()
     data.competencies = await competencies.load_standard_dictionary(db, DEMO_ACTOR)
     for staff in DEMO_STAFF:
-        await _ensure_staff(db, staff)
-        data.staff.append(
-            {key: value for key, value in asdict(staff).items() if key != "full_name"}
-        )
+        created = await _ensure_staff(db, staff)
+        login = {key: value for key, value in asdict(staff).items() if key != "full_name"}
+        if not created:
+            login["password"] = None  # its own password, which the demo neither knows nor sets
+        data.staff.append(login)
     await load_bank(db)
     await load_demo_standards(db, DEMO_ACTOR)
     programme = await load_programme(db, DEMO_ACTOR)
@@ -208,7 +207,11 @@ def describe(base_url: str, data: DemoData, demo_file: Path) -> str:
     lines = ["", "CACT demo siap / ready", ""]
     lines += [f"  {name:<10} {url}" for name, url in urls(base_url).items()]
     lines += ["", "  Staff logins (username / password / roles):"]
-    lines += [f"    {s.username:<10} {s.password:<20} {', '.join(s.roles)}" for s in DEMO_STAFF]
+    for login in data.staff:
+        password = login["password"] or "(akun lama, sandi tidak diubah / existing, unchanged)"
+        roles = login["roles"]
+        assert isinstance(roles, list)
+        lines.append(f"    {login['username']!s:<10} {password!s:<20} {', '.join(roles)}")
     if data.sitting:
         lines += ["", f"  Sitting {data.sitting['id']}: token {data.sitting['token']}"]
     if data.participants:

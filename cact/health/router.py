@@ -6,7 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from cact.kit.errors import RETRY_AFTER_SECONDS
 from cact.kit.migrate import current_revisions
+from cact.kit.pg_supervisor import read_status
 
 router = APIRouter(tags=["health"])
 
@@ -18,6 +20,9 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
+    # The supervised embedded PostgreSQL's own view (restarts), whatever the answer below.
+    supervised = read_status(request.app.state.settings.data_dir)
+    extra = {"embedded_postgres": supervised} if supervised is not None else {}
     try:
         async with request.app.state.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -28,8 +33,10 @@ async def readyz(request: Request) -> JSONResponse:
                 "status": "unavailable",
                 "error": "database_unreachable",
                 "detail": type(exc).__name__,
+                **extra,
             },
             503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     heads = request.app.state.migration_heads
     if current != heads:
@@ -42,4 +49,4 @@ async def readyz(request: Request) -> JSONResponse:
             },
             503,
         )
-    return JSONResponse({"status": "ready", "database": "ok", "migrations": sorted(heads)})
+    return JSONResponse({"status": "ready", "database": "ok", "migrations": sorted(heads), **extra})

@@ -40,6 +40,13 @@ SERVER_SETTINGS = {
 }
 
 
+def _alive(pid: int) -> bool:
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+
+
 class EmbeddedPostgres:
     def __init__(self, pgdata: Path) -> None:
         self.pgdata = pgdata.expanduser().resolve()
@@ -106,6 +113,30 @@ class EmbeddedPostgres:
         """Stop the PostgreSQL server now, whoever else uses it (the fault tests)."""
         self._pg_ctl("stop", "-m", "fast")
 
+    def postmaster_pid(self) -> int | None:
+        """The running postmaster's pid, or None when the server is not running (a killed
+        postmaster leaves its postmaster.pid behind, and may linger as a zombie)."""
+        pid = self._recorded_pid()
+        return pid if pid is not None and _alive(pid) else None
+
+    def clear_stale_lock(self) -> bool:
+        """Remove the postmaster.pid of a postmaster that is dead but not yet reaped (a zombie
+        under an init that reaps slowly, as in containers): PostgreSQL would refuse to start
+        while that pid exists. Safe: PostgreSQL's shared-memory check still refuses to start
+        beside orphaned backends of the dead server."""
+        pid = self._recorded_pid()
+        if pid is None or _alive(pid) or not psutil.pid_exists(pid):
+            return False
+        (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+        return True
+
+    def _recorded_pid(self) -> int | None:
+        try:
+            first = (self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0]
+            return int(first)
+        except (OSError, ValueError):  # no file, or one being written
+            return None
+
     def start_server(self) -> None:
         self._pg_ctl("start", "-l", str(self.pgdata / "log"))
         self._track_new_postmaster()
@@ -142,5 +173,6 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Release this process's handle; the server stops when the last handle is gone."""
         if self._server is not None:
+            self._forget_dead_handles()  # a killed `cact rehearsal` must not keep it running
             self._server.cleanup()
             self._server = None

@@ -14,7 +14,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -124,6 +124,8 @@ def _html_error(request: Request, status: int, detail: Any) -> Response:
 
 async def _cact_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CactError)
+    if isinstance(exc, DatabaseUnavailable):
+        return await _unavailable(request, exc)
     if wants_html(request):
         return _html_error(request, exc.status, exc.detail)
     return JSONResponse(error_body(exc.code, exc.detail), exc.status, headers=exc.headers)
@@ -169,16 +171,57 @@ def _refused_value(exc: DBAPIError) -> bool:
     return isinstance(exc, DataError) or isinstance(cause, asyncpg.exceptions.DataError)
 
 
+# What a database that is down, restarting or unreachable raises, below SQLAlchemy or through
+# it: asyncpg's ConnectionRefusedError is an OSError, not a DBAPIError.
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    OSError,  # ConnectionRefusedError, FileNotFoundError on the socket, TimeoutError
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
+
 def _connection_lost(exc: DBAPIError) -> bool:
     cause = exc.orig.__cause__ if exc.orig is not None else None
-    return exc.connection_invalidated or isinstance(
-        cause, asyncpg.PostgresConnectionError | asyncpg.InterfaceError | OSError
+    return (
+        exc.connection_invalidated
+        or isinstance(exc, OperationalError | InterfaceError)
+        or isinstance(cause, DATABASE_DOWN)
     )
 
 
+def database_down(exc: BaseException) -> bool:
+    """True for what an outage raises (for background loops that log it in one line)."""
+    if isinstance(exc, DBAPIError):
+        return _connection_lost(exc)
+    return isinstance(exc, (PoolTimeout, DatabaseUnavailable, *DATABASE_DOWN))
+
+
 async def _unavailable(request: Request, exc: Exception) -> Response:
-    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-    return await _cact_error(request, DatabaseUnavailable())
+    # One line, no traceback: an outage is expected and the supervisor reports it itself.
+    logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
+    unavailable = DatabaseUnavailable()
+    if wants_html(request):
+        return _unavailable_page(request, unavailable.headers or {})
+    return JSONResponse(
+        error_body(unavailable.code, unavailable.detail), 503, headers=unavailable.headers
+    )
+
+
+def _unavailable_page(request: Request, headers: dict[str, str]) -> Response:
+    context = {"staff": None, "retry_after": RETRY_AFTER_SECONDS * 3}
+    response = render(request, "staff/unavailable.html", context, status_code=503)
+    response.headers.update(headers)
+    return response
+
+
+async def _database_down(request: Request, exc: Exception) -> Response:
+    """An OSError or an asyncpg connection error that reached the app: the database is down."""
+    return await _unavailable(request, exc)
 
 
 async def _data_error(request: Request, exc: Exception) -> Response:
@@ -222,4 +265,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _data_error)
     app.add_exception_handler(asyncpg.DataError, _data_error)
     app.add_exception_handler(PoolTimeout, _unavailable)
+    for down in DATABASE_DOWN:
+        app.add_exception_handler(down, _database_down)
     app.add_exception_handler(Exception, _unexpected)

@@ -22,6 +22,7 @@ def render(
     page_context: dict[str, Any] = {
         "lang": lang,
         "t": lambda key, **values: translate(lang, key, **values),
+        "tr": translate,  # a page that shows both languages at once
         "staff": getattr(request.state, "staff", None),
         **(context or {}),
     }

@@ -16,6 +16,7 @@ from cact.exam.statuses import SittingStatus
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.kit.pages import admin_page, attempt_value, error_page, say
 from cact.participants import service
 from cact.participants.roster_file import COLUMNS
@@ -138,7 +139,7 @@ def sitting_choice(value: str) -> int | None:
     return number if number is not None and number <= MAX_ID else None
 
 
-@router.post("/admin/participants/import")
+@router.post("/admin/participants/import", max_body_size=UPLOAD_BODY_BYTES)
 async def import_submit(
     admin: AdminUser,
     request: Request,
@@ -171,7 +172,7 @@ async def import_submit(
     )
 
 
-@router.post("/admin/sittings/{sitting_id}/roster")
+@router.post("/admin/sittings/{sitting_id}/roster", max_body_size=UPLOAD_BODY_BYTES)
 async def roster_import(
     sitting_id: PathId,
     user: AdminUser,

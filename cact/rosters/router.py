@@ -10,6 +10,7 @@ from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
 from cact.kit.errors import InvalidInput
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.participants.schemas import RosterReport
 from cact.rooms.schemas import MAX_ID
 from cact.rosters import service
@@ -29,6 +30,7 @@ class RosterRejected(InvalidInput):
 
 @router.post(
     "/import",
+    max_body_size=UPLOAD_BODY_BYTES,
     response_model=RosterReport,
     responses={422: {"description": "every problem with its row and column; nothing saved"}},
 )

@@ -12,6 +12,7 @@ from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.kit.pages import admin_page, attempt_value
 from cact.standards import service
 from cact.standards.schemas import ImportReport, PositionDetail
@@ -48,7 +49,7 @@ async def standards_page(_: AdminUser, request: Request, db: DbSession) -> HTMLR
     return await _page(request, db)
 
 
-@router.post("/admin/standards")
+@router.post("/admin/standards", max_body_size=UPLOAD_BODY_BYTES)
 async def import_standards_page(
     admin: AdminUser,
     request: Request,

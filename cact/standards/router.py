@@ -7,6 +7,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.kit.pagination import Page, Pagination
 from cact.standards import service
 from cact.standards.schemas import ImportReport, PositionDetail, PositionRead
@@ -19,6 +20,7 @@ StandardsFile = Annotated[UploadFile, File(description="CSV or XLSX, one row per
 
 @router.post(
     "/api/standards/import",
+    max_body_size=UPLOAD_BODY_BYTES,
     response_model=ImportReport,
     responses={422: {"description": "every problem with its row and column; nothing saved"}},
 )

@@ -89,7 +89,14 @@ async def test_users_add_creates_an_account_with_several_roles(scratch_env: dict
     assert audited == "cact users add"
 
     again = run_cact(
-        "users", "add", "andi", "--role", "admin", "--password", "x" * 12, env=scratch_env
+        "users",
+        "add",
+        "andi",
+        "--role",
+        "admin",
+        "--password-stdin",
+        env=scratch_env,
+        input="tiga-kata-acak-bambu-2026\n",
     )
     assert again.returncode == 1
     assert "sudah dipakai" in again.stderr
@@ -100,7 +107,9 @@ def test_users_add_refuses_bad_input_before_touching_the_database(tmp_path: Path
         "CACT_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
         "CACT_DATA_DIR": str(tmp_path),
     }
-    result = run_cact("users", "add", "X Y", "--role", "kepala", "--password", "short", env=env)
+    result = run_cact(
+        "users", "add", "X Y", "--role", "kepala", "--password-stdin", env=env, input="short\n"
+    )
     assert result.returncode == 2
     assert "username" in result.stderr
     assert "roles" in result.stderr

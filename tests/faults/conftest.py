@@ -31,9 +31,11 @@ def free_port() -> int:
 
 @dataclass
 class ServerProcess:
-    database_url: str
+    database_url: str | None  # None: the server starts (and supervises) its embedded one
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    log_path: Path | None = None  # the server's stderr (its logs), else the test's own
 
     @property
     def base_url(self) -> str:
@@ -41,15 +43,22 @@ class ServerProcess:
 
     def start(self) -> None:
         env = {
-            **os.environ,
-            "CACT_DATABASE_URL": self.database_url,
+            **{k: v for k, v in os.environ.items() if k != "CACT_DATABASE_URL"},
             "CACT_ENVIRONMENT": "test",
             "CACT_SECRET_KEY": TEST_SECRET,
             "CACT_LOG_LEVEL": "warning",
             "CACT_SAVE_GRACE_SECONDS": "2",
             "CACT_SWEEP_INTERVAL_SECONDS": "0.5",
+            **self.extra_env,
         }
-        self.process = subprocess.Popen([CACT, "serve", "--port", str(self.port)], env=env)
+        if self.database_url is not None:
+            env["CACT_DATABASE_URL"] = self.database_url
+        log = self.log_path.open("ab") if self.log_path is not None else None
+        self.process = subprocess.Popen(
+            [CACT, "serve", "--port", str(self.port)], env=env, stderr=log
+        )
+        if log is not None:
+            log.close()  # the child holds its own copy
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

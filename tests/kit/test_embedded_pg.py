@@ -80,8 +80,23 @@ def test_a_process_killed_hard_does_not_keep_the_server_running_forever(tmp_path
     pids = json.loads(handles.read_text())
     handles.write_text(json.dumps([*pids, int(dead.stdout)]))  # as if killed with -9
     first.stop()
-    assert (pgdata / "postmaster.pid").exists()  # the "dead" handle kept it running
-    # The next cact process forgets the dead handle; as the last live one it stops the server.
+    # The last live process forgets the dead handle when it stops, and stops the server.
+    assert not (pgdata / "postmaster.pid").exists()
+
+
+def test_the_next_process_forgets_a_dead_handle_too(tmp_path: Path) -> None:
+    pgdata = tmp_path / "pgdata"
+    first = EmbeddedPostgres(pgdata)
+    first.start()
+    handles = pgdata / ".handle_pids.json"
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    first._server = None  # this process leaves without releasing, like a kill -9
+    handles.write_text(json.dumps([int(dead.stdout)]))
     subprocess.run(
         [sys.executable, "-c", SECOND_PROCESS, str(pgdata)],
         check=True,

@@ -42,7 +42,12 @@ async def test_admins_manage_staff_accounts_on_the_page(
     taken = await client.post(
         "/admin/staff",
         headers=HTML,
-        data={"username": "rina", "full_name": "R", "password": "x" * 12, "roles": ["admin"]},
+        data={
+            "username": "rina",
+            "full_name": "R",
+            "password": "kata-sandi-rina-2026",
+            "roles": ["admin"],
+        },
     )
     assert taken.status_code == 409 and "Nama pengguna sudah dipakai." in taken.text
 

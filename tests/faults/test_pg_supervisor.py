@@ -1,0 +1,125 @@
+"""The embedded PostgreSQL killed under a running `cact serve`: every route answers 503, the
+app's supervisor starts PostgreSQL again, logs it, shows it on /readyz and /metrics, and every
+route answers as before within 10 s, without a restart of the app."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from cact.kit.embedded_pg import EmbeddedPostgres
+from tests.faults.conftest import ServerProcess
+from tests.faults.routes import Call, Credentials, calls, send
+from tests.faults.test_database_down import (
+    NO_DATABASE,
+    assert_unavailable,
+    credentials,
+    prepared,
+)
+
+CHECK_SECONDS = 4.0  # the supervisor's look interval here (default 1 s): longer than a walk
+BACK_WITHIN = 10.0
+
+
+async def walk_at_once(
+    http: httpx.AsyncClient, who: Credentials, ids: dict[str, int], todo: list[Call]
+) -> dict[Call, httpx.Response]:
+    answers = await asyncio.gather(*(send(http, call, who, ids) for call in todo))
+    return dict(zip(todo, answers, strict=True))
+
+
+async def test_a_killed_postgresql_is_restarted_by_the_app_and_every_route_serves_again() -> None:
+    with tempfile.TemporaryDirectory(prefix="cact-supervised-") as tmp:
+        data_dir = Path(tmp) / "data"
+        embedded = EmbeddedPostgres(data_dir / "pgdata")
+        url = embedded.start()
+        log_path = Path(tmp) / "server.log"
+        server = ServerProcess(
+            None,  # no CACT_DATABASE_URL: the server joins the embedded PostgreSQL it supervises
+            extra_env={
+                "CACT_DATA_DIR": str(data_dir),
+                "CACT_EMBEDDED_PG_CHECK_SECONDS": str(CHECK_SECONDS),
+                "CACT_LOG_LEVEL": "info",
+            },
+            log_path=log_path,
+        )
+        try:
+            opened, username = await prepared(url)
+            ids = {"sitting_id": opened.sitting.id}
+            await asyncio.to_thread(server.start)
+            async with httpx.AsyncClient(base_url=server.base_url, timeout=15) as http:
+                who = await credentials(http, opened, username)
+                reads = [c for c in calls(("GET",))]
+                await walk_at_once(http, who, ids, reads)  # a first read may create a default
+                before = await walk_at_once(http, who, ids, reads)
+                assert not [c for c, r in before.items() if r.status_code >= 500]
+                ready = (await http.get("/readyz")).json()
+                assert ready["embedded_postgres"]["state"] == "running"
+                assert ready["embedded_postgres"]["restarts"] == 0
+
+                # The outage must outlast the walk; on a busy machine the supervisor may be
+                # quicker than the walk once, so a kill is tried at most three times.
+                for kill in range(1, 4):
+                    pid = embedded.postmaster_pid()
+                    assert pid is not None
+                    os.kill(pid, signal.SIGKILL)
+                    killed_at = time.monotonic()
+                    killed_wall = datetime.now(UTC)
+                    during = await walk_at_once(http, who, ids, reads)
+                    walked = datetime.now(UTC)
+                    walk_seconds = time.monotonic() - killed_at
+                    while True:
+                        again = await walk_at_once(http, who, ids, reads)
+                        if {c: r.status_code for c, r in again.items()} == {
+                            c: r.status_code for c, r in before.items()
+                        }:
+                            break
+                        assert time.monotonic() - killed_at < BACK_WITHIN, (
+                            "not back in 10 s: "
+                            + str(
+                                {
+                                    c.path: r.status_code
+                                    for c, r in again.items()
+                                    if r.status_code != before[c].status_code
+                                }
+                            )
+                            + log_path.read_text("utf-8", "replace")[-3000:]
+                        )
+                        await asyncio.sleep(0.2)
+                    back_seconds = time.monotonic() - killed_at
+                    status = (await http.get("/readyz")).json()["embedded_postgres"]
+                    assert status["restarts"] == kill
+                    if datetime.fromisoformat(status["last_restart_at"]) > walked:
+                        break
+                else:
+                    raise AssertionError("the supervisor was always quicker than the walk")
+                metrics = (await http.get("/metrics")).text
+        finally:
+            await asyncio.to_thread(server.stop)
+            await asyncio.to_thread(embedded.stop_server)  # the supervisor's new postmaster
+            embedded.stop()
+        log = log_path.read_text("utf-8", "replace")
+    assert server.process is not None and server.process.returncode == 0  # never restarted
+    for call, response in during.items():
+        if (call.method, call.path) in NO_DATABASE:
+            assert response.status_code == before[call].status_code, call
+        else:
+            assert_unavailable(call, response)
+    restarted_after = datetime.fromisoformat(status["last_restart_at"]) - killed_wall
+    assert back_seconds < BACK_WITHIN, (
+        f"back after {back_seconds:.1f} s; PostgreSQL restarted after "
+        f"{restarted_after.total_seconds():.1f} s; walk took {walk_seconds:.1f} s"
+    )
+    assert status["state"] == "running" and status["postmaster_pid"] not in (None, pid)
+    assert f"cact_embedded_pg_restarts {float(kill)}" in metrics
+    assert "cact_embedded_pg_up 1.0" in metrics
+    assert "embedded PostgreSQL is not running; restarting it" in log
+    assert "embedded PostgreSQL restarted" in log
+    assert "Traceback" not in log
