@@ -109,6 +109,22 @@ def test_status_sets_are_written_once() -> None:
     assert written == []
 
 
+def test_the_pages_hold_the_closed_statuses_once_and_as_the_server_does() -> None:
+    from cact.exam.statuses import CLOSED_ATTEMPT
+
+    static = ROOT / "kiosk_ui" / "static"
+    written = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted(static.rglob("*.js"))
+        if "vendor" not in path.parts
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), start=1)
+        if STATUS_SET.search(line)
+    ]
+    assert written == ["kiosk_ui/static/kiosk/constants.js:10"]
+    line = (static / "kiosk" / "constants.js").read_text("utf-8").splitlines()[9]
+    assert set(re.findall(r"'([a-z_]+)'", line)) == set(CLOSED_ATTEMPT)
+
+
 @pytest.mark.parametrize("kind", ["router.py", "pages.py", "service.py"])
 def test_routers_pages_and_services_run_no_query_of_their_own(kind: str) -> None:
     """Queries live in repositories (and the named statements of the hot path and exports)."""

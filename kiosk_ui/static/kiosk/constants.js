@@ -6,6 +6,7 @@ export const HEARTBEAT_MS = 15000;
 export const PAUSED_POLL_MS = 3000;
 export const STILL_OPEN_RETRY_MS = 2000;
 export const SUBMIT_FLUSH_MS = 10000;
+// The closed attempt statuses (cact/exam/statuses.py CLOSED_ATTEMPT), shared with the dashboard.
 export const FINISHED = ['submitted', 'expired', 'terminated'];
 // Screens that stay up while the connection is down; anything else gives way to "connecting".
 export const SURVIVES_OUTAGE = ['exam', 'paused', 'transition', 'finished', 'finish-prompt', 'instructions'];

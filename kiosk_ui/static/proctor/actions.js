@@ -1,5 +1,6 @@
 // The proctor's actions: one click, and where the outcome changes a reason, through the
 // existing JSON API (session cookie + X-CSRF-Token). The stream brings the result to every tile.
+import { FINISHED } from '../kiosk/constants.js';
 import { append, clear, h } from '../kiosk/dom.js';
 import { inLanguage, t } from './messages.js';
 
@@ -83,7 +84,7 @@ export function actionLabel(name, tile) {
 /** The actions a tile offers now. */
 export function tileActions(tile, sittingStatus) {
   const open = sittingStatus !== 'closed';
-  const closed = ['submitted', 'expired', 'terminated'].indexOf(tile.attempt_status) >= 0;
+  const closed = FINISHED.indexOf(tile.attempt_status) >= 0;
   const live = open && tile.attempt_id !== null && !closed;
   const found = [];
   if (live && (tile.logged_in || tile.reset_requested)) found.push('reset');
