@@ -44,17 +44,32 @@ async def _within(started: float, *checks: object) -> float:
     return elapsed
 
 
+async def _set_sitting(live: LiveServer, status: str) -> None:
+    """The shared room put in a state by hand, and every worker's dashboard feed told of it (a
+    feed keeps its snapshot until an event arrives)."""
+    async with live.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE sitting SET status = CAST(:status AS varchar), started_at = "
+                "CASE WHEN CAST(:status AS varchar) = 'open' THEN NULL "
+                "ELSE coalesce(started_at, now()) END "
+                "WHERE id = :id"
+            ),
+            {"id": live.sitting_id, "status": status},
+        )
+        await connection.execute(
+            text("SELECT pg_notify('cact_room', :payload)"),
+            {"payload": f'{{"s": {live.sitting_id}, "k": "sitting", "a": null, "d": {{}}}}'},
+        )
+
+
 async def test_participants_wait_the_proctor_starts_pauses_and_terminates_within_2s(
     browser: Browser,
     live_server: LiveServer,
     live_proctor: LiveProctor,
     proctor_context: BrowserContext,
 ) -> None:
-    async with live_server.engine.begin() as connection:  # the room before the proctor's start
-        await connection.execute(
-            text("UPDATE sitting SET status = 'open', started_at = NULL WHERE id = :id"),
-            {"id": live_server.sitting_id},
-        )
+    await _set_sitting(live_server, "open")
     contexts = [
         await browser.new_context(viewport={"width": 1024, "height": 768}, locale="id-ID")
         for _ in range(2)
@@ -116,3 +131,4 @@ async def test_participants_wait_the_proctor_starts_pauses_and_terminates_within
     finally:
         for context in contexts:
             await context.close()
+        await _set_sitting(live_server, "running")  # the tests after this one find it running
