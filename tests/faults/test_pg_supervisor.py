@@ -24,7 +24,7 @@ from tests.faults.test_database_down import (
     prepared,
 )
 
-CHECK_SECONDS = 4.0  # the supervisor's look interval here (default 1 s): longer than a walk
+CHECK_SECONDS = 6.0  # the supervisor's look interval here (default 1 s): longer than a walk
 BACK_WITHIN = 10.0
 
 
