@@ -129,7 +129,5 @@ async def attempt_changed(db: AsyncSession, attempt: AttemptLike, what: str) -> 
     await publish(db, RoomEvent(attempt.sitting_id, "attempt", attempt.id, {"what": what}))
 
 
-async def sitting_changed(
-    db: AsyncSession, sitting: Sitting, what: str, **details: Any
-) -> None:
+async def sitting_changed(db: AsyncSession, sitting: Sitting, what: str, **details: Any) -> None:
     await publish(db, RoomEvent(sitting.id, "sitting", data={"what": what, **details}))

@@ -45,6 +45,7 @@ class Listener:
     acked: dict[str, float] = field(default_factory=dict)
     confirmed: dict[str, float] = field(default_factory=dict)
     done: dict[str, asyncio.Event] = field(default_factory=dict)
+    confirming: set[asyncio.Task[None]] = field(default_factory=set)
 
     def expect(self, what: str) -> None:
         self.done[what] = asyncio.Event()
@@ -67,8 +68,9 @@ class Listener:
                             self.pushed[what] = time.monotonic()
                             if control.get("paused") is (what == "pause"):
                                 self.acked[what] = self.pushed[what]
-                            loop = asyncio.get_running_loop()
-                            loop.create_task(self._confirm(what))
+                            task = asyncio.create_task(self._confirm(what))
+                            self.confirming.add(task)
+                            task.add_done_callback(self.confirming.discard)
 
     async def _confirm(self, what: str) -> None:
         await asyncio.sleep(self.rng.random() * RECONCILE_SECONDS)
