@@ -11,7 +11,7 @@ from cact.delivery import calls
 from cact.delivery.errors import KioskUnauthorized
 from cact.delivery.service import KioskContext, session_hash, utcnow
 from cact.kit.db import DbSession
-from cact.lockdown.cache import PolicyCache
+from cact.lockdown.cache import of_app as policy_cache
 from cact.lockdown.service import Gate, request_facts
 
 
@@ -33,9 +33,7 @@ Kiosk = Annotated[KioskContext, Depends(kiosk_context)]
 def browser_gate_of(request: Request) -> Gate:
     """The worker's policy check (its cache lives as long as the app)."""
     state = request.app.state
-    cache = getattr(state, "browser_policies", None)
-    if cache is None:
-        cache = state.browser_policies = PolicyCache()
+    cache = policy_cache(state)
     return Gate(cache, state.raw_connections, state.sessionmaker, state.settings.public_base_url)
 
 

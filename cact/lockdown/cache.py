@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from cact.lockdown.policy import Enforced
 
@@ -60,3 +61,11 @@ class PolicyCache:
             self._written.clear()
         self._written[key] = now
         return True
+
+
+def of_app(state: Any) -> PolicyCache:
+    """The worker's cache, made on first use (the app's state lives as long as the worker)."""
+    cache = getattr(state, "browser_policies", None)
+    if cache is None:
+        cache = state.browser_policies = PolicyCache()
+    return cache

@@ -6,7 +6,7 @@ import { Outbox, OUTBOX_PREFIX } from './outbox.js';
 import { PushChannel } from './push.js';
 import * as R from './render.js';
 import { local, session } from './storage.js';
-import { loginErrorText, normaliseSecret } from './util.js';
+import { browserRefusedText, loginErrorText, normaliseSecret } from './util.js';
 
 export const loginMethods = {
   async login(values) {
@@ -124,6 +124,15 @@ export const loginMethods = {
   },
 
   /** 401: the proctor reset this login or the participant logged in elsewhere. */
+  browserRefused(err) {
+    if (!this.session || this.screenName === 'browser-refused') return;
+    const text = browserRefusedText(err);
+    this.render('browser-refused', () => R.browserRefusedScreen({
+      text: text,
+      onRetry: () => this.reload(),
+    }), 'plain');
+  },
+
   sessionEnded() {
     if (!this.session) return;
     const pending = this.outbox ? this.outbox.pendingCount() : 0;

@@ -348,6 +348,22 @@ function resultsTable(results) {
     results.jpm ? h('p', null, t('results.jpm', { jpm: results.jpm, category: category })) : null);
 }
 
+/** The sitting requires a lockdown browser and this is not it (issue 22): the session and its
+ * unsent answers stay; the participant calls the proctor, or tries again once fixed. */
+export function browserRefusedScreen(opts) {
+  return h('div', { class: 'center' },
+    card('narrow', 'browser-refused', [
+      h('h1', null, t('browser.title')),
+      h('p', { class: 'lead', testid: 'browser-refused-text' }, opts.text),
+      h('p', { class: 'muted' }, t('browser.help')),
+      h('div', { class: 'actions' },
+        h('button', {
+          type: 'button', class: 'primary big', testid: 'browser-refused-retry', onclick: opts.onRetry,
+          'data-autofocus': true,
+        }, t('browser.retry'))),
+    ]));
+}
+
 export function sessionEndedScreen(opts) {
   return h('div', { class: 'center' },
     card('narrow', 'session-ended', [
