@@ -47,7 +47,9 @@ def _value(node: ET.Element) -> Any:
     if tag == "data":
         return base64.b64decode("".join((node.text or "").split()))
     if tag == "date":
-        return datetime.strptime((node.text or "").strip(), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return datetime.strptime((node.text or "").strip(), "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=UTC
+        )
     raise ValueError(f"unknown plist element <{tag}>")
 
 
@@ -114,7 +116,9 @@ def request_hash(url: str, key: str) -> str:
     return hashlib.sha256((url.split("#")[0] + key).encode("utf-8")).hexdigest()
 
 
-def headers_for(url: str, *, config_key: str | None = None, browser_exam_key: str | None = None) -> dict[str, str]:
+def headers_for(
+    url: str, *, config_key: str | None = None, browser_exam_key: str | None = None
+) -> dict[str, str]:
     """What SEB adds to a request for ``url``."""
     headers = {}
     if config_key is not None:
