@@ -81,9 +81,9 @@ async def login(
                 now=now,
                 browser=browser,
             )
-    except Refused as refused:
+    except Refused as not_this_browser:
         assert gate is not None
-        raise await gate.refuse(refused, ip, now) from None
+        raise await gate.refuse(not_this_browser, ip, now) from None
     if quick is not None:
         return LoggedIn(
             quick.token, quick.attempt_id, quick.participant_no, quick.name, quick.position

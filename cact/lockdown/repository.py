@@ -35,7 +35,7 @@ class BrowserRefusalRepository(Repository[BrowserRefusal]):
         """Keep the latest refusal; True when it is to be audited (new, another reason, or the
         last audit of it is older than ``audit_every``): a loop cannot flood the log."""
         table = BrowserRefusal.__table__
-        fresh = insert(table).values(
+        fresh = insert(BrowserRefusal).values(
             attempt_id=attempt_id,
             sitting_id=sitting_id,
             reason=reason,
@@ -57,7 +57,7 @@ class BrowserRefusalRepository(Repository[BrowserRefusal]):
             },
         ).returning(table.c.audited_at)
         audited_at = await self.session.scalar(statement)
-        return audited_at == now
+        return bool(audited_at == now)
 
     async def shown(
         self, sitting_id: int, attempt_ids: Collection[int] | None = None
@@ -82,7 +82,7 @@ class BrowserRefusalRepository(Repository[BrowserRefusal]):
         if attempt_ids is not None:
             statement = statement.where(BrowserRefusal.attempt_id.in_(list(attempt_ids)))
         rows = (await self.session.execute(statement)).all()
-        return {row.attempt_id: Shown(row.reason, row.refused_at, row.count) for row in rows}
+        return {int(row[0]): Shown(str(row[1]), row[2], int(row[3])) for row in rows}
 
     async def participant_of(self, attempt_id: int) -> tuple[int, str] | None:
         row = (

@@ -37,7 +37,7 @@ def enforced(row: Mapping[str, Any] | BrowserPolicy, base_url: str | None) -> En
     elif kind == BrowserKind.SEB and get("seb_check_config_key"):
         key = ""  # no base URL: nothing can match; the check says why
     return Enforced(
-        sitting_id=int(get("sitting_id")),
+        sitting_id=int(str(get("sitting_id"))),
         kind=kind,
         config_key=key,
         browser_exam_keys=frozenset(get("seb_browser_exam_keys") or ()),

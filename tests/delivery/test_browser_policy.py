@@ -259,8 +259,14 @@ async def test_an_exam_browser_app_needs_its_user_agent_and_the_sitting_s_secret
     )
     assert policy["start_url"].startswith(f"{BASE}/kiosk?exam_key=")
     secret = policy["start_url"].split("exam_key=", 1)[1]
-    app_ua = "Mozilla/5.0 (Linux; Android 12; SM-A125F) AppleWebKit/537.36 Chrome/120 Mobile ExamBrowser/4.2"
-    body = lambda i: {"participant_no": opened.participant_nos[i], "token": opened.token}  # noqa: E731
+    app_ua = (
+        "Mozilla/5.0 (Linux; Android 12; SM-A125F) AppleWebKit/537.36 Chrome/120 Mobile "
+        "ExamBrowser/4.2"
+    )
+
+    def body(i: int) -> dict[str, str]:
+        return {"participant_no": opened.participant_nos[i], "token": opened.token}
+
     ok = await kiosk_http.post(
         f"{API}/login", json=body(0), headers={"User-Agent": app_ua, "X-CACT-Exam-Key": secret}
     )
