@@ -328,8 +328,16 @@ export function finishedScreen(status, opts) {
       h('p', { class: 'muted' }, t('finished.leave')),
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'secondary', testid: 'logout', onclick: opts.onLogout },
-          t('finished.logout'))),
+          t('finished.logout')),
+        inLockdownBrowser()
+          ? h('a', { class: 'button secondary', testid: 'quit-seb', href: '/kiosk/quit' }, t('finished.quitSeb'))
+          : null),
     ]));
+}
+
+/** Safe Exam Browser (its JavaScript API or its User-Agent): the quit URL closes it. */
+function inLockdownBrowser() {
+  return Boolean(window.SafeExamBrowser) || /\bSEB\//.test(String(navigator.userAgent || ''));
 }
 
 /** The participant's own result, when the sitting shows results at the end (text only). */
