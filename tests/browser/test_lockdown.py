@@ -71,7 +71,7 @@ async def seb_room(pg_server: TestServer) -> AsyncIterator[SebRoom]:
     await load_reference_data(url)
     engine = create_engine(url, pool_size=2, max_overflow=2)
     async with create_sessionmaker(engine)() as db, db.begin():
-        opened = await open_sitting(db, participants=4)
+        opened = await open_sitting(db, participants=5)
         await create_staff(db, "admin", username="admin-seb")
     env = {
         **os.environ,
@@ -212,4 +212,34 @@ async def test_the_javascript_route_in_a_seb_build_without_headers(
     await page.keyboard.press("b")
     await expect(page.get_by_test_id("save-status")).to_have_attribute("data-state", "saved")
     _, answered = await _attempt(seb_room, seb_room.participant_nos[3])
+    assert answered == 1
+
+
+async def test_a_kiosk_that_leaves_seb_mid_test_sees_which_browser_to_use(
+    seb_room: SebRoom, kiosk_context: BrowserContext
+) -> None:
+    await as_seb(kiosk_context, seb_room.config_key)
+    page = await kiosk_context.new_page()
+    await page.goto(f"{seb_room.base_url}/kiosk")
+    await page.get_by_test_id("login-participant-no").fill(seb_room.participant_nos[4])
+    await page.get_by_test_id("login-token").fill(seb_room.token)
+    await page.get_by_test_id("login-submit").click()
+    await page.get_by_test_id("confirm-yes").click()
+    await page.get_by_test_id("start-button").click()
+    await expect(page.get_by_test_id("exam")).to_be_visible()
+    await kiosk_context.unroute(f"{BASE}/**")  # from now on, requests without SEB's headers
+    await page.keyboard.press("c")
+    screen = page.get_by_test_id("browser-refused")
+    await expect(screen).to_be_visible()
+    await expect(page.get_by_test_id("browser-refused-text")).to_contain_text("Safe Exam Browser")
+    await page.screenshot(path=str(DOCS / "kiosk-browser-refused-mid-test-1024x768.png"))
+    # the answer is kept, not dropped: back in SEB, "Coba lagi" sends it
+    await expect(page.get_by_test_id("browser-refused")).to_be_visible()
+    await as_seb(kiosk_context, seb_room.config_key)
+    await page.get_by_test_id("browser-refused-retry").click()
+    await expect(page.get_by_test_id("exam")).to_be_visible()
+    await expect(page.get_by_test_id("save-status")).to_have_attribute(
+        "data-state", "saved", timeout=20_000
+    )
+    _, answered = await _attempt(seb_room, seb_room.participant_nos[4])
     assert answered == 1

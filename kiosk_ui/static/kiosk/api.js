@@ -62,10 +62,11 @@ export class ApiError extends Error {
     return this.status === 0;
   }
 
-  /** Worth trying again later: nothing reached the server, it asked us to slow down, or the
-   * proctor paused the test (the save is accepted once it resumes). */
+  /** Worth trying again later: nothing reached the server, it asked us to slow down, the
+   * proctor paused the test (the save is accepted once it resumes), or the browser was refused
+   * (the save is kept until the right browser, or a changed policy, lets it through). */
   get retryable() {
-    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500 || this.paused;
+    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500 || this.paused || this.browserRefused;
   }
 
   get paused() {

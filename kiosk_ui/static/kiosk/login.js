@@ -127,9 +127,13 @@ export const loginMethods = {
   browserRefused(err) {
     if (!this.session || this.screenName === 'browser-refused') return;
     const text = browserRefusedText(err);
+    this.exam = null; // the question page is gone: "Coba lagi" opens the section again
     this.render('browser-refused', () => R.browserRefusedScreen({
       text: text,
-      onRetry: () => this.reload(),
+      onRetry: () => {
+        if (this.outbox) this.outbox.kick();
+        this.reload();
+      },
     }), 'plain');
   },
 
