@@ -3,6 +3,7 @@ and the SEB configuration file."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from starlette.requests import Request
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
-from cact.exam.models import Sitting
+from cact.exam.repository import SittingRepository
 from cact.exam.service import SittingNotFound, attempt_changed
 from cact.kit.rawdb import RawConnections
 from cact.lockdown import configuration, seb, statements
@@ -87,8 +88,7 @@ def read(sitting_id: int, policy: BrowserPolicy | None, base_url: str | None) ->
 
 
 async def get(db: AsyncSession, sitting_id: int) -> BrowserPolicy | None:
-    if await db.get(Sitting, sitting_id) is None:
-        raise SittingNotFound()
+    await SittingRepository(db).get_or_raise(sitting_id, SittingNotFound)
     return await BrowserPolicyRepository(db).get(sitting_id)
 
 
@@ -155,13 +155,18 @@ def _summary(policy: BrowserPolicy | None) -> dict[str, Any]:
     }
 
 
-async def seb_file(db: AsyncSession, sitting_id: int, base_url: str | None) -> bytes:
-    """The sitting's .seb file: an unencrypted XML property list, which SEB opens as is."""
+async def seb_file(db: AsyncSession, sitting_id: int, base_url: str | None) -> tuple[str, bytes]:
+    """The sitting's .seb file (its name, from the sitting's code, and its bytes): an
+    unencrypted XML property list, which SEB opens as is."""
     if not base_url:
         raise PublicBaseUrlMissing()
-    policy = await get(db, sitting_id)
+    sitting = await SittingRepository(db).get_or_raise(sitting_id, SittingNotFound)
+    policy = await BrowserPolicyRepository(db).get(sitting_id)
     password = policy.seb_quit_password_hash if policy else None
-    return seb.plist_bytes(configuration.build(base_url, quit_password_hash=password))
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", sitting.code) or str(sitting_id)
+    return f"{name}.seb", seb.plist_bytes(
+        configuration.build(base_url, quit_password_hash=password)
+    )
 
 
 # --- enforcing -----------------------------------------------------------------------------

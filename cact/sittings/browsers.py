@@ -12,7 +12,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
-from cact.exam.models import Sitting
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language
@@ -86,14 +85,12 @@ async def put_policy(
     },
 )
 async def seb_config(sitting_id: PathId, _: AdminUser, request: Request, db: DbSession) -> Response:
-    data = await browsers.seb_file(db, sitting_id, _base(request))
-    sitting = await db.get(Sitting, sitting_id)
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", sitting.code if sitting else str(sitting_id))
+    name, data = await browsers.seb_file(db, sitting_id, _base(request))
     return Response(
         data,
         media_type=SEB_MEDIA_TYPE,
         headers={
-            "Content-Disposition": f'attachment; filename="{name}.seb"',
+            "Content-Disposition": f'attachment; filename="{name}"',
             "X-SEB-Config-Key": seb.config_key(seb.read_plist(data)),
             "Cache-Control": "no-store",
         },
