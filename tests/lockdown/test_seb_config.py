@@ -144,3 +144,15 @@ async def test_the_seb_file_needs_the_public_base_url(
     )
     assert put.status_code == 409
     assert "CACT_PUBLIC_BASE_URL" in put.json()["detail"]
+
+
+def test_the_public_base_url_is_checked_and_kept_in_one_form() -> None:
+    def base(value: str) -> str | None:
+        return Settings(secret_key=TEST_SECRET, public_base_url=value).public_base_url
+
+    assert base("https://CACT.lab/") == "https://cact.lab"
+    assert base("http://192.168.10.2:8080/cact/") == "http://192.168.10.2:8080/cact"
+    assert base("  ") is None
+    for wrong in ("cact.lab", "ftp://cact.lab", "https://cact.lab/?x=1", "https://u:p@cact.lab"):
+        with pytest.raises(ValueError, match="CACT_PUBLIC_BASE_URL"):
+            base(wrong)
