@@ -13,12 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page, Route, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cact.audit.models import AuditEvent
-from cact.exam.models import Attempt, Response
+from cact.exam.models import Attempt, Response, SittingProctor
 from cact.kit import migrate
 from cact.kit.db import create_engine, create_sessionmaker
 from cact.participants.models import Participant
@@ -71,8 +71,10 @@ async def seb_room(pg_server: TestServer) -> AsyncIterator[SebRoom]:
     await load_reference_data(url)
     engine = create_engine(url, pool_size=2, max_overflow=2)
     async with create_sessionmaker(engine)() as db, db.begin():
-        opened = await open_sitting(db, participants=5)
+        opened = await open_sitting(db, participants=8)
         await create_staff(db, "admin", username="admin-seb")
+        proctor = await create_staff(db, "proctor", username="pengawas-seb")
+        db.add(SittingProctor(sitting_id=opened.sitting.id, staff_user_id=proctor.id))
     env = {
         **os.environ,
         "CACT_DATABASE_URL": url,
@@ -243,3 +245,78 @@ async def test_a_kiosk_that_leaves_seb_mid_test_sees_which_browser_to_use(
     )
     _, answered = await _attempt(seb_room, seb_room.participant_nos[4])
     assert answered == 1
+
+
+async def test_the_proctor_s_tile_says_browser_not_allowed_with_the_reason(
+    seb_room: SebRoom, proctor_context: BrowserContext, browser: Browser
+) -> None:
+    dashboard = await proctor_context.new_page()
+    await dashboard.goto(f"{BASE}/login?next=/proctor/sittings/{seb_room.sitting_id}")
+    await dashboard.locator('input[name="username"]').fill("pengawas-seb")
+    await dashboard.locator('input[name="password"]').fill(PASSWORD)
+    await dashboard.locator('main button[type="submit"]').click()
+    await expect(dashboard.get_by_test_id("live-state")).to_have_attribute("data-state", "live")
+    number = seb_room.participant_nos[5]
+    tile = dashboard.get_by_test_id(f"tile-{number}")
+    await expect(tile).to_have_attribute("data-browser-refused", "")
+
+    plain = await browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        kiosk = await plain.new_page()
+        await kiosk.goto(f"{BASE}/kiosk")
+        await kiosk.get_by_test_id("login-participant-no").fill(number)
+        await kiosk.get_by_test_id("login-token").fill(seb_room.token)
+        await kiosk.get_by_test_id("login-submit").click()
+        await expect(tile).to_have_attribute("data-browser-refused", "seb_required")
+        await expect(tile.get_by_test_id("tile-reset")).to_have_text(
+            "Browser tidak diizinkan: bukan SEB"
+        )
+    finally:
+        await plain.close()
+
+
+async def test_an_exam_browser_app_opened_from_the_sitting_s_link(
+    seb_room: SebRoom, browser: Browser
+) -> None:
+    async with httpx.AsyncClient(base_url=BASE, timeout=10) as http:
+        logged = await http.post(
+            "/api/auth/login", json={"username": "admin-seb", "password": PASSWORD}
+        )
+        http.headers["X-CSRF-Token"] = logged.json()["csrf_token"]
+        put = await http.put(
+            f"/api/sittings/{seb_room.sitting_id}/browser-policy",
+            json={"kind": "exam_app", "user_agent_marker": "ExamBrowser"},
+        )
+        assert put.status_code == 200, put.text
+    start_url = put.json()["start_url"]
+    await asyncio.sleep(3.5)  # another worker's change is seen within the policy cache's 3 s
+    app_ua = "Mozilla/5.0 (Linux; Android 12) AppleWebKit/537.36 Chrome/120 Mobile ExamBrowser/4"
+    context = await browser.new_context(
+        viewport={"width": 1024, "height": 768}, user_agent=app_ua, locale="id-ID"
+    )
+    try:
+        page = await context.new_page()
+        await page.goto(start_url)
+        await page.get_by_test_id("login-participant-no").fill(seb_room.participant_nos[6])
+        await page.get_by_test_id("login-token").fill(seb_room.token)
+        await page.get_by_test_id("login-submit").click()
+        await page.get_by_test_id("confirm-yes").click()
+        await page.get_by_test_id("start-button").click()
+        await expect(page.get_by_test_id("exam")).to_be_visible()
+        await page.keyboard.press("a")  # later calls carry the secret from the start URL
+        await expect(page.get_by_test_id("save-status")).to_have_attribute("data-state", "saved")
+    finally:
+        await context.close()
+    # the same app at the plain kiosk address (no secret) is refused, naming the app
+    context = await browser.new_context(
+        viewport={"width": 1024, "height": 768}, user_agent=app_ua, locale="id-ID"
+    )
+    try:
+        other = await context.new_page()
+        await other.goto(f"{BASE}/kiosk")
+        await other.get_by_test_id("login-participant-no").fill(seb_room.participant_nos[7])
+        await other.get_by_test_id("login-token").fill(seb_room.token)
+        await other.get_by_test_id("login-submit").click()
+        await expect(other.get_by_text("aplikasi Exam Browser", exact=False)).to_be_visible()
+    finally:
+        await context.close()
