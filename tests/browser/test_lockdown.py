@@ -275,6 +275,23 @@ async def test_the_proctor_s_tile_says_browser_not_allowed_with_the_reason(
         await plain.close()
 
 
+async def test_the_admin_sees_the_config_key_start_and_quit_urls_on_the_sitting_page(
+    seb_room: SebRoom, kiosk_context: BrowserContext
+) -> None:
+    page = await kiosk_context.new_page()
+    await page.goto(f"{BASE}/login?next=/admin/sittings/{seb_room.sitting_id}")
+    await page.locator('input[name="username"]').fill("admin-seb")
+    await page.locator('input[name="password"]').fill(PASSWORD)
+    await page.locator('main button[type="submit"]').click()
+    section = page.get_by_test_id("browser-policy")
+    await expect(section).to_be_visible()
+    await expect(page.get_by_test_id("browser-config-key")).to_have_text(seb_room.config_key)
+    await expect(page.get_by_test_id("browser-start-url")).to_have_text(f"{BASE}/kiosk")
+    await section.scroll_into_view_if_needed()
+    await page.evaluate("document.getElementById('browser').scrollIntoView()")
+    await page.screenshot(path=str(DOCS / "admin-browser-policy-1024x768.png"))
+
+
 async def test_an_exam_browser_app_opened_from_the_sitting_s_link(
     seb_room: SebRoom, browser: Browser
 ) -> None:
