@@ -45,6 +45,9 @@ ROOM_SETTINGS: dict[str, Any] = {
     "showTaskBar": True,
     "showTime": True,
     "showInputLanguage": True,
+    # The kiosk keeps unsent answers in localStorage: SEB must not wipe it between starts.
+    "removeLocalStorage": False,
+    "removeBrowserProfile": False,
     "examSessionClearCookiesOnStart": True,
     "examSessionClearCookiesOnEnd": True,
     "sebConfigPurpose": 0,  # starting an exam (not configuring the client)
