@@ -402,3 +402,25 @@ async def test_any_browser_costs_the_kiosk_no_lookup(
     assert beat.status_code == 200
     cache = app.state.browser_policies
     assert cache.attempt_of(ref_hash(login_ok.json()["kiosk_token"])) is None
+
+
+async def test_a_proxy_that_serves_cact_under_a_path_prefix(
+    client: AsyncClient,
+    kiosk_http: AsyncClient,
+    db: AsyncSession,
+    opened: OpenSitting,
+    settings: Settings,
+) -> None:
+    # nginx: location /cact/ { proxy_pass http://127.0.0.1:8000/; } — the prefix is stripped
+    settings.public_base_url = "https://sekolah.example/cact"
+    policy = await set_policy(client, db, opened.sitting.id, kind="seb", check_config_key=True)
+    assert policy["start_url"] == "https://sekolah.example/cact/kiosk"
+    kiosk = Seb(
+        kiosk_http, config_key=policy["config_key"], bek=None, base="https://sekolah.example/cact"
+    )
+    assert (await kiosk.login(opened)).status_code == 200
+    assert (await kiosk.call("POST", "/heartbeat")).status_code == 200
+    without_prefix = Seb(
+        kiosk_http, config_key=policy["config_key"], bek=None, base="https://sekolah.example"
+    )
+    refused(await without_prefix.login(opened, 1), "config_key_mismatch")
