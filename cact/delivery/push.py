@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import StreamingResponse
 
-from cact.delivery.deps import bearer_hash
+from cact.delivery.deps import BrowserChecked, bearer_hash
 from cact.delivery.errors import KioskUnauthorized
 from cact.exam.events import Hub, RoomEvent
 from cact.kit.errors import CactError
@@ -204,10 +204,12 @@ async def control_stream(
 
 @router.get(
     "/events",
+    dependencies=[BrowserChecked],
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "control events"},
         401: {"description": "bad or revoked kiosk token"},
+        403: {"description": "`browser_not_allowed`: the sitting requires a lockdown browser"},
         406: {"description": "the request's Accept header does not name text/event-stream"},
     },
 )
