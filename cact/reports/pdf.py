@@ -9,6 +9,7 @@ loop keeps serving the room while a sitting's reports are made.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from typing import Any
 
@@ -21,9 +22,12 @@ from cact.kit.templates import UI_DIR
 STATIC = (UI_DIR / "static").resolve()
 BASE_URL = "http://cact.local/"  # never fetched: the fetcher below answers from STATIC
 _ONE_AT_A_TIME = anyio.CapacityLimiter(1)
+# The stylesheet's SVG rules (fill, stroke …) are for browsers; WeasyPrint warns about each one
+# on every page. A missing resource still stops the render (fail_on_errors below).
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 
-class StaticOnly(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
+class StaticOnly(URLFetcher):
     """Answers ``/static/…`` from the package's files and refuses everything else."""
 
     def __init__(self) -> None:
