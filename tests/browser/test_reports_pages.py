@@ -77,9 +77,7 @@ async def test_the_sitting_report_lists_everyone_and_the_whole_sitting_downloads
         ]
         cheat = await _sit(http, numbers[6], opened.token, 7, finish=False)
     async with sessions() as db, db.begin():
-        await proctoring.terminate(
-            db, cheat, "Membuka catatan di meja", ACTOR, datetime.now(UTC)
-        )
+        await proctoring.terminate(db, cheat, "Membuka catatan di meja", ACTOR, datetime.now(UTC))
     # numbers[7] never comes
 
     context = await browser.new_context(

@@ -180,11 +180,15 @@ async def test_one_print_ready_document_has_every_report_a_page_each(
 
 
 async def test_the_sitting_report_and_one_report_as_pdf(
-    client: AsyncClient, db: AsyncSession, sitting: tuple[OpenSitting, dict[str, int]]
+    client: AsyncClient,
+    db: AsyncSession,
+    sitting: tuple[OpenSitting, dict[str, int]],
+    tmp_path: Path,
 ) -> None:
     opened, attempts = sitting
     response = await client.get(f"/reports/sittings/{opened.sitting.id}/report.pdf")
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    (tmp_path / "sitting.pdf").write_bytes(response.content)  # to look at with --basetemp
     pages, text = _text(response.content)
     assert pages >= 2 and opened.sitting.code in text and "Daftar peserta" in text
     assert "Dihentikan" in text and "Tidak hadir" in text
@@ -261,3 +265,23 @@ async def test_who_may_download_and_unknown_sittings(client: AsyncClient, db: As
     assert zipfile.ZipFile(io.BytesIO(empty.content)).namelist() == []
     document = (await client.get(f"/reports/sittings/{sid}/individual")).text
     assert "Belum ada laporan individu" in document
+
+
+async def test_the_register_and_the_person_page_lead_to_the_individual_reports(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    opened = await open_sitting(db, participants=2)
+    kiosk = await _sat(client, opened, opened.participant_nos[0])
+    person = await db.scalar(
+        select(Participant).where(Participant.participant_no == opened.participant_nos[0])
+    )
+    assert person is not None
+    await login(client, await create_staff(db, "admin"))
+    register = (await client.get("/admin/participants", params={"q": person.participant_no})).text
+    assert f'href="/admin/people/{person.id}"' in register
+    history = (await client.get(f"/admin/people/{person.id}")).text
+    assert f'href="/reports/attempts/{kiosk.attempt_id}"' in history
+    assert f'href="/reports/attempts/{kiosk.attempt_id}/report.pdf"' in history
+    report = (await client.get(f"/reports/attempts/{kiosk.attempt_id}")).text
+    assert f'href="/reports/attempts/{kiosk.attempt_id}/report.pdf"' in report
+    assert f'href="/reports/sittings/{opened.sitting.id}"' in report
