@@ -1,7 +1,8 @@
 """The admin's reports in Chromium at 1024×768: the sitting report with its participant list
 (attended, absent, terminated, each linked to the individual report), an individual report,
 and the whole sitting's ZIP of PDFs downloaded from the bundle page with its progress bar.
-Screenshots: docs/report-sitting-1024x768.png, docs/report-individual-1024x768.png."""
+Screenshots: docs/report-sitting-1024x768.png, docs/report-individual-1024x768.png,
+docs/report-bundle-1024x768.png."""
 
 from __future__ import annotations
 
@@ -114,6 +115,7 @@ async def test_the_sitting_report_lists_everyone_and_the_whole_sitting_downloads
         download = await waiting.value
         await expect(page.locator("#bundle-bar")).to_have_attribute("value", "7")
         await expect(page.locator("#bundle-status")).to_contain_text("Selesai: 7 PDF")
+        await page.screenshot(path=str(DOCS / "report-bundle-1024x768.png"))
         saved = tmp_path / download.suggested_filename
         await download.save_as(saved)
         assert saved.name == f"laporan-individu-{opened.sitting.code}.zip"
