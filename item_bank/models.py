@@ -6,7 +6,7 @@ codes and locations, and only then build models. The constraints here are the ba
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from item_bank.text import clean_plain, clean_rich, is_blank_rich
@@ -187,7 +187,7 @@ class BlueprintSection(_Model):
     items: list[ItemId] = Field(default_factory=list)
     # The break after this section, overriding the blueprint's `break_seconds` (never after the
     # last section: there is nothing to wait for).
-    break_after_seconds: Annotated[int, Field(ge=0, le=MAX_BREAK_SECONDS)] | None = None
+    break_after_seconds: Annotated[StrictInt, Field(ge=0, le=MAX_BREAK_SECONDS)] | None = None
 
     @model_validator(mode="after")
     def _rules_or_items(self) -> "BlueprintSection":
@@ -202,7 +202,7 @@ class Blueprint(_Model):
     title: PlainText
     # The break between two sections, at most this long: the next section's clock starts when
     # the participant asks for it or when the break ends (0 = no break).
-    break_seconds: Annotated[int, Field(ge=0, le=MAX_BREAK_SECONDS)] = DEFAULT_BREAK_SECONDS
+    break_seconds: Annotated[StrictInt, Field(ge=0, le=MAX_BREAK_SECONDS)] = DEFAULT_BREAK_SECONDS
     sections: list[BlueprintSection] = Field(min_length=1)
 
     def break_before(self, index: int) -> int:
