@@ -51,7 +51,9 @@ async def _json(kiosk: KioskClient, method: str, path: str) -> Any:
     return response.json()  # type: ignore[attr-defined]
 
 
-async def _in_first_break(client: AsyncClient, db: AsyncSession) -> tuple[OpenSitting, KioskClient, dict[str, Any]]:
+async def _in_first_break(
+    client: AsyncClient, db: AsyncSession
+) -> tuple[OpenSitting, KioskClient, dict[str, Any]]:
     """Logged in, started, first section submitted: the break after it has begun."""
     opened = await open_sitting(db, participants=1)
     kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
