@@ -159,6 +159,8 @@ export const screenMethods = {
       },
     });
     this.render('transition', view, 'exam');
+    // Reloaded after the break ran out but before the server started the section: go on now.
+    if (resting && this.breakClock.remaining() === 0) this.onBreakOver();
   },
 
   stopBreak() {
