@@ -11,7 +11,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.delivery import answers, logins, presenters, service, starting
-from cact.delivery.errors import AlreadyLoggedIn, KioskUnauthorized, LoginRefused
+from cact.delivery.errors import (
+    AlreadyLoggedIn,
+    KioskUnauthorized,
+    LoginRefused,
+    SectionNotStarted,
+)
 from cact.delivery.service import AttemptRef, KioskContext
 from cact.exam.repository import AttemptRepository
 from cact.kit.metrics import ANSWER_SAVES
@@ -136,7 +141,15 @@ async def section(
     stores: Stores, token_hash: str, section_id: int, now: datetime
 ) -> dict[str, Any]:
     async with stores.raw() as connection:
-        return await presenters.section_view(connection, token_hash, section_id, now)
+        try:
+            return await presenters.section_view(connection, token_hash, section_id, now)
+        except SectionNotStarted:
+            # Asking for the section that waits behind a break is the participant's click
+            # that starts it (protocol v1 as today's clients speak it); any other pending
+            # section stays refused.
+            if not await starting.end_break(connection, token_hash, now, section_id):
+                raise
+            return await presenters.section_view(connection, token_hash, section_id, now)
 
 
 async def save(
@@ -184,6 +197,7 @@ async def heartbeat(
         "paused": beat.paused,
         "current_section_id": beat.current_section_id,
         "remaining_ms": beat.remaining_ms,
+        "break_remaining_ms": beat.break_remaining_ms,
     }
 
 

@@ -33,7 +33,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "section closed or attempt finished; `attempt_paused`: the proctor paused "
         "this attempt or the room (nothing is accepted until it resumes; heartbeat and "
         "GET /attempt still answer, with `paused: true`); `sitting_not_started`: the proctor "
-        "has not started the sitting yet (POST /attempt/start: wait, then try again)"
+        "has not started the sitting yet (POST /attempt/start: wait, then try again); "
+        "`section_not_started`: that section has not started (during a break between sections "
+        "only the section in `current_section_id` may be asked for: GET /sections/{id} or "
+        "POST /attempt/start starts it)"
     },
     403: {
         "description": "`not_your_attempt`: another participant's attempt or item; "
@@ -105,6 +108,9 @@ async def get_attempt(request: Request) -> Response:
     "/attempt/start", response_model=AttemptView, responses=ERRORS, dependencies=[BrowserChecked]
 )
 async def start_attempt(request: Request) -> Response:
+    """Starts the first section's clock once the proctor has started the sitting; during a
+    break between sections, the participant's click that starts the next one (its clock from
+    now, or from the break's end if that came first). Otherwise changes nothing."""
     now = service.utcnow()
     return json_response(await calls.start(_stores(request), bearer_hash(request), now))
 
@@ -116,6 +122,8 @@ async def start_attempt(request: Request) -> Response:
     dependencies=[BrowserChecked],
 )
 async def get_section(section_id: int, request: Request) -> Response:
+    """The section's items and stored answers. Asked for the section waiting behind a break
+    (`current_section_id`), this is the participant's click that starts it."""
     now = service.utcnow()
     view = await calls.section(_stores(request), bearer_hash(request), section_id, now)
     return json_response(view)

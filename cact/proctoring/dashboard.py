@@ -102,6 +102,7 @@ class Tile:
     remaining_ms: int | None
     counting: bool
     as_of: datetime
+    break_remaining_ms: int | None  # a break before the next section is running (issue 13)
     last_seen_at: datetime | None
     last_active_at: datetime | None
     ip: str | None
@@ -158,6 +159,7 @@ class Tile:
             },
             "remaining_ms": self.remaining_ms,
             "counting": self.counting,
+            "break_remaining_ms": self.break_remaining_ms,
             "as_of": iso(self.as_of),
             "last_seen_at": iso(self.last_seen_at),
             "last_active_at": iso(self.last_active_at),
@@ -176,10 +178,14 @@ class Tile:
 
 
 def _current(sections: list[SectionRow]) -> SectionRow | None:
-    """The running section; before the start the first one; after the end none."""
+    """The running section; during a break the next one; before the start the first one;
+    after the end none."""
     running = next((s for s in sections if s.section.status == SectionStatus.OPEN), None)
     if running is not None:
         return running
+    resting = next((s for s in sections if clock.in_break(s.section)), None)
+    if resting is not None:  # between sections: the one that comes next
+        return resting
     if sections and all(s.section.status == SectionStatus.PENDING for s in sections):
         return sections[0]
     return None
@@ -222,6 +228,7 @@ def build_tile(
             section and section.status == SectionStatus.OPEN and section.paused_at is None
         ),
         as_of=now,
+        break_remaining_ms=clock.break_remaining_ms(section, now) if section else None,
         last_seen_at=row.last_seen_at,
         last_active_at=active,
         ip=row.last_ip,

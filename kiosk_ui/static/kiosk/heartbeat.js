@@ -52,12 +52,20 @@ export const heartbeatMethods = {
     }
     if (d.status === 'not_started' || this.screenName === 'instructions') return;
     if (d.paused && !this.paused) {
-      this.enterPause(null, d.remaining_ms, at);
+      // During a break remaining_ms is the next section's full time, not a running clock.
+      this.enterPause(null, typeof d.break_remaining_ms === 'number' ? null : d.remaining_ms, at);
       this.reload(); // learn which section and its frozen time from the attempt
       return;
     }
     if (!d.paused && this.paused) {
       this.reload();
+      return;
+    }
+    if (this.breakSectionId !== null && this.screenName === 'transition') {
+      // On the break screen: the break ended without us (the server started the clock), or
+      // its time moved (a proctor's pause elsewhere): follow the server.
+      if (typeof d.break_remaining_ms !== 'number') this.reload();
+      else this.breakClock.set(d.break_remaining_ms, at, false);
       return;
     }
     const moved =

@@ -21,6 +21,15 @@ export function remainingMs(tile, serverNow) {
   return Math.max(0, tile.remaining_ms - spent);
 }
 
+/** The break before the next section, counted down like the section clock (frozen in a pause). */
+export function breakMs(tile, serverNow) {
+  if (typeof tile.break_remaining_ms !== 'number') return null;
+  if (tile.paused) return tile.break_remaining_ms;
+  const asOf = parseServerTime(tile.as_of);
+  const spent = isFinite(asOf) ? Math.max(0, serverNow - asOf) : 0;
+  return Math.max(0, tile.break_remaining_ms - spent);
+}
+
 export function age(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return t('proctor.age.s', { n: s });
@@ -123,8 +132,9 @@ class TileView {
     const status = liveStatus(tile, serverNow);
     setAttr(this.el, 'data-status', status);
     setText(this.chip, t('proctor.status.' + status));
+    const resting = tile.attempt_status === 'in_progress' ? breakMs(tile, serverNow) : null;
     const left = tile.attempt_status === 'in_progress' ? remainingMs(tile, serverNow) : null;
-    setText(this.time, left === null ? '' : formatHMS(left));
+    setText(this.time, resting !== null ? t('proctor.tile.break', { left: formatHMS(resting) }) : left === null ? '' : formatHMS(left));
     setAttr(this.time, 'data-remaining-ms', left === null ? '' : String(Math.round(left)));
     this.time.className = 'pd-time' + (left !== null && tile.counting && warningLevel(left) ? ' pd-' + warningLevel(left) : '');
     const seen = parseServerTime(tile.last_seen_at);
