@@ -14,7 +14,7 @@ from cact.exam.events import RoomEvent, publish
 from cact.exam.models import Attempt, Enrollment, Sitting
 from cact.exam.repository import AttemptRepository, EnrollmentRepository, SectionRepository
 from cact.exam.statuses import AttemptStatus, Attendance, SectionStatus, SittingStatus
-from cact.exam.tokens import kiosk_participant_prefix, new_token
+from cact.exam.tokens import kiosk_account, new_token
 from cact.kit.errors import Conflict
 from cact.kit.ratelimit import RateLimiter
 from cact.participants.repository import ParticipantRepository
@@ -220,7 +220,7 @@ async def reset_login(db: AsyncSession, attempt_id: int, reason: str, actor: Act
     attempt.reset_requested_at = None
     participant = await ParticipantRepository(db).get(attempt.participant_id)
     if participant is not None:  # the reset also lifts the participant's login block
-        await RateLimiter.clear_prefix(db, kiosk_participant_prefix(participant.participant_no))
+        await RateLimiter.clear_account(db, kiosk_account(participant.participant_no))
     await db.flush()
     await audit.record(
         db,
