@@ -28,6 +28,7 @@ from cact.exam.statuses import (
 from cact.proctoring.repository import (
     AuditLine,
     DashboardRepository,
+    LoginFailures,
     Progress,
     RosterRow,
     SectionRow,
@@ -35,6 +36,8 @@ from cact.proctoring.repository import (
 from cact.rooms.models import Room, Seat
 
 DISCONNECTED_AFTER = timedelta(seconds=45)
+# Wrong kiosk logins show on the tile while the last one is this recent (or while it waits).
+LOGIN_FAILURES_SHOWN = timedelta(minutes=30)
 # In the order the dashboard lists them; each has a label "proctor.status.<name>".
 STATUSES = ("not_logged_in", "ready", "working", "paused", "disconnected", "finished", "absent")
 COUNTERS = (
@@ -106,6 +109,7 @@ class Tile:
     ip: str | None
     reset_requested_at: datetime | None
     close_reason: str | None
+    login_failures: LoginFailures | None = None
 
     def status(self, now: datetime) -> str:
         return tile_status(
@@ -163,6 +167,13 @@ class Tile:
             "reset_requested": self.reset_requested_at is not None,
             "reset_requested_at": iso(self.reset_requested_at),
             "close_reason": self.close_reason,
+            "login_failures": None
+            if self.login_failures is None
+            else {
+                "count": self.login_failures.count,
+                "last_at": iso(self.login_failures.last_at),
+                "blocked_until": iso(self.login_failures.blocked_until),
+            },
         }
 
 
@@ -182,6 +193,7 @@ def build_tile(
     sections: list[SectionRow],
     sitting_status: str,
     now: datetime,
+    failures: LoginFailures | None = None,
 ) -> Tile:
     closed = row.attempt_status in CLOSED_ATTEMPT
     current = None if closed else _current(sections)
@@ -218,7 +230,15 @@ def build_tile(
         ip=row.last_ip,
         reset_requested_at=row.reset_requested_at,
         close_reason=row.close_reason,
+        login_failures=failures,
     )
+
+
+async def _failures(
+    repository: DashboardRepository, roster: list[RosterRow], now: datetime
+) -> dict[str, LoginFailures]:
+    numbers = [row.participant_no for row in roster]
+    return await repository.login_failures(numbers, now - LOGIN_FAILURES_SHOWN)
 
 
 def counters(tiles: Iterable[Tile], now: datetime) -> dict[str, int]:
@@ -309,6 +329,7 @@ async def load_snapshot(db: AsyncSession, sitting_id: int, now: datetime) -> Sna
     roster = await repository.roster(sitting_id)
     progress = await repository.progress(sitting_id)
     sections = await repository.sections(sitting_id)
+    failures = await _failures(repository, roster, now)
     tiles = [
         build_tile(
             row,
@@ -316,6 +337,7 @@ async def load_snapshot(db: AsyncSession, sitting_id: int, now: datetime) -> Sna
             sections.get(row.attempt_id, []) if row.attempt_id else [],
             sitting.status,
             now,
+            failures.get(row.participant_no),
         )
         for row in roster
     ]
@@ -346,6 +368,7 @@ async def load_tiles(
     ids = [row.attempt_id for row in roster if row.attempt_id is not None]
     progress = await repository.progress(sitting_id, ids)
     sections = await repository.sections(sitting_id, ids)
+    failures = await _failures(repository, roster, now)
     return [
         build_tile(
             row,
@@ -353,6 +376,7 @@ async def load_tiles(
             sections.get(row.attempt_id, []) if row.attempt_id else [],
             sitting_status,
             now,
+            failures.get(row.participant_no),
         )
         for row in roster
     ]

@@ -29,11 +29,27 @@ class WrongSittingState(Conflict):
     message = "Tindakan ini tidak berlaku untuk status sesi sekarang. / Not in this sitting state."
 
 
+class NeverLoggedIn(Conflict):
+    code = "participant_never_logged_in"
+    message = (
+        "Peserta ini belum pernah masuk: waktu tambahan dan penghentian hanya untuk peserta "
+        "yang hadir (tandai tidak hadir bila perlu). / This participant has never logged in: "
+        "extra time and termination are only for someone who came (mark them absent instead)."
+    )
+
+
+def _came(attempt: Attempt) -> Attempt:
+    """The attempt of someone who logged in at least once (or whose clock runs)."""
+    if attempt.kiosk_session_started_at is None and attempt.status == AttemptStatus.NOT_STARTED:
+        raise NeverLoggedIn()
+    return attempt
+
+
 async def extra_time(
     db: AsyncSession, attempt_id: int, minutes: int, reason: str, actor: Actor, now: datetime
 ) -> Attempt:
     """Added to the section running now (or the first one, before the start)."""
-    attempt = await exam.open_attempt_for_update(db, attempt_id)
+    attempt = _came(await exam.open_attempt_for_update(db, attempt_id))
     sections = await SectionRepository(db).of_attempt(attempt.id, lock=True)
     target = next((s for s in sections if s.status == SectionStatus.OPEN), None) or next(
         s for s in sections if s.status == SectionStatus.PENDING
@@ -194,7 +210,7 @@ async def rotate_token(db: AsyncSession, sitting_id: int, actor: Actor, now: dat
 async def terminate(
     db: AsyncSession, attempt_id: int, reason: str, actor: Actor, now: datetime
 ) -> Attempt:
-    attempt = await exam.open_attempt_for_update(db, attempt_id)
+    attempt = _came(await exam.open_attempt_for_update(db, attempt_id))
     exam.close_sections(
         await SectionRepository(db).of_attempt(attempt.id, lock=True), now, "terminated"
     )
