@@ -158,6 +158,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             sessionmaker,
             timedelta(seconds=settings.save_grace_seconds),
             settings.sweep_interval_seconds,
+            # The staff and kiosk limiters share one window: one forgets for both.
+            (app.state.login_limiter,),
         ),
         name="deadline-sweeper",
     )

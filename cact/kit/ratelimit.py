@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, String, delete
+from sqlalchemy import Index, String, delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -194,6 +194,18 @@ class RateLimiter:
         accounts = [k.key for k in admission.keys if k.account is not None]
         addresses = [k.key for k in admission.keys if k.account is None]
         await connection.fetchrow(_SUCCEEDED, accounts, addresses, now)
+
+    async def forget_stale(self, db: AsyncSession, now: datetime) -> int:
+        """Delete keys quiet for longer than the window after their last wait (they would start
+        afresh anyway): the table holds only what still matters."""
+        last = func.greatest(
+            RateLimitBucket.blocked_until,
+            RateLimitBucket.last_try_at,
+            RateLimitBucket.window_started_at,
+        )
+        statement = delete(RateLimitBucket).where(last < now - self.window)
+        result = await db.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     @staticmethod
     async def clear_account(db: AsyncSession, account: str) -> None:
