@@ -230,6 +230,16 @@ async def test_a_40_seat_room_mid_exam_is_legible_at_1024x768(room: Room, browse
     size = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert size[0] <= size[1]  # nothing overflows sideways at 1024 px
 
+    # A wrong login made now reaches the tile by itself (pushed, no reload).
+    live_one = page.get_by_test_id(f"tile-{who['not_logged_in']}").get_by_test_id("tile-failures")
+    await expect(live_one).to_be_hidden()
+    async with httpx.AsyncClient(base_url=room.base_url, timeout=10) as http:
+        wrong = await http.post(
+            "/api/kiosk/v1/login", json={"participant_no": who["not_logged_in"], "token": "ZZZZZZ"}
+        )
+        assert wrong.status_code == 401
+    await expect(live_one).to_contain_text("1×", timeout=5000)
+
     # The actions offered follow the state: nothing but the register's for someone not here.
     await page.get_by_test_id(f"tile-{who['not_logged_in']}").click()
     actions = page.get_by_test_id("dialog")
@@ -277,3 +287,24 @@ async def test_a_closed_attempt_links_to_its_report_and_the_closed_room_offers_n
     await expect(page.get_by_test_id("sitting-status")).to_have_attribute("data-status", "closed")
     await expect(page.get_by_test_id("rotate-token")).to_be_hidden()  # not offered after the close
     await page.context.close()
+
+
+async def test_a_waiting_kiosk_says_how_many_seconds_to_wait(room: Room, browser: Browser) -> None:
+    number = room.numbers[38]
+    async with httpx.AsyncClient(base_url=room.base_url, timeout=10) as http:
+        for _ in range(10):  # the free tries, from this workstation's address
+            await http.post(
+                "/api/kiosk/v1/login", json={"participant_no": number, "token": "ZZZZZZ"}
+            )
+    context = await browser.new_context(viewport={"width": 1024, "height": 768}, locale="id-ID")
+    try:
+        page = await context.new_page()
+        await page.goto(f"{room.base_url}/kiosk")
+        await page.get_by_test_id("login-participant-no").fill(number)
+        await page.get_by_test_id("login-token").fill(room.token)
+        await page.get_by_test_id("login-submit").click()
+        await expect(page.get_by_test_id("login-error")).to_contain_text(
+            re.compile(r"Coba lagi dalam \d+ detik")
+        )
+    finally:
+        await context.close()
