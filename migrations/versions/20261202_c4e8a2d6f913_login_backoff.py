@@ -1,7 +1,7 @@
 """Login throttling with growing back-off: each key's failures checked (strikes), its free
 allowance, when it was last tried, until when it waits, its account; the table UNLOGGED.
 
-Revision ID: 5b7d9e1f3a24
+Revision ID: c4e8a2d6f913
 Revises: 1a3c5e7b9d13
 Create Date: 2026-12-02
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "5b7d9e1f3a24"
+revision = "c4e8a2d6f913"
 down_revision = "1a3c5e7b9d13"
 branch_labels = None
 depends_on = None
