@@ -128,11 +128,16 @@ def attach_database(
     app.state.sessionmaker = sessionmaker
     # The hot path's raw connections: the sessions' own until the lifespan opens a pool.
     app.state.raw_connections = rawdb.session_connections(sessionmaker)
-    app.state.login_limiter = RateLimiter(
-        limit=settings.login_max_failures, window_seconds=settings.login_window_seconds
-    )
-    app.state.kiosk_limiter = RateLimiter(
-        limit=settings.kiosk_login_max_failures, window_seconds=settings.login_window_seconds
+    app.state.login_limiter = _limiter(settings, settings.login_max_failures)
+    app.state.kiosk_limiter = _limiter(settings, settings.kiosk_login_max_failures)
+
+
+def _limiter(settings: Settings, free_failures: int) -> RateLimiter:
+    return RateLimiter(
+        limit=free_failures,
+        window_seconds=settings.login_window_seconds,
+        backoff_base_seconds=settings.login_backoff_base_seconds,
+        backoff_max_seconds=settings.login_backoff_max_seconds,
     )
 
 
@@ -157,6 +162,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             sessionmaker,
             timedelta(seconds=settings.save_grace_seconds),
             settings.sweep_interval_seconds,
+            # The staff and kiosk limiters share one window: one forgets for both.
+            (app.state.login_limiter,),
         ),
         name="deadline-sweeper",
     )

@@ -60,12 +60,33 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Send staff cookies only over HTTPS (behind the reverse proxy)."
     )
-    login_max_failures: int = Field(default=5, ge=1)
-    login_window_seconds: int = Field(default=300, ge=1)
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Free wrong staff logins per (address, account); an address gets 20 times "
+        "as many. Beyond them each failure doubles the wait.",
+    )
+    login_window_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="A login key (account at an address, or an address) forgets its failures "
+        "after this many quiet seconds.",
+    )
+    login_backoff_base_seconds: float = Field(
+        default=2.0, gt=0, le=3600, description="The first wait once the free tries are used."
+    )
+    login_backoff_max_seconds: float = Field(
+        default=300.0, gt=0, le=86400, description="The longest wait the doubling reaches."
+    )
     save_grace_seconds: float = Field(
         default=10.0, ge=0, le=120, description="Saves accepted this long after a deadline."
     )
-    kiosk_login_max_failures: int = Field(default=10, ge=1)
+    kiosk_login_max_failures: int = Field(
+        default=10,
+        ge=1,
+        description="Free wrong kiosk logins per (address, participant); an address gets 20 "
+        "times as many. The back-off and window are the staff login's.",
+    )
     sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "info"
     embedded_pg_check_seconds: float = Field(

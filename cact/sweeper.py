@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cact.delivery import service
 from cact.exam.repository import AttemptRepository
 from cact.kit.errors import database_down
+from cact.kit.ratelimit import RateLimiter
 from cact.proctoring import autostart
 from cact.scoring import service as scoring
 from cact.scoring.closing import SCORER
 
 logger = logging.getLogger("cact.sweeper")
 BATCH = 200
+FORGET_EVERY_SECONDS = 60.0
 
 
 async def sweep_once(sessionmaker: async_sessionmaker[AsyncSession], grace: timedelta) -> int:
@@ -44,15 +48,31 @@ async def score_left_over(sessionmaker: async_sessionmaker[AsyncSession]) -> int
         return len(await scoring.score_pending(session, actor=SCORER, limit=BATCH))
 
 
+async def forget_stale_logins(
+    sessionmaker: async_sessionmaker[AsyncSession], limiters: Sequence[RateLimiter]
+) -> int:
+    """Login keys quiet for longer than their window are deleted (they would start afresh)."""
+    async with sessionmaker() as session, session.begin():
+        now = service.utcnow()
+        return sum([await limiter.forget_stale(session, now) for limiter in limiters])
+
+
 async def run(
-    sessionmaker: async_sessionmaker[AsyncSession], grace: timedelta, interval: float
+    sessionmaker: async_sessionmaker[AsyncSession],
+    grace: timedelta,
+    interval: float,
+    limiters: Sequence[RateLimiter] = (),
 ) -> None:
+    forgotten_at = 0.0
     while True:
         try:
             while await sweep_once(sessionmaker, grace) >= BATCH:
                 pass  # a deadline herd: keep going without sleeping
             await score_left_over(sessionmaker)
             await autostart.start_due(sessionmaker, service.utcnow())
+            if limiters and time.monotonic() - forgotten_at >= FORGET_EVERY_SECONDS:
+                forgotten_at = time.monotonic()
+                await forget_stale_logins(sessionmaker, limiters)
         except Exception as exc:  # the sweeper must outlive a database restart
             if database_down(exc):  # an outage: one line a second, not a traceback
                 logger.warning("deadline sweep waits for the database: %s", type(exc).__name__)

@@ -101,6 +101,7 @@ async def login_submit(
         logged_in = await service.login(
             db,
             request.app.state.login_limiter,
+            request.app.state.raw_connections,
             username,
             password,
             ip=client_ip(request),

@@ -30,6 +30,7 @@ async def login(
         logged_in = await service.login(
             db,
             request.app.state.login_limiter,
+            request.app.state.raw_connections,
             body.username,
             body.password,
             ip=client_ip(request),

@@ -17,7 +17,8 @@ from cact.auth.passwords import hash_password_async, needs_rehash, verify_passwo
 from cact.auth.repository import StaffSessionRepository, StaffUserRepository
 from cact.auth.schemas import StaffUserCreate, StaffUserUpdate
 from cact.kit.errors import Conflict, NotFound, TooManyRequests, Unauthorized
-from cact.kit.ratelimit import RateLimiter
+from cact.kit.ratelimit import Key, RateLimiter, account_key, address_key
+from cact.kit.rawdb import RawConnections
 
 
 class InvalidCredentials(Unauthorized):
@@ -53,15 +54,15 @@ def session_id_for(token: str, secret: str) -> str:
     return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
-def _limit_keys(username: str, ip: str | None) -> tuple[str, ...]:
+def _limit_keys(username: str, ip: str | None) -> tuple[Key, ...]:
     """Per (address, account) and per address: an attacker elsewhere cannot lock the account."""
-    address = ip or "unknown"
-    return (f"staff-login:user:{username.lower()}:at:{address}", f"staff-login:ip:{address}")
+    return (account_key("staff", username.strip().lower(), ip), address_key("staff", ip))
 
 
 async def login(
     db: AsyncSession,
     limiter: RateLimiter,
+    raw: RawConnections,
     username: str,
     password: str,
     *,
@@ -69,21 +70,22 @@ async def login(
     session_hours: float,
     secret: str,
 ) -> LoggedIn:
-    keys = _limit_keys(username, ip)
-    wait = await limiter.retry_after(db, *keys)
-    if wait is not None:
-        raise TooManyLoginTries(headers={"Retry-After": str(wait)})
+    now = datetime.now(UTC)
+    # The try is checked and counted in one statement of its own, committed at once.
+    async with raw() as connection:
+        admission = await limiter.admit(connection, _limit_keys(username, ip), now)
+    if not admission.admitted:
+        raise TooManyLoginTries(headers={"Retry-After": str(admission.retry_after)})
     users = StaffUserRepository(db)
     user = await users.by_username(username.lower())
     valid = await verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
-        await limiter.hit(db, *keys)
-        raise InvalidCredentials()
-    await limiter.clear(db, keys[0])
+        raise InvalidCredentials()  # already counted by the admission
+    async with raw() as connection:
+        await limiter.succeeded(connection, admission, now)
     if needs_rehash(user.password_hash):
         user.password_hash = await hash_password_async(password)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
     await StaffSessionRepository(db).add(
         StaffSession(
             id=session_id_for(token, secret),

@@ -16,11 +16,13 @@ from cact.delivery.errors import (
     KioskUnauthorized,
     LoginRefused,
     SectionNotStarted,
+    TooManyKioskLogins,
 )
 from cact.delivery.service import AttemptRef, KioskContext
 from cact.exam.repository import AttemptRepository
+from cact.exam.service import AttemptClosed
 from cact.kit.metrics import ANSWER_SAVES
-from cact.kit.ratelimit import RateLimiter
+from cact.kit.ratelimit import Admission, RateLimiter
 from cact.kit.rawdb import RawConnections
 from cact.lockdown.policy import Facts
 from cact.lockdown.service import Gate, Refused
@@ -74,20 +76,31 @@ async def login(
             def browser(sitting_id: int, attempt_id: int) -> None:
                 gate.judge(policies.get(sitting_id), attempt_id, facts)
 
-    try:
-        async with stores.raw() as connection:
-            quick = await logins.try_login(
-                connection,
-                limiter,
-                participant_no=participant_no,
-                token=token,
-                secret=secret,
-                ip=ip,
-                now=now,
-                browser=browser,
-            )
-    except Refused as not_this_browser:
+    async with stores.raw() as connection:
+        # The try is checked and counted first, in one statement: parallel tries see each other.
+        admission = await limiter.admit(connection, service.login_keys(participant_no, ip), now)
+        quick = None
+        not_this_browser: Refused | None = None
+        if admission.admitted:
+            try:
+                quick = await logins.try_login(
+                    connection,
+                    limiter,
+                    admission,
+                    participant_no=participant_no,
+                    token=token,
+                    secret=secret,
+                    ip=ip,
+                    now=now,
+                    browser=browser,
+                )
+            except Refused as refusal:
+                not_this_browser = refusal
+    if not admission.admitted:  # raised outside, so that the counted try commits
+        raise TooManyKioskLogins(headers={"Retry-After": str(admission.retry_after)})
+    if not_this_browser is not None:  # judged before the token: no guess was tried
         assert gate is not None
+        await _right(stores, limiter, admission, now)
         raise await gate.refuse(not_this_browser, ip, now) from None
     if quick is not None:
         return LoggedIn(
@@ -95,29 +108,34 @@ async def login(
         )
     refused: AlreadyLoggedIn | LoginRefused | None = None
     # Every other outcome is decided, and recorded, by the service, in a session of its own.
-    async with stores.sessions() as db, db.begin():
-        try:
-            done = await service.login(
-                db,
-                limiter,
-                participant_no=participant_no,
-                token=token,
-                secret=secret,
-                ip=ip,
-                now=now,
-            )
-        except (AlreadyLoggedIn, LoginRefused) as error:
-            # Refused, but what was recorded commits: the counted failure (rate limiting) or
-            # the reset request the proctor's dashboard shows.
-            refused = error
-        else:
-            participant = done.participant
-            position = await PositionRepository(db).name_of(participant.position_id)
+    try:
+        async with stores.sessions() as db, db.begin():
+            try:
+                done = await service.login(
+                    db, participant_no=participant_no, token=token, secret=secret, ip=ip, now=now
+                )
+            except (AlreadyLoggedIn, LoginRefused) as error:
+                # Refused, but what was recorded commits: the reset request the proctor's
+                # dashboard shows, the tile's notice of a failed try.
+                refused = error
+            else:
+                participant = done.participant
+                position = await PositionRepository(db).name_of(participant.position_id)
+    except AttemptClosed:
+        await _right(stores, limiter, admission, now)
+        raise
+    if not isinstance(refused, LoginRefused):  # right number and token: not a failure
+        await _right(stores, limiter, admission, now)
     if refused is not None:
         raise refused
     return LoggedIn(
         done.token, done.attempt.id, participant.participant_no, participant.name, position
     )
+
+
+async def _right(stores: Stores, limiter: RateLimiter, admission: Admission, now: datetime) -> None:
+    async with stores.raw() as connection:
+        await limiter.succeeded(connection, admission, now)
 
 
 async def attempt(stores: Stores, token_hash: str, now: datetime) -> dict[str, Any]:

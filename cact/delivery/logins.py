@@ -1,12 +1,13 @@
-"""The start herd's login: two statements for the common case, the service for the rest.
+"""The start herd's login: a few statements for the common case, the service for the rest.
 
 When a whole lab logs in at once, nearly every login is the plain case: right number, right
-token, no active session, attempt not closed. That case is one read (rate-limit bucket and the
-participant's attempt, sitting token and position) and one guarded write (claim the attempt
-for this kiosk, clear the failures, audit, tell the dashboard), each one statement on the
-kiosk pool. Every other case — a refusal, a second kiosk, a lost race for the claim — returns
-None and the caller runs ``service.login``, the one place where refusals are decided and
-recorded. The checks here call the service's own token and second-factor rules.
+token, no active session, attempt not closed. After the limiter's admission (one statement that
+checks and counts the try), that case is one read (the participant's attempt, sitting token and
+position), one guarded write (claim the attempt for this kiosk, audit, tell the dashboard) and
+the limiter's give-back (the try was right), each one statement on the kiosk pool. Every other
+case — a refusal, a second kiosk, a lost race for the claim — returns None and the caller runs
+``service.login``, the one place where refusals are decided and recorded. The checks here call
+the service's own token and second-factor rules.
 """
 
 from __future__ import annotations
@@ -19,16 +20,13 @@ from typing import Any
 
 from cact.audit.statements import participant_event
 from cact.delivery import service
-from cact.delivery.errors import TooManyKioskLogins
 from cact.exam.events import attempt_notify
 from cact.exam.statuses import CLOSED_ATTEMPT, LOGIN_SITTING, sql_list
-from cact.kit.ratelimit import RateLimiter
+from cact.kit.ratelimit import Admission, RateLimiter
 
-# $1 participant number, $2 rate-limit key
+# $1 participant number
 _READ = f"""
-WITH bucket AS (
-    SELECT count, window_started_at FROM rate_limit_bucket WHERE key = $2::text
-), found AS (
+WITH found AS (
     SELECT a.id AS attempt_id, a.sitting_id, a.status, a.kiosk_session_hash IS NOT NULL AS active,
            p.id AS participant_id, p.participant_no, p.name, p.birth_date, p.pin_hash,
            pos.name AS position, st.token, st.previous_token, st.previous_token_valid_until
@@ -42,14 +40,13 @@ WITH bucket AS (
     ORDER BY st.starts_at DESC
     LIMIT 1
 )
-SELECT bucket.count AS failures, bucket.window_started_at, found.*
-FROM (SELECT) AS one LEFT JOIN bucket ON true LEFT JOIN found ON true
+SELECT found.* FROM (SELECT) AS one LEFT JOIN found ON true
 """
 
 _AUDITED = participant_event(
     "claimed",
-    actor_id="$6::bigint",
-    actor_name="$7::text",
+    actor_id="$5::bigint",
+    actor_name="$6::text",
     action="attempt.login",
     target_type="attempt",
     target_id="claimed.id::text",
@@ -60,8 +57,8 @@ _NOTIFIED = attempt_notify(
     "claimed", sitting_id="claimed.sitting_id", attempt_id="claimed.id", what="login"
 )
 
-# $1 attempt, $2 new session hash, $3 now, $4 ip, $5 rate-limit key, $6 participant id,
-# $7 participant number (the audit's actor name)
+# $1 attempt, $2 new session hash, $3 now, $4 ip, $5 participant id, $6 participant number
+# (the audit's actor name)
 _CLAIM = f"""
 WITH claimed AS (
     UPDATE attempt
@@ -70,14 +67,11 @@ WITH claimed AS (
     WHERE id = $1::bigint AND kiosk_session_hash IS NULL
       AND status NOT IN ({sql_list(CLOSED_ATTEMPT)})
     RETURNING id, sitting_id
-), cleared AS (
-    DELETE FROM rate_limit_bucket WHERE key = $5::text AND EXISTS (SELECT FROM claimed)
-    RETURNING 1
 ), audited AS ({_AUDITED}
 ), notified AS ({_NOTIFIED}
 )
 SELECT (SELECT count(*) FROM claimed) AS claimed,
-       (SELECT count(*) FROM cleared) + (SELECT count(*) FROM audited)
+       (SELECT count(*) FROM audited)
            + (SELECT count(*) FROM notified) AS side_effects
 """
 
@@ -107,6 +101,7 @@ class QuickLogin:
 async def try_login(
     connection: Any,
     limiter: RateLimiter,
+    admission: Admission,
     *,
     participant_no: str,
     token: str,
@@ -115,18 +110,10 @@ async def try_login(
     now: datetime,
     browser: Callable[[int, int], None] | None = None,
 ) -> QuickLogin | None:
-    """The plain login, or None when the service must decide (and record) the outcome.
-    ``browser(sitting_id, attempt_id)`` raises when the sitting's browser policy refuses this
-    kiosk (before the token is looked at: the browser is the first thing to fix)."""
-    key = service.kiosk_login_key(participant_no, ip)
-    row = await connection.fetchrow(_READ, participant_no.strip(), key)
-    wait = (
-        limiter.wait_seconds(row["failures"], row["window_started_at"], now)
-        if row["failures"] is not None
-        else None
-    )
-    if wait:
-        raise TooManyKioskLogins(headers={"Retry-After": str(wait)})
+    """The plain login of an admitted try, or None when the service must decide (and record)
+    the outcome. ``browser(sitting_id, attempt_id)`` raises when the sitting's browser policy
+    refuses this kiosk (before the token is looked at: the browser is the first thing to fix)."""
+    row = await connection.fetchrow(_READ, participant_no.strip())
     if row["attempt_id"] is not None and browser is not None:
         browser(int(row["sitting_id"]), int(row["attempt_id"]))
     if row["attempt_id"] is None or row["active"] or row["status"] in CLOSED_ATTEMPT:
@@ -143,12 +130,12 @@ async def try_login(
         service.session_hash(kiosk_token),
         now,
         ip,
-        key,
         row["participant_id"],
         row["participant_no"],
     )
     if not claim["claimed"]:
         return None  # another kiosk or a proctor got there first: the service explains
+    await limiter.succeeded(connection, admission, now)
     return QuickLogin(
         kiosk_token, row["attempt_id"], row["participant_no"], row["name"], row["position"]
     )

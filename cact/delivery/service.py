@@ -25,7 +25,6 @@ from cact.delivery.errors import (
     SectionNotStarted,
     SittingAlreadyClosed,
     SittingNotOpen,
-    TooManyKioskLogins,
     UnknownParticipant,
     UnknownSection,
 )
@@ -38,18 +37,18 @@ from cact.exam.repository import (
 )
 from cact.exam.service import AttemptClosed
 from cact.exam.statuses import CLOSED_ATTEMPT, AttemptStatus, SectionStatus, SittingStatus
-from cact.exam.tokens import (
-    kiosk_address_key,
-    kiosk_login_key,
-    kiosk_participant_prefix,
-    normalise,
-)
-from cact.kit.ratelimit import RateLimiter
+from cact.exam.tokens import kiosk_address_key, kiosk_login_key, normalise
+from cact.kit.ratelimit import Key
 from cact.participants.models import Participant
 from cact.scoring.closing import close_and_score, score_closed
 
 REFUSAL_AUDIT_EVERY = timedelta(minutes=1)
-__all__ = ["kiosk_address_key", "kiosk_login_key", "kiosk_participant_prefix"]
+__all__ = ["kiosk_address_key", "kiosk_login_key"]
+
+
+def login_keys(participant_no: str, ip: str | None) -> tuple[Key, ...]:
+    """What a kiosk login is throttled by: the participant at this address, and the address."""
+    return (kiosk_login_key(participant_no, ip), kiosk_address_key(ip))
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,6 @@ def _as_date(text: str) -> date | None:
 
 async def login(
     db: AsyncSession,
-    limiter: RateLimiter,
     *,
     participant_no: str,
     token: str,
@@ -142,21 +140,18 @@ async def login(
     ip: str | None,
     now: datetime,
 ) -> KioskLogin:
-    keys = (kiosk_login_key(participant_no, ip), kiosk_address_key(ip))
-    wait = await limiter.retry_after(db, *keys)
-    if wait:
-        raise TooManyKioskLogins(headers={"Retry-After": str(wait)})
+    """Decide and record a kiosk login that the caller's limiter has admitted (and counted as a
+    failure until it turns out right)."""
     repository = AttemptRepository(db)
     found = await repository.for_login(participant_no.strip())
     if found is None:
-        await limiter.hit(db, *keys)
         raise _no_open_sitting(await repository.latest_sitting_status(participant_no))
     attempt, participant, sitting = found
     if not token_valid(sitting, token, now):
-        await limiter.hit(db, *keys)
+        await exam.attempt_changed(db, attempt, "login_failed")  # the tile shows the count
         raise InvalidToken()
     if not await second_factor_ok(participant, secret):
-        await limiter.hit(db, *keys)
+        await exam.attempt_changed(db, attempt, "login_failed")
         raise SecretRequired() if not (secret or "").strip() else SecretInvalid()
     if attempt.status in CLOSED_ATTEMPT:
         raise AttemptClosed()
@@ -175,7 +170,6 @@ async def login(
         )
         await exam.attempt_changed(db, attempt, "reset_requested")
         raise AlreadyLoggedIn()
-    await limiter.clear(db, keys[0])
     kiosk_token = secrets.token_urlsafe(32)
     attempt.kiosk_session_hash = session_hash(kiosk_token)
     attempt.kiosk_session_started_at = attempt.last_seen_at = now

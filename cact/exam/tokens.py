@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from cact.kit.ratelimit import Key, account_key, address_key
+
 # No 0/O, 1/I/L: nothing that reads as something else on a projector or a login card.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LENGTH = 6
@@ -18,14 +20,15 @@ def normalise(token: str) -> str:
 
 
 # The rate limiter's keys for kiosk logins: per participant and address, and per address.
-def kiosk_login_key(participant_no: str, ip: str | None = None) -> str:
+def kiosk_account(participant_no: str) -> str:
+    """The limiter's account of a participant, however the number was typed."""
+    return f"kiosk:{participant_no.strip().upper()}"
+
+
+def kiosk_login_key(participant_no: str, ip: str | None = None) -> Key:
     """The rate limiter's key for kiosk logins of one participant from one address."""
-    return f"{kiosk_participant_prefix(participant_no)}{ip or 'unknown'}"
+    return account_key("kiosk", participant_no.strip().upper(), ip)
 
 
-def kiosk_participant_prefix(participant_no: str) -> str:
-    return f"kiosk-login:p:{participant_no.strip().upper()}:at:"
-
-
-def kiosk_address_key(ip: str | None) -> str:
-    return f"kiosk-login:ip:{ip or 'unknown'}"
+def kiosk_address_key(ip: str | None) -> Key:
+    return address_key("kiosk", ip)

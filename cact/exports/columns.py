@@ -59,6 +59,8 @@ RESULTS: tuple[str, ...] = (
     "scored_at",
     "close_reason",
     "close_note",
+    "scored",
+    "in_distributions",
 )
 
 # Followed by one column per item id, sorted; the cell is the item score, blank where the item

@@ -5,15 +5,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from cact.bank.models import Item, ItemOption, ItemVersion
 from cact.blueprints.models import BlueprintSection
 from cact.exam.models import Attempt, AttemptItem, AttemptSection, Response, Sitting
-from cact.exam.statuses import FINISHED_ATTEMPT
+from cact.exam.statuses import FINISHED_ATTEMPT, AttemptStatus
 from cact.participants.models import Participant
-from cact.scoring.models import Result, ResultCompetency
+from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
 from cact.standards.models import Position
 
 YIELD_PER = 2000
@@ -102,17 +114,26 @@ def responses(sitting_id: int) -> Rows:
     )
 
 
+def _in_distributions() -> ColumnElement[bool]:
+    """Whether the result counts in the sitting's distributions: always, unless the attempt was
+    terminated and its policy (``terminated.in_distributions``) leaves it out."""
+    counted = ScoringPolicy.body["terminated"]["in_distributions"].as_boolean()
+    return case((Attempt.close_reason == "terminated", func.coalesce(counted, False)), else_=True)
+
+
 def results(sitting_id: int) -> Rows:
-    return (
+    """One row per attempt × competency of the current results, then one row (blank scores,
+    ``scored`` false) per terminated attempt the scoring policy leaves unscored."""
+    scored = (
         select(
             Sitting.code,
-            Attempt.id,
+            Attempt.id.label("attempt_id"),
             Attempt.status,
             Participant.participant_no,
             Participant.nip,
             Participant.name,
-            Position.code,
-            ResultCompetency.competency_code,
+            Position.code.label("position_code"),
+            ResultCompetency.competency_code.label("competency"),
             ResultCompetency.raw_score,
             ResultCompetency.max_score,
             ResultCompetency.index,
@@ -125,17 +146,53 @@ def results(sitting_id: int) -> Rows:
             Result.nine_box,
             Result.version,
             Result.scored_at,
-            close_reason(),
+            close_reason().label("close_reason"),
             Attempt.close_note,
+            true().label("scored"),
+            _in_distributions().label("in_distributions"),
         )
         .select_from(Result)
         .join(ResultCompetency, ResultCompetency.result_id == Result.id)
+        .join(ScoringPolicy, ScoringPolicy.id == Result.policy_id)
         .join(Attempt, Attempt.id == Result.attempt_id)
         .join(Sitting, Sitting.id == Attempt.sitting_id)
         .join(Participant, Participant.id == Attempt.participant_id)
         .outerjoin(Position, Position.id == Participant.position_id)
         .where(Attempt.sitting_id == sitting_id, Result.is_current)
-        .order_by(Attempt.id, ResultCompetency.competency_code)
+    )
+    current = select(Result.id).where(Result.attempt_id == Attempt.id, Result.is_current)
+    blank = null()
+    unscored = (
+        select(
+            Sitting.code,
+            Attempt.id,
+            Attempt.status,
+            Participant.participant_no,
+            Participant.nip,
+            Participant.name,
+            Position.code,
+            *[blank] * 12,
+            Attempt.scored_at,
+            close_reason(),
+            Attempt.close_note,
+            false(),
+            false(),
+        )
+        .select_from(Attempt)
+        .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .outerjoin(Position, Position.id == Participant.position_id)
+        .where(
+            Attempt.sitting_id == sitting_id,
+            Attempt.status == AttemptStatus.TERMINATED,
+            Attempt.scored_at.is_not(None),
+            ~current.exists(),
+        )
+    )
+    both = union_all(scored, unscored).subquery()
+    return (
+        select(*both.c)
+        .order_by(both.c.attempt_id, both.c.competency.nulls_first())
         .execution_options(yield_per=YIELD_PER)
     )
 

@@ -29,6 +29,7 @@ from cact.lockdown.repository import BrowserRefusalRepository, Shown
 from cact.proctoring.repository import (
     AuditLine,
     DashboardRepository,
+    LoginFailures,
     Progress,
     RosterRow,
     SectionRow,
@@ -36,6 +37,8 @@ from cact.proctoring.repository import (
 from cact.rooms.models import Room, Seat
 
 DISCONNECTED_AFTER = timedelta(seconds=45)
+# Wrong kiosk logins show on the tile while the last one is this recent (or while it waits).
+LOGIN_FAILURES_SHOWN = timedelta(minutes=30)
 # In the order the dashboard lists them; each has a label "proctor.status.<name>".
 STATUSES = ("not_logged_in", "ready", "working", "paused", "disconnected", "finished", "absent")
 COUNTERS = (
@@ -108,6 +111,7 @@ class Tile:
     ip: str | None
     reset_requested_at: datetime | None
     close_reason: str | None
+    login_failures: LoginFailures | None = None
     browser_refusal: Shown | None = None  # refused for its browser since its latest login
 
     def status(self, now: datetime) -> str:
@@ -167,6 +171,13 @@ class Tile:
             "reset_requested": self.reset_requested_at is not None,
             "reset_requested_at": iso(self.reset_requested_at),
             "close_reason": self.close_reason,
+            "login_failures": None
+            if self.login_failures is None
+            else {
+                "count": self.login_failures.count,
+                "last_at": iso(self.login_failures.last_at),
+                "blocked_until": iso(self.login_failures.blocked_until),
+            },
             "browser_refused": None
             if self.browser_refusal is None
             else {
@@ -197,6 +208,7 @@ def build_tile(
     sections: list[SectionRow],
     sitting_status: str,
     now: datetime,
+    failures: LoginFailures | None = None,
 ) -> Tile:
     closed = row.attempt_status in CLOSED_ATTEMPT
     current = None if closed else _current(sections)
@@ -234,7 +246,15 @@ def build_tile(
         ip=row.last_ip,
         reset_requested_at=row.reset_requested_at,
         close_reason=row.close_reason,
+        login_failures=failures,
     )
+
+
+async def _failures(
+    repository: DashboardRepository, roster: list[RosterRow], now: datetime
+) -> dict[str, LoginFailures]:
+    numbers = [row.participant_no for row in roster]
+    return await repository.login_failures(numbers, now - LOGIN_FAILURES_SHOWN)
 
 
 def counters(tiles: Iterable[Tile], now: datetime) -> dict[str, int]:
@@ -325,6 +345,7 @@ async def load_snapshot(db: AsyncSession, sitting_id: int, now: datetime) -> Sna
     roster = await repository.roster(sitting_id)
     progress = await repository.progress(sitting_id)
     sections = await repository.sections(sitting_id)
+    failures = await _failures(repository, roster, now)
     tiles = [
         build_tile(
             row,
@@ -332,6 +353,7 @@ async def load_snapshot(db: AsyncSession, sitting_id: int, now: datetime) -> Sna
             sections.get(row.attempt_id, []) if row.attempt_id else [],
             sitting.status,
             now,
+            failures.get(row.participant_no),
         )
         for row in roster
     ]
@@ -363,6 +385,7 @@ async def load_tiles(
     ids = [row.attempt_id for row in roster if row.attempt_id is not None]
     progress = await repository.progress(sitting_id, ids)
     sections = await repository.sections(sitting_id, ids)
+    failures = await _failures(repository, roster, now)
     tiles = [
         build_tile(
             row,
@@ -370,6 +393,7 @@ async def load_tiles(
             sections.get(row.attempt_id, []) if row.attempt_id else [],
             sitting_status,
             now,
+            failures.get(row.participant_no),
         )
         for row in roster
     ]

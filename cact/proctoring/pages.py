@@ -69,6 +69,8 @@ async def dashboard(
         "disconnected_after_ms": int(DISCONNECTED_AFTER.total_seconds() * 1000),
         "statuses": list(STATUSES),
         "counters": list(COUNTERS),
+        # Individual reports are the admin's (results): the tile links there only for them.
+        "reports_url": "/reports/attempts" if user.has_role("admin") else None,
     }
     messages = {k: v for k, v in catalogue(lang).items() if k.startswith("proctor.")}
     response = render(

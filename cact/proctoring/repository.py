@@ -24,6 +24,8 @@ from cact.exam.models import (
     SittingProctor,
 )
 from cact.exam.statuses import AttemptStatus
+from cact.exam.tokens import kiosk_account
+from cact.kit.ratelimit import RateLimitBucket
 from cact.participants.models import Participant
 from cact.rooms.models import Room, Seat
 from cact.standards.models import Position
@@ -78,6 +80,15 @@ class Progress:
     items: int
     answered: int
     last_saved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LoginFailures:
+    """Wrong kiosk logins of one participant, at every address, as the limiter counts them."""
+
+    count: int
+    last_at: datetime | None
+    blocked_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -139,6 +150,35 @@ class DashboardRepository:
             statement = statement.where(wanted[0] if len(wanted) == 1 else wanted[0] | wanted[1])
         rows = await self.session.execute(statement)
         return [RosterRow(**row._asdict()) for row in rows.all()]
+
+    async def login_failures(
+        self, participant_nos: Collection[str], since: datetime
+    ) -> dict[str, LoginFailures]:
+        """By participant number (as the roster spells it): counted wrong tries whose last one
+        is after ``since`` (or that still wait)."""
+        accounts = {kiosk_account(n): n for n in participant_nos}
+        if not accounts:
+            return {}
+        statement = (
+            select(
+                RateLimitBucket.account,
+                func.sum(RateLimitBucket.count),
+                func.max(RateLimitBucket.last_try_at),
+                func.max(RateLimitBucket.blocked_until),
+            )
+            .where(
+                RateLimitBucket.account.in_(list(accounts)),
+                RateLimitBucket.count > 0,
+                (RateLimitBucket.last_try_at >= since) | (RateLimitBucket.blocked_until >= since),
+            )
+            .group_by(RateLimitBucket.account)
+        )
+        rows = (await self.session.execute(statement)).all()
+        return {
+            accounts[account]: LoginFailures(int(count), last, until)
+            for account, count, last, until in rows
+            if account in accounts
+        }
 
     async def progress(
         self, sitting_id: int, attempt_ids: Collection[int] | None = None

@@ -14,7 +14,7 @@ from cact.exam.events import RoomEvent, publish
 from cact.exam.models import Attempt, Enrollment, Sitting
 from cact.exam.repository import AttemptRepository, EnrollmentRepository, SectionRepository
 from cact.exam.statuses import AttemptStatus, Attendance, SectionStatus, SittingStatus
-from cact.exam.tokens import kiosk_participant_prefix, new_token
+from cact.exam.tokens import kiosk_account, new_token
 from cact.kit.errors import Conflict
 from cact.kit.ratelimit import RateLimiter
 from cact.participants.repository import ParticipantRepository
@@ -31,11 +31,27 @@ class WrongSittingState(Conflict):
     message = "Tindakan ini tidak berlaku untuk status sesi sekarang. / Not in this sitting state."
 
 
+class NeverLoggedIn(Conflict):
+    code = "participant_never_logged_in"
+    message = (
+        "Peserta ini belum pernah masuk: waktu tambahan dan penghentian hanya untuk peserta "
+        "yang hadir (tandai tidak hadir bila perlu). / This participant has never logged in: "
+        "extra time and termination are only for someone who came (mark them absent instead)."
+    )
+
+
+def _came(attempt: Attempt) -> Attempt:
+    """The attempt of someone who logged in at least once (or whose clock runs)."""
+    if attempt.kiosk_session_started_at is None and attempt.status == AttemptStatus.NOT_STARTED:
+        raise NeverLoggedIn()
+    return attempt
+
+
 async def extra_time(
     db: AsyncSession, attempt_id: int, minutes: int, reason: str, actor: Actor, now: datetime
 ) -> Attempt:
     """Added to the section running now (or the first one, before the start)."""
-    attempt = await exam.open_attempt_for_update(db, attempt_id)
+    attempt = _came(await exam.open_attempt_for_update(db, attempt_id))
     sections = await SectionRepository(db).of_attempt(attempt.id, lock=True)
     target = next((s for s in sections if s.status == SectionStatus.OPEN), None) or next(
         s for s in sections if s.status == SectionStatus.PENDING
@@ -201,7 +217,7 @@ async def rotate_token(db: AsyncSession, sitting_id: int, actor: Actor, now: dat
 async def terminate(
     db: AsyncSession, attempt_id: int, reason: str, actor: Actor, now: datetime
 ) -> Attempt:
-    attempt = await exam.open_attempt_for_update(db, attempt_id)
+    attempt = _came(await exam.open_attempt_for_update(db, attempt_id))
     exam.close_sections(
         await SectionRepository(db).of_attempt(attempt.id, lock=True), now, "terminated"
     )
@@ -227,7 +243,7 @@ async def reset_login(db: AsyncSession, attempt_id: int, reason: str, actor: Act
     attempt.reset_requested_at = None
     participant = await ParticipantRepository(db).get(attempt.participant_id)
     if participant is not None:  # the reset also lifts the participant's login block
-        await RateLimiter.clear_prefix(db, kiosk_participant_prefix(participant.participant_no))
+        await RateLimiter.clear_account(db, kiosk_account(participant.participant_no))
     await db.flush()
     await audit.record(
         db,

@@ -122,7 +122,10 @@ class ReportRepository:
         )
         return list((await self.session.scalars(statement)).all())
 
-    async def competency_means(self, sitting_id: int) -> list[MeanRow]:
+    async def competency_means(
+        self, sitting_id: int, *, leaving_out: Collection[int] = ()
+    ) -> list[MeanRow]:
+        """Means over the current results, without the attempts the distributions leave out."""
         rc = ResultCompetency
         statement = (
             select(
@@ -136,7 +139,11 @@ class ReportRepository:
             .join(Result, Result.id == rc.result_id)
             .join(Attempt, Attempt.id == Result.attempt_id)
             .join(Competency, Competency.code == rc.competency_code)
-            .where(Attempt.sitting_id == sitting_id, Result.is_current)
+            .where(
+                Attempt.sitting_id == sitting_id,
+                Result.is_current,
+                Attempt.id.not_in(list(leaving_out)),
+            )
             .group_by(rc.competency_code, Competency.name_id, Competency.name_en)
             .order_by(rc.competency_code)
         )

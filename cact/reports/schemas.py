@@ -145,6 +145,10 @@ class EndingRow(BaseModel):
     label_en: str
     close_note: str | None
     in_distributions: bool
+    scored: bool = Field(
+        default=True,
+        description="false: the scoring policy leaves this (terminated) attempt unscored",
+    )
 
 
 class AbsentRow(BaseModel):

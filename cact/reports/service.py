@@ -55,6 +55,14 @@ class ResultNotReady(Conflict):
     message = "Percobaan ujian ini belum dinilai. / This attempt has not been scored yet."
 
 
+class NotScoredByPolicy(Conflict):
+    code = "not_scored_by_policy"
+    message = (
+        "Percobaan ini dihentikan pengawas dan, menurut kebijakan penilaian, tidak dinilai. / "
+        "The proctor terminated this attempt and the scoring policy leaves it unscored."
+    )
+
+
 def _sitting_part(sitting: Sitting) -> SittingPart:
     return SittingPart(
         id=sitting.id,
@@ -80,6 +88,9 @@ async def individual_report(db: AsyncSession, attempt_id: int) -> IndividualRepo
         raise AttemptNotFound()
     result = await repository.current_result(attempt_id)
     if result is None:
+        attempt = header.attempt
+        if attempt.status == AttemptStatus.TERMINATED and attempt.scored_at is not None:
+            raise NotScoredByPolicy()
         raise ResultNotReady()
     (shown,) = await present(db, [result], recommend=True)
     policy = (await repository.policies([result.policy_id])).get(result.policy_id)
@@ -229,6 +240,7 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
         return closing.counts_in_distributions(policy.body if policy else None, reason)
 
     results = [r for r in every_result if counted(r.attempt_id)]
+    with_result = {r.attempt_id for r in every_result}
     stored_scale = labels.stored_scale(policy)
 
     per_scale: dict[str, Counter[str]] = {}
@@ -288,7 +300,13 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
     return SittingReport(
         sitting=_sitting_part(sitting),
         results=len(every_result),
-        left_out_of_distributions=len(every_result) - len(results),
+        left_out_of_distributions=len(every_result)
+        - len(results)
+        + sum(
+            1
+            for e in ended.values()
+            if e.close_reason == "terminated" and e.attempt_id not in with_result
+        ),
         endings=[
             EndingRow(
                 attempt_id=e.attempt_id,
@@ -298,7 +316,8 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
                 label_id=e.label_id,
                 label_en=e.label_en,
                 close_note=e.close_note,
-                in_distributions=counted(e.attempt_id),
+                in_distributions=counted(e.attempt_id) and e.attempt_id in with_result,
+                scored=e.attempt_id in with_result,
             )
             for e in ended.values()
             if e.close_reason != "finished"
@@ -318,7 +337,10 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
                 mean_attained=_mean(m.mean_attained) or Decimal(0),
                 mean_required=_mean(m.mean_required),
             )
-            for m in await repository.competency_means(sitting_id)
+            for m in await repository.competency_means(
+                sitting_id,
+                leaving_out=[r.attempt_id for r in every_result if not counted(r.attempt_id)],
+            )
         ],
         nine_box=grid,
         nine_box_unknown=len(results) - sum(box_counts.values()),

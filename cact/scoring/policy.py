@@ -64,10 +64,17 @@ class NineBox(_Strict):
 
 
 class TerminatedPolicy(_Strict):
-    """Attempts the proctor terminated: scored for the record, left out of distributions."""
+    """Attempts the proctor terminated: by default scored for the record (and marked), left out
+    of distributions. ``scored: false`` gives them no result at all."""
 
-    scored: Literal[True] = True
+    scored: bool = True
     in_distributions: bool = False
+
+    @model_validator(mode="after")
+    def _counted_only_when_scored(self) -> TerminatedPolicy:
+        if self.in_distributions and not self.scored:
+            raise ValueError("terminated: in_distributions needs scored: true")
+        return self
 
 
 class PolicyBody(_Strict):

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.exam import service as exam
-from cact.exam.statuses import CLOSED_ATTEMPT
+from cact.exam.statuses import CLOSED_ATTEMPT, AttemptStatus
 from cact.kit.errors import Conflict, NotFound
 from cact.scoring import engine
 from cact.scoring.engine import AttemptScore, ItemKey
@@ -232,6 +232,8 @@ async def _score(
     for attempt_id in ids:
         fact = facts[attempt_id]
         row, body = policies[fact.policy_id]
+        if fact.status == AttemptStatus.TERMINATED and not body.terminated.scored:
+            continue  # the policy leaves terminated attempts unscored: no (current) result
         score = engine.score_attempt(
             answers.get(attempt_id, []),
             body,

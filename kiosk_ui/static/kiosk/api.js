@@ -147,6 +147,8 @@ export class KioskApi {
     if (!res.ok) {
       const code = (data && typeof data.error === 'string' && data.error) || 'http_' + res.status;
       const err = new ApiError(res.status, code, data && data.detail, data);
+      const wait = parseInt(res.headers.get('Retry-After') || '', 10);
+      err.retryAfter = isFinite(wait) && wait > 0 ? wait : null; // seconds the server asks for
       // Only a token we still hold can be revoked; a stale in-flight 401 after a new login is not.
       if (res.status === 401 && auth && token && token === this._token && this._onUnauthorized) {
         this._onUnauthorized(err);

@@ -50,6 +50,7 @@ export function browserRefusedText(err) {
 export function loginErrorText(err) {
   if (err.network) return t('login.network');
   if (err.browserRefused) return browserRefusedText(err);
+  if (err.status === 429 && err.retryAfter) return t('error.too_many_login_tries_wait', { n: err.retryAfter });
   const byCode = 'error.' + err.code;
   const text = t(byCode);
   if (text !== byCode) return text;

@@ -87,7 +87,9 @@ export function tileActions(tile, sittingStatus) {
   const closed = FINISHED.indexOf(tile.attempt_status) >= 0;
   const live = open && tile.attempt_id !== null && !closed;
   const found = [];
-  if (live && (tile.logged_in || tile.reset_requested)) found.push('reset');
+  // A reset also lifts a participant's wait after wrong logins (shown on the tile).
+  const failed = Boolean(tile.login_failures && tile.login_failures.count);
+  if (live && (tile.logged_in || tile.reset_requested || failed)) found.push('reset');
   // Extra time and terminate only for someone who has come: never for a seat nobody used.
   const came = tile.ever_logged_in || tile.attempt_status === 'in_progress';
   if (live && came) found.push('extra');

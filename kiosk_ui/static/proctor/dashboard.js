@@ -6,7 +6,7 @@ import { ActionDialog, actionLabel, ACTIONS } from './actions.js';
 import { OffsetClock, shortTime, wallTime } from './clock.js';
 import { setMessages, t } from './messages.js';
 import { RoomStream } from './stream.js';
-import { counters, liveStatus, remainingMs, sectionText, SeatGrid, seenText } from './tiles.js';
+import { counters, failuresText, liveStatus, remainingMs, sectionText, SeatGrid, seenText } from './tiles.js';
 
 const TICK_MS = 500;
 
@@ -34,6 +34,7 @@ class Dashboard {
       document.getElementById('unseated'),
       document.getElementById('unseated-list'),
       (id) => this.dialog.detail(id),
+      config.reports_url,
     );
     this.dialog = new ActionDialog(document.getElementById('dialog'), {
       config: config,
@@ -225,6 +226,7 @@ class Dashboard {
       [t('proctor.detail.time'), left === null || tile.attempt_status !== 'in_progress' ? '–' : formatHMS(left)],
       [t('proctor.detail.seen'), seenText(tile, now)],
       [t('proctor.detail.ip'), tile.ip || '–'],
+      [t('proctor.detail.failures'), failuresText(tile) || '–'],
     ];
   }
 

@@ -1,7 +1,9 @@
 // The seat grid: one tile per participant where their seat is in the room, empty seats dashed.
 // Tiles are built once and refreshed in place; time left and "last seen" run on the server clock.
 import { formatHMS, parseServerTime, warningLevel } from '../kiosk/clock.js';
+import { FINISHED } from '../kiosk/constants.js';
 import { clear, h } from '../kiosk/dom.js';
+import { shortTime } from './clock.js';
 import { t } from './messages.js';
 
 /** The status the server decided, moved on by the change it announced for a later time
@@ -68,9 +70,18 @@ function setAttr(el, name, value) {
   if (el.getAttribute(name) !== value) el.setAttribute(name, value);
 }
 
+/** A participant's wrong kiosk logins as the tile says them: "12× salah login · 10.31". */
+export function failuresText(tile) {
+  const failed = tile.login_failures;
+  if (!failed || !failed.count) return '';
+  const last = parseServerTime(failed.last_at);
+  return t('proctor.tile.failures', { n: failed.count, at: isFinite(last) ? shortTime(last) : '–' });
+}
+
 class TileView {
-  constructor(tile, onOpen) {
+  constructor(tile, onOpen, reportsUrl) {
     this.tile = tile;
+    this.reportsUrl = reportsUrl;
     this.seat = h('span', { class: 'pd-seat' });
     this.chip = h('span', { class: 'pd-chip', testid: 'tile-status' });
     this.name = h('span', { class: 'pd-name', testid: 'tile-name' });
@@ -80,18 +91,29 @@ class TileView {
     this.count = h('span', { class: 'pd-count', testid: 'tile-answered' });
     this.section = h('span', { class: 'pd-sec', testid: 'tile-section' });
     this.badge = h('span', { class: 'pd-badge', testid: 'tile-reset', hidden: true });
+    this.fail = h('span', { class: 'pd-fail', testid: 'tile-failures', hidden: true });
+    this.report = h('a', { class: 'pd-report', testid: 'tile-report', target: '_blank', rel: 'noopener', hidden: true });
+    this.report.addEventListener('click', (ev) => ev.stopPropagation());
     this.time = h('span', { class: 'pd-time', testid: 'tile-time' });
     this.seen = h('span', { class: 'pd-seen', testid: 'tile-seen' });
+    const open = () => onOpen(this.tile.enrollment_id);
+    // A div, not a button: the tile holds a link to the report (no link inside a button).
     this.el = h(
-      'button',
-      { type: 'button', class: 'pd-tile', testid: 'tile-' + tile.number, onclick: () => onOpen(this.tile.enrollment_id) },
+      'div',
+      { class: 'pd-tile', role: 'button', tabindex: '0', testid: 'tile-' + tile.number, onclick: open },
       h('span', { class: 'pd-row' }, this.seat, this.chip),
       this.name,
-      h('span', { class: 'pd-row' }, this.number, this.ip),
+      h('span', { class: 'pd-row pd-wrap' }, this.number, this.ip),
       h('span', { class: 'pd-progress' }, h('span', { class: 'pd-meter' }, this.bar), this.count),
-      h('span', { class: 'pd-row' }, this.section, this.badge),
-      h('span', { class: 'pd-row' }, this.time, this.seen),
+      this.section,
+      h('span', { class: 'pd-row pd-wrap' }, this.time, this.seen),
+      h('span', { class: 'pd-row pd-wrap pd-marks' }, this.badge, this.fail, this.report),
     );
+    this.el.addEventListener('keydown', (ev) => {
+      if (ev.target !== this.el || (ev.key !== 'Enter' && ev.key !== ' ')) return;
+      ev.preventDefault();
+      open();
+    });
     this.update(tile);
   }
 
@@ -110,7 +132,8 @@ class TileView {
     setText(this.count, tile.items ? tile.answered + '/' + tile.items : '–');
     this.bar.style.width = tile.items ? Math.round((100 * tile.answered) / tile.items) + '%' : '0';
     const working = tile.attempt_status === 'in_progress';
-    setText(this.section, working && tile.section ? tile.section.title + ' ' + tile.section.position + '/' + tile.section.count : '');
+    setText(this.section, working && tile.section ? tile.section.position + '/' + tile.section.count + ' · ' + (tile.section.title || '') : '');
+    this.section.hidden = !(working && tile.section);
     setAttr(this.section, 'title', working ? sectionText(tile) : '');
     let badge = '';
     const refused = tile.browser_refused || null; // issue 22: the kiosk's browser was refused
@@ -124,6 +147,17 @@ class TileView {
     const bad = refused || (tile.attempt_status === 'terminated' && !tile.reset_requested);
     this.badge.className = bad ? 'pd-badge pd-badge-bad' : 'pd-badge';
     setAttr(this.badge, 'title', refused ? t('proctor.browser_reason.' + refused.reason) : '');
+    const failed = failuresText(tile);
+    setText(this.fail, failed);
+    this.fail.hidden = !failed;
+    setAttr(this.fail, 'title', failed ? t('proctor.detail.failures_hint') : '');
+    const closed = FINISHED.indexOf(tile.attempt_status) >= 0;
+    const report = this.reportsUrl && closed && tile.attempt_id !== null;
+    this.report.hidden = !report;
+    if (report) {
+      setAttr(this.report, 'href', this.reportsUrl + '/' + tile.attempt_id);
+      setText(this.report, t('proctor.tile.report'));
+    }
   }
 
   /** What moves with the clock: status (quiet → disconnected), time left, last seen. */
@@ -145,7 +179,8 @@ class TileView {
 }
 
 export class SeatGrid {
-  constructor(grid, unseated, unseatedList, onOpen) {
+  constructor(grid, unseated, unseatedList, onOpen, reportsUrl) {
+    this.reportsUrl = reportsUrl || '';
     this.grid = grid;
     this.unseated = unseated;
     this.unseatedList = unseatedList;
@@ -176,7 +211,7 @@ export class SeatGrid {
     clear(this.unseatedList);
     const known = new Map();
     for (const tile of tiles) {
-      const view = this.views.get(tile.enrollment_id) || new TileView(tile, this.onOpen);
+      const view = this.views.get(tile.enrollment_id) || new TileView(tile, this.onOpen, this.reportsUrl);
       view.update(tile);
       known.set(tile.enrollment_id, view);
       if (tile.seat) {
