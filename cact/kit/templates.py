@@ -24,6 +24,8 @@ def render(
         "t": lambda key, **values: translate(lang, key, **values),
         "tr": translate,  # a page that shows both languages at once
         "staff": getattr(request.state, "staff", None),
+        # The standby room server's state (cact/ha/guard.py), loud on every staff page.
+        "replication": getattr(getattr(request.scope.get("app"), "state", None), "replication", None),
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, page_context, status_code=status_code)
