@@ -68,11 +68,6 @@ class Node:
         return (self.pgdata / "standby.signal").exists()
 
 
-def _user() -> dict[str, object]:
-    user = system_user()
-    return {} if user is None else {"user": user}
-
-
 def _own(path: Path) -> None:
     user = system_user()
     if user is not None:
@@ -89,13 +84,13 @@ def _run(program: str, *args: str, timeout: float = 120, env: dict[str, str] | N
             text=True,
             timeout=timeout,
             env={**os.environ, **(env or {})},
-            **_user(),  # type: ignore[arg-type]
+            user=system_user(),
         )
     except subprocess.CalledProcessError as exc:
         raise HaError(f"{program} failed: {(exc.stderr or exc.stdout).strip()[-800:]}") from exc
     except subprocess.TimeoutExpired as exc:
         raise HaError(f"{program} did not finish within {timeout:.0f} s") from exc
-    return done.stdout
+    return str(done.stdout)
 
 
 def psql(node: Node, sql: str, database: str = "postgres") -> str:

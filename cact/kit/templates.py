@@ -15,6 +15,10 @@ UI_DIR = Path(__file__).resolve().parents[2] / "kiosk_ui"
 templates = Jinja2Templates(directory=str(UI_DIR / "templates"))
 
 
+def _replication(request: Request) -> Any:
+    return getattr(getattr(request.scope.get("app"), "state", None), "replication", None)
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
@@ -25,7 +29,7 @@ def render(
         "tr": translate,  # a page that shows both languages at once
         "staff": getattr(request.state, "staff", None),
         # The standby room server's state (cact/ha/guard.py), loud on every staff page.
-        "replication": getattr(getattr(request.scope.get("app"), "state", None), "replication", None),
+        "replication": _replication(request),
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, page_context, status_code=status_code)

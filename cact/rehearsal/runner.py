@@ -152,9 +152,7 @@ async def run(
         stats.figures["steady-state answers"] = len(steady)
         stats.figures["steady-state answer p50 ms"] = round(percentile(steady, 0.50), 1)
         stats.figures["steady-state answer p99 ms"] = round(percentile(steady, 0.99), 1)
-        stats.figures["longest pause in acknowledged answers s"] = round(
-            stats.longest_ack_gap(), 2
-        )
+        stats.figures["longest pause in acknowledged answers s"] = round(stats.longest_ack_gap(), 2)
         # The proctor's room pause and resume, timed to every kiosk (push channel + heartbeat).
         await control.measure(
             options.url, kiosks, sessionmaker, rehearsal.sitting_id, stats, options.seed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ class Stats:
     def longest_ack_gap(self) -> float:
         """Seconds of the longest stretch in which no kiosk had an answer acknowledged."""
         times = sorted(self.acknowledged_at)
-        return max((b - a for a, b in zip(times, times[1:], strict=False)), default=0.0)
+        return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
 
     def record(self, call: str, seconds: float, sent_at: float | None = None) -> None:
         self.latencies[call].append(seconds * 1000)

@@ -66,6 +66,7 @@ def cact(*args: str, env: dict[str, str] | None = None, timeout: float = 300) ->
 class Cluster:
     root: Path
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    postgres: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root.chmod(0o755)  # as root, PostgreSQL runs as its own user and must get in
@@ -88,8 +89,17 @@ class Cluster:
         )
         log.close()
         self.processes.append(process)
+        self.postgres[node.pgdata.name] = process
         wait_ready(node, 90)
         return process
+
+    def kill_postgres(self, node: Node) -> int:
+        """kill -9 the server (``cact ha postgres`` became the postmaster) and reap it, as
+        systemd would: PostgreSQL refuses to start while the old pid exists, even as a zombie."""
+        process = self.postgres[node.pgdata.name]
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        return process.pid
 
     def set_up(self) -> None:
         """Primary (initdb, started, migrated), then a standby cloned from it, started."""
