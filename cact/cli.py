@@ -204,11 +204,33 @@ def db_upgrade(revision: str = "head") -> None:
     from cact.kit.cli_support import run_in_transaction
 
     url, _ = _database(_settings())
+    if _is_standby(url):
+        # cact.service runs this before every start, on the standby too: there the schema
+        # arrives from the primary with everything else.
+        typer.echo("standby: read-only; the schema follows the primary (nothing to do)")
+        return
     migrate.upgrade(url, revision)
     codes = run_in_transaction(
         url, lambda db: load_standard_dictionary(db, Actor.system("cact db upgrade"))
     )
     typer.echo(f"database at {revision}; competency dictionary: {len(codes)} competencies")
+
+
+def _is_standby(url: str) -> bool:
+    import asyncio
+
+    import asyncpg
+
+    from cact.exam.events import asyncpg_dsn
+
+    async def ask() -> bool:
+        connection = await asyncpg.connect(asyncpg_dsn(url), timeout=30)
+        try:
+            return bool(await connection.fetchval("SELECT pg_is_in_recovery()"))
+        finally:
+            await connection.close()
+
+    return asyncio.run(ask())
 
 
 @users_app.command("add")

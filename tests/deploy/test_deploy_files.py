@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 UNITS = sorted([*(DEPLOY / "systemd").glob("*.service"), *(DEPLOY / "systemd").glob("*.timer")])
 SCRIPTS = [*sorted(DEPLOY.glob("**/*.sh")), *sorted((DEPLOY / "bin").iterdir())]
-ENV_EXAMPLES = sorted((DEPLOY / "systemd").glob("*.env.example"))
+ENV_EXAMPLES = sorted(
+    [*(DEPLOY / "systemd").glob("*.env.example"), *(DEPLOY / "ha").glob("*.env.example")]
+)
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -116,6 +116,9 @@ class Cluster:
         )  # fmt: skip
         self.start_postgres(self.standby)
         cact("db", "upgrade", env={"CACT_DATABASE_URL": self.primary.url()})
+        # cact.service migrates before every start: on the standby that must do nothing.
+        on_standby = cact("db", "upgrade", env={"CACT_DATABASE_URL": self.standby.url()})
+        assert on_standby.startswith("standby: read-only"), on_standby
 
     def start_app(self, node: Node, **extra: str) -> tuple[str, subprocess.Popen[bytes]]:
         port = free_port("CACT_TEST_APP_PORTS")
