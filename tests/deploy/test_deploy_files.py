@@ -378,3 +378,23 @@ def test_the_proxy_config_says_what_the_kiosks_need() -> None:
     assert "location /static/" in locations and "location /media/" in locations
     connections = int(re.search(r"worker_connections (\d+);", main).group(1))  # type: ignore[union-attr]
     assert connections >= 4096
+
+
+def test_the_standby_example_names_only_real_settings_and_its_own_postgresql() -> None:
+    known = {f"CACT_{name.upper()}" for name in Settings.model_fields}
+    found = env_file(DEPLOY / "ha" / "cact-ha.env.example")
+    assert set(found) <= known, set(found) - known
+    assert found["CACT_HA_STANDBY_NAME"] == "cact_standby"
+    pgdata = unit_entries(DEPLOY / "systemd" / "cact-postgres.service")["Service"]
+    exec_start = dict(pgdata)["ExecStart"]
+    assert exec_start.endswith("cact ha postgres --pgdata /var/lib/cact/ha-pgdata")
+    assert "host=/var/lib/cact/ha-pgdata" in found["CACT_DATABASE_URL"]
+    # Not the embedded server's folder: cact.service's ExecStopPost stops that one.
+    assert "/var/lib/cact/pgdata" not in exec_start
+
+
+def test_keepalived_moves_the_address_only_to_a_ready_primary() -> None:
+    conf = (DEPLOY / "ha" / "keepalived.conf").read_text("utf-8")
+    assert "cact ha check" in conf
+    assert "nopreempt" in conf
+    assert re.search(r"track_script\s*{\s*cact_primary\s*}", conf)
