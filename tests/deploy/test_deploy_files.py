@@ -21,9 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 UNITS = sorted([*(DEPLOY / "systemd").glob("*.service"), *(DEPLOY / "systemd").glob("*.timer")])
 SCRIPTS = [*sorted(DEPLOY.glob("**/*.sh")), *sorted((DEPLOY / "bin").iterdir())]
-ENV_EXAMPLES = sorted(
-    [*(DEPLOY / "systemd").glob("*.env.example"), *(DEPLOY / "ha").glob("*.env.example")]
-)
+ENV_EXAMPLES = sorted((DEPLOY / "systemd").glob("*.env.example"))
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -398,3 +396,14 @@ def test_keepalived_moves_the_address_only_to_a_ready_primary() -> None:
     assert "cact ha check" in conf
     assert "nopreempt" in conf
     assert re.search(r"track_script\s*{\s*cact_primary\s*}", conf)
+
+
+def test_nginx_sends_the_apps_security_headers_on_every_location_once() -> None:
+    from cact.kit.security_headers import HEADERS
+
+    locations = (DEPLOY / "nginx" / "cact-locations.conf").read_text("utf-8")
+    own_headers = locations.count("add_header X-Cache-Status")
+    for name, value in HEADERS.items():
+        assert f"proxy_hide_header {name};" in locations  # CACT's copy: never twice
+        # once for the server, again in each location that adds a header of its own
+        assert locations.count(f'add_header {name} "{value}" always;') == 1 + own_headers
