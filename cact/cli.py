@@ -546,6 +546,31 @@ def standards_import(
     )
 
 
+@app.command("sittings")
+def sittings_list(
+    last: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first")] = 20,
+) -> None:
+    """The sittings with their ids (for `cact export --sitting ID`), newest first."""
+    from sqlalchemy import select
+
+    from cact.exam.models import Sitting
+    from cact.kit.cli_support import run_in_transaction
+
+    url, _ = _database(_settings())
+
+    async def job(db: AsyncSession) -> list[tuple[int, str, str, str, str]]:
+        rows = await db.execute(
+            select(Sitting.id, Sitting.code, Sitting.status, Sitting.starts_at, Sitting.title)
+            .order_by(Sitting.starts_at.desc(), Sitting.id.desc())
+            .limit(last)
+        )
+        return [(i, c, s, f"{at:%Y-%m-%d %H:%M}", t) for i, c, s, at, t in rows.all()]
+
+    typer.echo(f"{'id':>6}  {'status':<10} {'mulai/starts (UTC)':<17}  kode/code — judul/title")
+    for sitting_id, code, status, starts, title in run_in_transaction(url, job):
+        typer.echo(f"{sitting_id:>6}  {status:<10} {starts:<17}  {code} — {title}")
+
+
 class ExportKind(StrEnum):
     responses = "responses"
     results = "results"
