@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.ha.cluster import (
@@ -43,6 +44,15 @@ def test_kill_the_primary_mid_load_promote_the_standby_and_lose_no_acknowledged_
             standby_url, _ = cluster.start_app(cluster.standby)
             wait_for(lambda: synchronous(primary_url), 60, "commits wait for the standby")
             assert (readyz(standby_url) or {}).get("error") == "standby_read_only"
+            # A write against the standby: a clear 503 the kiosk retries, never a 500.
+            refused = httpx.post(
+                standby_url + "/api/kiosk/v1/login",
+                json={"participant_no": "R999-00001", "token": "ABCDEF"},
+                timeout=30,
+            )
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["error"] == "standby_read_only"
+            assert refused.headers["Retry-After"]
 
             figures = Path(tmp) / "rehearsal.json"
             # The rehearsal reaches whichever database is the primary: the old one first.
