@@ -17,6 +17,8 @@ from cact.exam.repository import AttemptRepository
 from cact.kit.metrics import ANSWER_SAVES
 from cact.kit.ratelimit import RateLimiter
 from cact.kit.rawdb import RawConnections
+from cact.lockdown.policy import Facts
+from cact.lockdown.service import Gate, Refused
 from cact.scoring.summary import participant_summary
 from cact.standards.repository import PositionRepository
 
@@ -56,17 +58,32 @@ async def login(
     secret: str | None,
     ip: str | None,
     now: datetime,
+    gate: Gate | None = None,
+    facts: Facts | None = None,
 ) -> LoggedIn:
-    async with stores.raw() as connection:
-        quick = await logins.try_login(
-            connection,
-            limiter,
-            participant_no=participant_no,
-            token=token,
-            secret=secret,
-            ip=ip,
-            now=now,
-        )
+    browser = None
+    if gate is not None and facts is not None:
+        policies = await gate.policies()
+        if policies:
+
+            def browser(sitting_id: int, attempt_id: int) -> None:
+                gate.judge(policies.get(sitting_id), attempt_id, facts)
+
+    try:
+        async with stores.raw() as connection:
+            quick = await logins.try_login(
+                connection,
+                limiter,
+                participant_no=participant_no,
+                token=token,
+                secret=secret,
+                ip=ip,
+                now=now,
+                browser=browser,
+            )
+    except Refused as not_this_browser:
+        assert gate is not None
+        raise await gate.refuse(not_this_browser, ip, now) from None
     if quick is not None:
         return LoggedIn(
             quick.token, quick.attempt_id, quick.participant_no, quick.name, quick.position

@@ -39,6 +39,18 @@ class AttemptRepository(Repository[Attempt]):
         )
         return list(await self.all(statement))
 
+    async def paused_one_by_one(self, sitting_id: int, limit: int) -> list[int] | None:
+        """The room's attempts a proctor paused one by one (still paused after a room resume),
+        or None when there are more than ``limit`` of them."""
+        statement = (
+            select(Attempt.id)
+            .where(Attempt.sitting_id == sitting_id, Attempt.paused.is_(True))
+            .order_by(Attempt.id)
+            .limit(limit + 1)
+        )
+        ids = list(await self.session.scalars(statement))
+        return ids if len(ids) <= limit else None
+
     async def sitting_paused(self, sitting_id: int) -> bool:
         status = await self.session.scalar(select(Sitting.status).where(Sitting.id == sitting_id))
         return status == SittingStatus.PAUSED

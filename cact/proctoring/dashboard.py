@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from cact.exam.statuses import (
     SectionStatus,
     SittingStatus,
 )
+from cact.lockdown.repository import BrowserRefusalRepository, Shown
 from cact.proctoring.repository import (
     AuditLine,
     DashboardRepository,
@@ -106,6 +107,7 @@ class Tile:
     ip: str | None
     reset_requested_at: datetime | None
     close_reason: str | None
+    browser_refusal: Shown | None = None  # refused for its browser since its latest login
 
     def status(self, now: datetime) -> str:
         return tile_status(
@@ -163,6 +165,13 @@ class Tile:
             "reset_requested": self.reset_requested_at is not None,
             "reset_requested_at": iso(self.reset_requested_at),
             "close_reason": self.close_reason,
+            "browser_refused": None
+            if self.browser_refusal is None
+            else {
+                "reason": self.browser_refusal.reason,
+                "at": iso(self.browser_refusal.refused_at),
+                "count": self.browser_refusal.count,
+            },
         }
 
 
@@ -319,6 +328,7 @@ async def load_snapshot(db: AsyncSession, sitting_id: int, now: datetime) -> Sna
         )
         for row in roster
     ]
+    tiles = await _with_refusals(db, sitting_id, tiles, None)
     return Snapshot(
         sitting=sitting_json(sitting, room),
         seats=[seat_json(s) for s in await repository.seats(room.id)],
@@ -346,7 +356,7 @@ async def load_tiles(
     ids = [row.attempt_id for row in roster if row.attempt_id is not None]
     progress = await repository.progress(sitting_id, ids)
     sections = await repository.sections(sitting_id, ids)
-    return [
+    tiles = [
         build_tile(
             row,
             progress.get(row.attempt_id) if row.attempt_id else None,
@@ -355,4 +365,20 @@ async def load_tiles(
             now,
         )
         for row in roster
+    ]
+    return await _with_refusals(db, sitting_id, tiles, ids)
+
+
+async def _with_refusals(
+    db: AsyncSession, sitting_id: int, tiles: list[Tile], attempt_ids: list[int] | None
+) -> list[Tile]:
+    """Mark the tiles whose kiosk was refused for its browser (issue 22)."""
+    refused = await BrowserRefusalRepository(db).shown(sitting_id, attempt_ids)
+    if not refused:
+        return tiles
+    return [
+        replace(t, browser_refusal=refused[t.attempt_id])
+        if t.attempt_id is not None and t.attempt_id in refused
+        else t
+        for t in tiles
     ]

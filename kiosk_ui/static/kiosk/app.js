@@ -20,6 +20,7 @@ export class KioskApp {
     this.clock = new ServerClock();
     this.api = new KioskApi({ base: config.apiBase, clock: this.clock });
     this.api.onUnauthorized(() => this.sessionEnded());
+    this.api.onBrowserRefused((err) => this.browserRefused(err));
     this.countdown = new Countdown(this.clock, {
       onTick: (ms, level, paused) => this.shell.setCountdown(ms, level, paused),
       onExpire: () => this.onDeadline(),

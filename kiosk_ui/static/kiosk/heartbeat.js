@@ -1,6 +1,12 @@
 // The heartbeat: the kiosk's liveness for the dashboard and the fallback way the proctor's
 // actions reach it. Mixed into KioskApp (app.js).
-import { CONTROL_JITTER_MS, FINISHED, HEARTBEAT_MS, PAUSED_POLL_MS } from './constants.js';
+import {
+  CONTROL_JITTER_MS,
+  FINISHED,
+  HEARTBEAT_MS,
+  PAUSED_POLL_MS,
+  RECONCILE_JITTER_MS,
+} from './constants.js';
 import { sameId } from './util.js';
 
 export const heartbeatMethods = {
@@ -80,6 +86,17 @@ export const heartbeatMethods = {
     if (control.what === 'token') return;
     if (control.what === 'start') {
       if (this.waitingForStart) setTimeout(() => this.waitingForStart && this.startWhenReady(), jitter / 2);
+      return;
+    }
+    if (typeof control.paused === 'boolean') {
+      // A room's pause or resume names this kiosk's state: show it now, confirm it later.
+      if (control.paused && this.exam && !this.paused) this.enterPause(null, null, null);
+      if (!control.paused && this.exam && this.paused) {
+        this.countdown.thaw();
+        this.leavePause();
+      }
+      // Off the exam screen (instructions, a transition) nothing was shown: ask within the short spread.
+      this.heartbeatSoon(this.exam ? Math.floor(Math.random() * RECONCILE_JITTER_MS) : jitter);
       return;
     }
     if (control.what === 'pause' && this.exam && !this.paused) this.enterPause(null, null, null);

@@ -328,8 +328,16 @@ export function finishedScreen(status, opts) {
       h('p', { class: 'muted' }, t('finished.leave')),
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'secondary', testid: 'logout', onclick: opts.onLogout },
-          t('finished.logout'))),
+          t('finished.logout')),
+        inLockdownBrowser()
+          ? h('a', { class: 'button secondary', testid: 'quit-seb', href: '/kiosk/quit' }, t('finished.quitSeb'))
+          : null),
     ]));
+}
+
+/** Safe Exam Browser (its JavaScript API or its User-Agent): the quit URL closes it. */
+function inLockdownBrowser() {
+  return Boolean(window.SafeExamBrowser) || /\bSEB\//.test(String(navigator.userAgent || ''));
 }
 
 /** The participant's own result, when the sitting shows results at the end (text only). */
@@ -346,6 +354,22 @@ function resultsTable(results) {
         h('th', null, t('results.attained')), h('th', null, t('results.required')))),
       h('tbody', null, rows)),
     results.jpm ? h('p', null, t('results.jpm', { jpm: results.jpm, category: category })) : null);
+}
+
+/** The sitting requires a lockdown browser and this is not it (issue 22): the session and its
+ * unsent answers stay; the participant calls the proctor, or tries again once fixed. */
+export function browserRefusedScreen(opts) {
+  return h('div', { class: 'center' },
+    card('narrow', 'browser-refused', [
+      h('h1', null, t('browser.title')),
+      h('p', { class: 'lead', testid: 'browser-refused-text' }, opts.text),
+      h('p', { class: 'muted' }, t('browser.help')),
+      h('div', { class: 'actions' },
+        h('button', {
+          type: 'button', class: 'primary big', testid: 'browser-refused-retry', onclick: opts.onRetry,
+          'data-autofocus': true,
+        }, t('browser.retry'))),
+    ]));
 }
 
 export function sessionEndedScreen(opts) {

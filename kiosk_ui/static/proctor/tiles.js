@@ -104,12 +104,17 @@ class TileView {
     setText(this.section, working && tile.section ? tile.section.title + ' ' + tile.section.position + '/' + tile.section.count : '');
     setAttr(this.section, 'title', working ? sectionText(tile) : '');
     let badge = '';
-    if (tile.reset_requested) badge = t('proctor.tile.reset');
+    const refused = tile.browser_refused || null; // issue 22: the kiosk's browser was refused
+    setAttr(el, 'data-browser-refused', refused ? refused.reason : '');
+    if (refused) badge = t('proctor.tile.browser') + ': ' + t('proctor.browser_reason.' + refused.reason);
+    else if (tile.reset_requested) badge = t('proctor.tile.reset');
     else if (tile.attempt_status === 'terminated') badge = t('proctor.tile.terminated');
     else if (tile.attempt_status === 'in_progress' && !tile.logged_in) badge = t('proctor.tile.logged_out');
     setText(this.badge, badge);
     this.badge.hidden = !badge;
-    this.badge.className = tile.attempt_status === 'terminated' && !tile.reset_requested ? 'pd-badge pd-badge-bad' : 'pd-badge';
+    const bad = refused || (tile.attempt_status === 'terminated' && !tile.reset_requested);
+    this.badge.className = bad ? 'pd-badge pd-badge-bad' : 'pd-badge';
+    setAttr(this.badge, 'title', refused ? t('proctor.browser_reason.' + refused.reason) : '');
   }
 
   /** What moves with the clock: status (quiet → disconnected), time left, last seen. */
