@@ -34,6 +34,7 @@ from cact.delivery.router import router as kiosk_router
 from cact.exam.events import EventHub, asyncpg_dsn
 from cact.exports.pages import router as exports_pages
 from cact.exports.router import router as exports_router
+from cact.ha.guard import StandbyGuard
 from cact.health.router import router as health_router
 from cact.kit import rawdb
 from cact.kit.database import resolve_database_url
@@ -168,10 +169,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         name="deadline-sweeper",
     )
     counting = asyncio.create_task(keep_counting(app.state), name="active-kiosks")
+    tasks = [sweeping, counting]
+    if settings.ha_standby_name:
+        guard = StandbyGuard(
+            asyncpg_dsn(url), settings.ha_standby_name, settings.ha_standby_timeout_seconds
+        )
+        app.state.replication = guard.state
+        tasks.append(asyncio.create_task(guard.run(), name="replication-guard"))
     try:
         yield
     finally:
-        for task in (sweeping, counting):
+        for task in tasks:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -35,6 +36,22 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+ha_app = typer.Typer(
+    help="The standby room server: PostgreSQL streaming replication (deploy/ha/README.md).",
+    no_args_is_help=True,
+)
+app.add_typer(ha_app, name="ha")
+
+PgData = Annotated[Path, typer.Option("--pgdata", help="This server's PostgreSQL data folder")]
+ReplicationPassword = Annotated[
+    str,
+    typer.Option(
+        envvar="CACT_HA_REPLICATION_PASSWORD",
+        prompt="Kata sandi replikasi / Replication password",
+        hide_input=True,
+        help="The replication role's password (asked when not in the environment).",
+    ),
+]
 
 
 def _print_version(value: bool) -> None:
@@ -187,11 +204,33 @@ def db_upgrade(revision: str = "head") -> None:
     from cact.kit.cli_support import run_in_transaction
 
     url, _ = _database(_settings())
+    if _is_standby(url):
+        # cact.service runs this before every start, on the standby too: there the schema
+        # arrives from the primary with everything else.
+        typer.echo("standby: read-only; the schema follows the primary (nothing to do)")
+        return
     migrate.upgrade(url, revision)
     codes = run_in_transaction(
         url, lambda db: load_standard_dictionary(db, Actor.system("cact db upgrade"))
     )
     typer.echo(f"database at {revision}; competency dictionary: {len(codes)} competencies")
+
+
+def _is_standby(url: str) -> bool:
+    import asyncio
+
+    import asyncpg
+
+    from cact.exam.events import asyncpg_dsn
+
+    async def ask() -> bool:
+        connection = await asyncpg.connect(asyncpg_dsn(url), timeout=30)
+        try:
+            return bool(await connection.fetchval("SELECT pg_is_in_recovery()"))
+        finally:
+            await connection.close()
+
+    return asyncio.run(ask())
 
 
 @users_app.command("add")
@@ -298,6 +337,17 @@ def rehearsal(
         bool, typer.Option("--deadline/--finish", help="Run into a common deadline, or finish")
     ] = True,
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the figures here")] = None,
+    failover_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="The standby's URL (repeatable): a kiosk that cannot reach --url, or reaches a "
+            "standby, tries the next, as the virtual address would move (deploy/ha)."
+        ),
+    ] = None,
+    retry_seconds: Annotated[
+        float | None,
+        typer.Option(min=1, max=600, help="Each call retries this long (default: 8 tries)"),
+    ] = None,
 ) -> None:
     """Rehearse a full sitting against a running server; exit 1 when an acknowledged answer is
     lost. Uses the server's database (same CACT_DATABASE_URL / CACT_DATA_DIR) to prepare the
@@ -318,6 +368,8 @@ def rehearsal(
         think_seconds=think_ms / 1000,
         drop_share=drop_share,
         deadline=deadline,
+        failover_urls=tuple(u.rstrip("/") for u in failover_url or ()),
+        retry_seconds=retry_seconds,
     )
 
     async def main() -> tuple[Stats, int]:
@@ -337,6 +389,129 @@ def rehearsal(
     if lost:
         typer.secho(f"{lost} acknowledged answer(s) LOST", fg="red", err=True)
         raise typer.Exit(1)
+
+
+def _ha_step(step: object) -> None:
+    from cact.ha.postgres import HaError
+
+    try:
+        assert callable(step)
+        step()
+    except HaError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+
+
+@ha_app.command("init-primary")
+def ha_init_primary(
+    pgdata: PgData,
+    replication_password: ReplicationPassword,
+    port: Annotated[int, typer.Option(help="PostgreSQL's TCP port")] = 5433,
+    listen: Annotated[str, typer.Option(help="Addresses PostgreSQL listens on")] = "*",
+    allow: Annotated[
+        list[str], typer.Option(help="The standby's address or network (repeat for more)")
+    ] = ["127.0.0.1/32"],  # noqa: B006  typer needs a literal default
+) -> None:
+    """Create the primary's PostgreSQL (a new, empty data folder); start it with `cact ha
+    postgres`."""
+    from cact.ha import postgres
+
+    def step() -> None:
+        node = postgres.init_primary(
+            pgdata, listen=listen, port=port, allow=allow, replication_password=replication_password
+        )
+        typer.echo(f"primary ready in {node.pgdata}; CACT_DATABASE_URL={node.url()}")
+
+    _ha_step(step)
+
+
+@ha_app.command("clone")
+def ha_clone(
+    pgdata: PgData,
+    primary: Annotated[str, typer.Option(help="The running primary, HOST:PORT")],
+    replication_password: ReplicationPassword,
+    port: Annotated[int, typer.Option(help="This standby's TCP port")] = 5433,
+    listen: Annotated[str, typer.Option(help="Addresses PostgreSQL listens on")] = "*",
+    name: Annotated[str, typer.Option(help="The standby's name (CACT_HA_STANDBY_NAME)")] = (
+        "cact_standby"
+    ),
+) -> None:
+    """Make this machine the standby: copy the running primary and follow it."""
+    from cact.ha import postgres
+
+    host, _, primary_port = primary.rpartition(":")
+    if not host or not primary_port.isdigit():
+        typer.secho("--primary must be HOST:PORT, e.g. 10.10.0.1:5433", fg="red", err=True)
+        raise typer.Exit(2)
+
+    def step() -> None:
+        node = postgres.clone_standby(
+            pgdata,
+            primary_host=host,
+            primary_port=int(primary_port),
+            listen=listen,
+            port=port,
+            replication_password=replication_password,
+            name=name,
+        )
+        typer.echo(f"standby ready in {node.pgdata}; CACT_DATABASE_URL={node.url()}")
+
+    _ha_step(step)
+
+
+@ha_app.command("postgres")
+def ha_postgres(pgdata: PgData) -> None:
+    """Run this server's PostgreSQL in the foreground (systemd: cact-postgres.service)."""
+    from cact.ha import postgres
+
+    _ha_step(lambda: postgres.exec_server(postgres.Node(pgdata.expanduser().resolve())))
+
+
+@ha_app.command("promote")
+def ha_promote(pgdata: PgData) -> None:
+    """Make the standby the primary, now. Only after the primary is gone for good: never
+    start the old primary again as it is (make it a new standby with `cact ha clone`)."""
+    from cact.ha import postgres
+
+    def step() -> None:
+        started = time.monotonic()
+        postgres.promote(postgres.Node(pgdata.expanduser().resolve()))
+        typer.echo(f"promoted in {time.monotonic() - started:.1f} s: this server is the primary")
+
+    _ha_step(step)
+
+
+@ha_app.command("status")
+def ha_status(pgdata: PgData) -> None:
+    """Primary or standby, and which standbys follow (JSON)."""
+    from cact.ha import postgres
+
+    _ha_step(
+        lambda: typer.echo(
+            json.dumps(postgres.status(postgres.Node(pgdata.expanduser().resolve())), indent=2)
+        )
+    )
+
+
+@ha_app.command("check")
+def ha_check(
+    url: Annotated[str, typer.Option(help="This machine's CACT")] = "http://127.0.0.1:8000",
+) -> None:
+    """Exit 0 when the CACT here serves a writable primary (keepalived's track_script)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/readyz", timeout=3) as answer:
+            ready = json.loads(answer.read())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        typer.echo(f"not ready: {exc}", err=True)
+        raise typer.Exit(1) from None
+    role = (ready.get("replication") or {}).get("role", "primary")
+    if ready.get("status") != "ready" or role != "primary":
+        typer.echo(f"not a ready primary: {ready.get('status')} {role}", err=True)
+        raise typer.Exit(1)
+    typer.echo("ready primary")
 
 
 standards_app = typer.Typer(help="Positions and their competency standards.", no_args_is_help=True)
@@ -369,6 +544,31 @@ def standards_import(
         f"imported: {len(report.positions_created)} new positions, "
         f"{len(report.positions_updated)} updated, {report.required_levels} required levels"
     )
+
+
+@app.command("sittings")
+def sittings_list(
+    last: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first")] = 20,
+) -> None:
+    """The sittings with their ids (for `cact export --sitting ID`), newest first."""
+    from sqlalchemy import select
+
+    from cact.exam.models import Sitting
+    from cact.kit.cli_support import run_in_transaction
+
+    url, _ = _database(_settings())
+
+    async def job(db: AsyncSession) -> list[tuple[int, str, str, str, str]]:
+        rows = await db.execute(
+            select(Sitting.id, Sitting.code, Sitting.status, Sitting.starts_at, Sitting.title)
+            .order_by(Sitting.starts_at.desc(), Sitting.id.desc())
+            .limit(last)
+        )
+        return [(i, c, s, f"{at:%Y-%m-%d %H:%M}", t) for i, c, s, at, t in rows.all()]
+
+    typer.echo(f"{'id':>6}  {'status':<10} {'mulai/starts (UTC)':<17}  kode/code — judul/title")
+    for sitting_id, code, status, starts, title in run_in_transaction(url, job):
+        typer.echo(f"{sitting_id:>6}  {status:<10} {starts:<17}  {code} — {title}")
 
 
 class ExportKind(StrEnum):

@@ -126,6 +126,20 @@ class Settings(BaseSettings):
         description="Strict-Transport-Security max-age sent on HTTPS requests (0: none).",
     )
 
+    ha_standby_name: str = Field(
+        default="",
+        pattern=r"^([a-z_][a-z0-9_]{0,62})?$",
+        description="The standby's name (its application_name) when this room has a standby "
+        "server (deploy/ha); the app then makes commits wait for it while it streams. Empty: "
+        "a single server.",
+    )
+    ha_standby_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        description="A standby gone this long is given up: the primary goes on alone and says so.",
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         unsafe = self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32

@@ -22,7 +22,10 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> JSONResponse:
     # The supervised embedded PostgreSQL's own view (restarts), whatever the answer below.
     supervised = read_status(request.app.state.settings.data_dir)
-    extra = {"embedded_postgres": supervised} if supervised is not None else {}
+    extra: dict[str, object] = {"embedded_postgres": supervised} if supervised is not None else {}
+    replication = getattr(request.app.state, "replication", None)
+    if replication is not None:  # a room with a standby server (cact/ha/guard.py)
+        extra["replication"] = replication.as_dict()
     try:
         async with request.app.state.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -35,6 +38,13 @@ async def readyz(request: Request) -> JSONResponse:
                 "detail": type(exc).__name__,
                 **extra,
             },
+            503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if replication is not None and replication.role == "standby":
+        # Reads work, writes do not: no proxy or virtual address may send kiosks here.
+        return JSONResponse(
+            {"status": "unavailable", "error": "standby_read_only", **extra},
             503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )

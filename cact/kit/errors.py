@@ -97,6 +97,31 @@ class DatabaseUnavailable(CactError):
         super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+class StandbyReadOnly(CactError):
+    """A write reached a standby room server (it follows the primary and is read-only until
+    `cact ha promote`). The kiosk keeps the answer and retries, as for any 503."""
+
+    status = 503
+    code = "standby_read_only"
+    message = (
+        "Server ini adalah server cadangan (hanya-baca) sampai dipromosikan; jawaban Anda tetap "
+        "tersimpan di perangkat dan dikirim ulang. / This is the standby server (read-only) "
+        "until it is promoted; your answer is kept on the device and sent again."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def read_only_standby(exc: BaseException) -> bool:
+    """PostgreSQL refused a write because it is a hot standby (SQLSTATE 25006)."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig.__cause__ or exc.orig
+    return isinstance(exc, asyncpg.ReadOnlySQLTransactionError) or (
+        getattr(exc, "sqlstate", None) == "25006"
+    )
+
+
 def error_body(code: str, detail: Any) -> dict[str, Any]:
     # server_time: kiosks correct their clocks from every answer, errors included (SPEC §3.2).
     return {"error": code, "detail": detail, "server_time": datetime.now(UTC).isoformat()}
@@ -194,6 +219,8 @@ def _connection_lost(exc: DBAPIError) -> bool:
 
 def database_down(exc: BaseException) -> bool:
     """True for what an outage raises (for background loops that log it in one line)."""
+    if read_only_standby(exc):
+        return True
     if isinstance(exc, DBAPIError):
         return _connection_lost(exc)
     return isinstance(exc, (PoolTimeout, DatabaseUnavailable, *DATABASE_DOWN))
@@ -230,6 +257,8 @@ async def _data_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, asyncpg.DataError):  # the kiosk's hot path speaks asyncpg directly
         return _invalid_value(request)
     assert isinstance(exc, DBAPIError)
+    if read_only_standby(exc):
+        return await _standby(request, exc)
     if _connection_lost(exc):
         return await _unavailable(request, exc)
     if not _refused_value(exc):
@@ -250,6 +279,16 @@ def _invalid_value(request: Request) -> Response:
     )
 
 
+async def _standby(request: Request, exc: Exception) -> Response:
+    logger.warning("write refused on the standby: %s %s", request.method, request.url.path)
+    refused = StandbyReadOnly()
+    if wants_html(request):
+        page = _html_error(request, refused.status, refused.detail)
+        page.headers.update(refused.headers or {})
+        return page
+    return JSONResponse(error_body(refused.code, refused.detail), 503, headers=refused.headers)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     return JSONResponse(
@@ -264,6 +303,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _data_error)
     app.add_exception_handler(asyncpg.DataError, _data_error)
+    app.add_exception_handler(asyncpg.ReadOnlySQLTransactionError, _standby)
     app.add_exception_handler(PoolTimeout, _unavailable)
     for down in DATABASE_DOWN:
         app.add_exception_handler(down, _database_down)

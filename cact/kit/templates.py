@@ -15,6 +15,10 @@ UI_DIR = Path(__file__).resolve().parents[2] / "kiosk_ui"
 templates = Jinja2Templates(directory=str(UI_DIR / "templates"))
 
 
+def _replication(request: Request) -> Any:
+    return getattr(getattr(request.scope.get("app"), "state", None), "replication", None)
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
@@ -24,6 +28,8 @@ def render(
         "t": lambda key, **values: translate(lang, key, **values),
         "tr": translate,  # a page that shows both languages at once
         "staff": getattr(request.state, "staff", None),
+        # The standby room server's state (cact/ha/guard.py), loud on every staff page.
+        "replication": _replication(request),
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, page_context, status_code=status_code)

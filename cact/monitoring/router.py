@@ -58,6 +58,26 @@ def _supervisor_values(settings: Settings) -> dict[str, tuple[str, float]]:
     }
 
 
+def _replication_values(request: Request) -> dict[str, tuple[str, float]]:
+    replication = getattr(request.app.state, "replication", None)
+    if replication is None:
+        return {}
+    return {
+        "cact_ha_primary": (
+            "1 when this server's database is the primary (0: the standby, or not reached).",
+            1.0 if replication.role == "primary" else 0.0,
+        ),
+        "cact_ha_standby_synchronous": (
+            "1 while commits wait for the standby (every answer on both disks).",
+            1.0 if replication.synchronous else 0.0,
+        ),
+        "cact_ha_standby_lost": (
+            "1 when the primary goes on alone: answers are on one disk only. Alert on it.",
+            1.0 if replication.role == "primary" and replication.standby == "lost" else 0.0,
+        ),
+    }
+
+
 @router.get("/metrics", include_in_schema=False)
 async def prometheus_metrics(request: Request) -> Response:
     settings: Settings = request.app.state.settings
@@ -71,6 +91,7 @@ async def prometheus_metrics(request: Request) -> Response:
         ),
         "cact_db_pool_size": ("Connections this worker keeps open.", float(pool.size())),
         **_supervisor_values(settings),
+        **_replication_values(request),
     }
     active = getattr(request.app.state, "active_kiosks", None)
     if active is not None:

@@ -53,7 +53,8 @@ class Listener:
     async def listen(self, streams: aiohttp.ClientSession) -> None:
         with contextlib.suppress(aiohttp.ClientError, asyncio.CancelledError):
             headers = {**self.kiosk.headers, "Accept": "text/event-stream"}
-            async with streams.get(API + "/events", headers=headers) as response:
+            url = self.kiosk.base_url + API + "/events"
+            async with streams.get(url, headers=headers) as response:
                 event = ""
                 async for raw in response.content:
                     line = raw.decode().rstrip("\n")
@@ -107,7 +108,11 @@ async def measure(
     listeners = [Listener(k, random.Random(seed + n)) for n, k in enumerate(kiosks)]
     connector = aiohttp.TCPConnector(limit=0)  # one long-lived stream per kiosk
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=60)
-    async with aiohttp.ClientSession(base_url=base_url, connector=connector, timeout=timeout) as s:
+    # With failover addresses every kiosk names its own (absolute) URL: no base_url then.
+    session_base = None if kiosks and kiosks[0].bases else base_url
+    async with aiohttp.ClientSession(
+        base_url=session_base, connector=connector, timeout=timeout
+    ) as s:
         tasks = [asyncio.create_task(listener.listen(s)) for listener in listeners]
         try:
             await asyncio.wait_for(

@@ -56,26 +56,50 @@ class SimKiosk:
     acknowledged: dict[int, tuple[int, int | None]] = field(default_factory=dict)
     first_section_at: float | None = None
     last_beat: float = 0.0
+    # The room's addresses in turn (a primary and its standby): empty, the session's base_url.
+    # A kiosk that cannot reach one, or is told it reached a standby, tries the next; this
+    # stands in for the virtual address that keepalived moves (deploy/ha).
+    bases: tuple[str, ...] = ()
+    base: int = 0
+    retry_seconds: float | None = None  # keep retrying this long (a failover), not RETRIES
+
+    @property
+    def base_url(self) -> str:
+        return self.bases[self.base] if self.bases else ""
+
+    def _next_base(self) -> None:
+        if self.bases:
+            self.base = (self.base + 1) % len(self.bases)
+
+    def _may_retry(self, attempt: int, first_try: float) -> bool:
+        if self.retry_seconds is None:
+            return attempt < RETRIES
+        return time.monotonic() - first_try < self.retry_seconds
 
     async def call(self, name: str, method: str, path: str, body: Any = None) -> Reply:
         """Retry network failures and 5xx with backoff, as the kiosk's outbox does."""
-        for attempt in range(RETRIES):
+        attempt, first_try = 0, time.monotonic()
+        while self._may_retry(attempt, first_try):
             started, sent_at = time.perf_counter(), time.monotonic()
             try:
                 async with self.http.request(
-                    method, API + path, json=body, headers=self.headers
+                    method, self.base_url + API + path, json=body, headers=self.headers
                 ) as response:
                     text = await response.text()
                     reply = Reply(response.status, _json(text), text)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 self.stats.error(name, type(exc).__name__)
+                self._next_base()
             else:
                 self.stats.record(name, time.perf_counter() - started, sent_at)
                 if reply.status_code < 500:
                     return reply
                 self.stats.error(name, f"HTTP {reply.status_code}")
+                if isinstance(reply.body, dict) and reply.body.get("error") == "standby_read_only":
+                    self._next_base()
             await asyncio.sleep(min(5.0, 0.2 * 2**attempt) * (0.5 + self.rng.random()))
-        raise RuntimeError(f"{name} failed {RETRIES} times")
+            attempt += 1
+        raise RuntimeError(f"{name} failed {attempt} times")
 
     async def login_and_start(self) -> dict[str, Any]:
         """Log in, read the attempt, start it and load the first section, as the kiosk does
@@ -108,6 +132,7 @@ class SimKiosk:
             # connection broke (a retried save); the answer is the server's either way.
             if body["applied"] or body["stored_seq"] == seq:
                 self.acknowledged[item_id] = (seq, option_id)
+                self.stats.acknowledged_at.append(time.monotonic())
         else:
             self.stats.error("answer", f"HTTP {response.status_code} {response.text[:60]}")
 

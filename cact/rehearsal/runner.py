@@ -41,6 +41,8 @@ class Options:
     deadline: bool = True
     deadline_wait_seconds: float = 120.0
     seed: int = 2026
+    failover_urls: tuple[str, ...] = ()  # the standby's address(es), tried after ``url``
+    retry_seconds: float | None = None  # each call retries this long (None: a few tries)
 
 
 async def _verify(
@@ -112,8 +114,9 @@ async def run(
     droppers = set(rng.sample(range(options.kiosks), int(options.kiosks * options.drop_share)))
     connector = aiohttp.TCPConnector(limit=options.kiosks + 8)
     timeout = aiohttp.ClientTimeout(total=120)  # a 2,000-login herd queues for a while
+    bases = (options.url, *options.failover_urls) if options.failover_urls else ()
     async with aiohttp.ClientSession(
-        base_url=options.url, connector=connector, timeout=timeout
+        base_url=None if bases else options.url, connector=connector, timeout=timeout
     ) as http:
         kiosks = [
             SimKiosk(
@@ -128,6 +131,8 @@ async def run(
                     not options.deadline,
                 ),
                 random.Random(options.seed + n),
+                bases=bases,
+                retry_seconds=options.retry_seconds,
             )
             for n, number in enumerate(rehearsal.participant_nos)
         ]
@@ -147,6 +152,7 @@ async def run(
         stats.figures["steady-state answers"] = len(steady)
         stats.figures["steady-state answer p50 ms"] = round(percentile(steady, 0.50), 1)
         stats.figures["steady-state answer p99 ms"] = round(percentile(steady, 0.99), 1)
+        stats.figures["longest pause in acknowledged answers s"] = round(stats.longest_ack_gap(), 2)
         # The proctor's room pause and resume, timed to every kiosk (push channel + heartbeat).
         await control.measure(
             options.url, kiosks, sessionmaker, rehearsal.sitting_id, stats, options.seed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,6 +24,13 @@ class Stats:
     figures: dict[str, Any] = field(default_factory=dict)
     # (monotonic time the call was sent, ms) of every answer save: the steady-state figure
     answer_times: list[tuple[float, float]] = field(default_factory=list)
+    # monotonic time of every acknowledged save: the longest gap is a failover's cost
+    acknowledged_at: list[float] = field(default_factory=list)
+
+    def longest_ack_gap(self) -> float:
+        """Seconds of the longest stretch in which no kiosk had an answer acknowledged."""
+        times = sorted(self.acknowledged_at)
+        return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
 
     def record(self, call: str, seconds: float, sent_at: float | None = None) -> None:
         self.latencies[call].append(seconds * 1000)

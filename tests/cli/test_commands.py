@@ -218,6 +218,11 @@ async def test_export_writes_a_finished_sitting_and_refuses_an_unknown_one(
     assert {"participant_no", "item_id", "answer", "score"} <= set(rows[0])
     missing = run_cact("export", "results", "--sitting", "999999", env=scratch_env)
     assert missing.returncode == 1
+    # The sitting's id, as the after-exam export needs it (deploy/AFTER-EXAM.md).
+    listed = run_cact("sittings", env=scratch_env)
+    assert listed.returncode == 0, listed.stderr
+    line = next(row for row in listed.stdout.splitlines() if opened.sitting.code in row)
+    assert line.split()[0] == str(opened.sitting.id)
 
 
 async def test_roster_import_takes_every_row_or_none(

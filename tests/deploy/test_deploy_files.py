@@ -386,3 +386,34 @@ def test_the_proxy_config_says_what_the_kiosks_need() -> None:
     assert "location /static/" in locations and "location /media/" in locations
     connections = int(re.search(r"worker_connections (\d+);", main).group(1))  # type: ignore[union-attr]
     assert connections >= 4096
+
+
+def test_the_standby_example_names_only_real_settings_and_its_own_postgresql() -> None:
+    known = {f"CACT_{name.upper()}" for name in Settings.model_fields}
+    found = env_file(DEPLOY / "ha" / "cact-ha.env.example")
+    assert set(found) <= known, set(found) - known
+    assert found["CACT_HA_STANDBY_NAME"] == "cact_standby"
+    pgdata = unit_entries(DEPLOY / "systemd" / "cact-postgres.service")["Service"]
+    exec_start = dict(pgdata)["ExecStart"]
+    assert exec_start.endswith("cact ha postgres --pgdata /var/lib/cact/ha-pgdata")
+    assert "host=/var/lib/cact/ha-pgdata" in found["CACT_DATABASE_URL"]
+    # Not the embedded server's folder: cact.service's ExecStopPost stops that one.
+    assert "/var/lib/cact/pgdata" not in exec_start
+
+
+def test_keepalived_moves_the_address_only_to_a_ready_primary() -> None:
+    conf = (DEPLOY / "ha" / "keepalived.conf").read_text("utf-8")
+    assert "cact ha check" in conf
+    assert "nopreempt" in conf
+    assert re.search(r"track_script\s*{\s*cact_primary\s*}", conf)
+
+
+def test_nginx_sends_the_apps_security_headers_on_every_location_once() -> None:
+    from cact.kit.security_headers import HEADERS
+
+    locations = (DEPLOY / "nginx" / "cact-locations.conf").read_text("utf-8")
+    own_headers = locations.count("add_header X-Cache-Status")
+    for name, value in HEADERS.items():
+        assert f"proxy_hide_header {name};" in locations  # CACT's copy: never twice
+        # once for the server, again in each location that adds a header of its own
+        assert locations.count(f'add_header {name} "{value}" always;') == 1 + own_headers

@@ -1,0 +1,1 @@
+"""High availability: the standby room server (streaming replication and its guard)."""
