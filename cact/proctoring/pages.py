@@ -70,7 +70,7 @@ async def dashboard(
         "statuses": list(STATUSES),
         "counters": list(COUNTERS),
     }
-    messages = {k: v for k, v in catalogue(lang).items() if k.startswith("proctor.")}
+    messages = {k: v for k, v in catalogue(lang).items() if k.startswith(("proctor.", "state."))}
     response = render(
         request,
         "proctor/dashboard.html",
