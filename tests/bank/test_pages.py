@@ -143,7 +143,9 @@ async def test_one_bad_file_among_good_ones_stores_nothing(
     response = await pages.post("/editor/upload", files=files, data={"action": "import"})
     assert response.status_code == 422
     rows = table_rows(response.text, "problems")
-    assert [(r[1], r[5], r[6].split()[-1]) for r in rows] == [("rusak.yaml", "X-1", "unknown_competency")]
+    assert [(r[1], r[5], r[6].split()[-1]) for r in rows] == [
+        ("rusak.yaml", "X-1", "unknown_competency")
+    ]
     assert "manajerial.yaml, rusak.yaml" in response.text
     assert await _count(db, Item) == 0
 

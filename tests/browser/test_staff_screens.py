@@ -50,6 +50,8 @@ async def test_proctor_and_editor_homes_have_no_api_links(
     for username in ("pengawas-beranda", "penyusun-beranda"):
         page = await _login(kiosk_context, live_server, username, "/staff")
         await expect(page.locator("main h1")).to_be_visible()
-        hrefs = await page.locator("main a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        hrefs = await page.locator("main a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
         assert hrefs and not [h for h in hrefs if h.startswith("/api/") or h.endswith(".json")]
         await page.close()

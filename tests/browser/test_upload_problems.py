@@ -41,8 +41,10 @@ async def test_a_failed_roster_import_shows_its_problems_in_view(
     await page.locator('input[name="password"]').fill(PASSWORD)
     await page.locator('main button[type="submit"]').click()
     await expect(page.get_by_test_id("roster-form")).to_be_attached()
-    await page.get_by_test_id("roster-form").locator('input[type="file"]').set_input_files(
-        {"name": "peserta-gelombang-3.csv", "mimeType": "text/csv", "buffer": bad}
+    await (
+        page.get_by_test_id("roster-form")
+        .locator('input[type="file"]')
+        .set_input_files({"name": "peserta-gelombang-3.csv", "mimeType": "text/csv", "buffer": bad})
     )
     await page.get_by_test_id("roster-form").locator('button[value="import"]').click()
 

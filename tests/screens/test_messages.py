@@ -27,11 +27,13 @@ KEY = r"[a-z][a-z0-9_]*(?:\.[a-zA-Z0-9_]+)+"
 # Literal keys: t("a.b") / t('a.b') in templates and scripts, translate(lang, "a.b") in Python.
 LITERAL = re.compile(rf"""\bt\(\s*["']({KEY})["']\s*[,)]""")
 PY_LITERAL = re.compile(rf"""\btranslate\(\s*[\w.()]+,\s*"({KEY})"\s*[,)]""")
-# Keys built at run time: t("prefix." ~ value), t('prefix.' + value), translate(lang, f"prefix.{v}").
+# Built at run time: t("prefix." ~ value), t('prefix.' + value), translate(lang, f"prefix.{v}").
 BUILT = re.compile(r"""\bt\(\s*["']([a-z][a-z0-9_.]*\.)["']\s*[~+]""")
 PY_BUILT = re.compile(r"""\btranslate\(\s*\w+,\s*f"([a-z][a-z0-9_.]*\.)\{""")
 # A script names a key as a value too: `confirm: 'proctor.confirm.open'`.
-SCRIPT_VALUE = re.compile(rf"""[:=,(]\s*'((?:proctor|exam|kiosk|legend|clock|finish)\.{KEY[len("[a-z][a-z0-9_]*"):]})'""")
+SCRIPT_VALUE = re.compile(
+    rf"""[:=,(]\s*'((?:proctor|exam|kiosk|legend|clock|finish)\.{KEY[len("[a-z][a-z0-9_]*") :]})'"""
+)
 DONE = re.compile(r"[?&]done=([a-z_]+)")
 
 
@@ -64,7 +66,15 @@ BUILT_VALUES: dict[str, set[str] | None] = {
     "admin.rating.": set(RATINGS),
     "reports.rating.": set(RATINGS),
     "reports.potential.": set(POTENTIALS),
-    "admin.nav.": {"sittings", "rooms", "participants", "staff", "standards", "programmes", "audit"},
+    "admin.nav.": {
+        "sittings",
+        "rooms",
+        "participants",
+        "staff",
+        "standards",
+        "programmes",
+        "audit",
+    },
 }
 
 
@@ -149,7 +159,9 @@ def test_every_key_a_page_builds_exists_for_every_value() -> None:
                 unlisted[prefix] = str(path.relative_to(ROOT))
             continue
         missing += [
-            f"{prefix}{v} ({lang})" for v in values for lang in LANGUAGES
+            f"{prefix}{v} ({lang})"
+            for v in values
+            for lang in LANGUAGES
             if f"{prefix}{v}" not in catalogue(lang)
         ]
     assert unlisted == {}

@@ -56,7 +56,9 @@ async def test_a_failed_roster_import_on_the_sitting_page_comes_first_plain_word
     await admin_login(client, db)
     await positions(db, "JF-A")
     room = await rooms.create_grid_room(db, "LAB-PT", "Lab", 2, 3, Actor.system())
-    sitting = await create_sitting(db, await rooms.get_room(db, room.id), await create_blueprint(db))
+    sitting = await create_sitting(
+        db, await rooms.get_room(db, room.id), await create_blueprint(db)
+    )
     bad = csv_bytes(
         [
             ["P-1", "123", "Siti", "JF-X", "", "", "", "", "", ""],

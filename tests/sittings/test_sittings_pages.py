@@ -83,7 +83,9 @@ async def test_create_a_sitting_import_its_roster_seat_and_open_it_from_the_page
     )
     assert refused.status_code == 422
     problems = table_rows(refused.text, "problems")
-    assert [(p[2], p[3].split()[0], p[-1].split()[-1]) for p in problems] == [("3", "J", "seat_twice")]
+    assert [(p[2], p[3].split()[0], p[-1].split()[-1]) for p in problems] == [
+        ("3", "J", "seat_twice")
+    ]
     assert await counts(db) == before
 
     good = csv_bytes([_row("P-1", NIP[0], "Siti", "B01"), _row("P-2", NIP[1], "Budi")])
