@@ -16,6 +16,7 @@ from cact.rooms.models import Room, Seat
 from cact.rooms.schemas import BindingLine
 
 MAX_LINES = 2_000
+MAX_IP_CHARS = 45  # the longest written IPv6 address
 HEADER_WORDS = {"kursi", "seat", "label", "seat_label", "ip", "workstation_ip", "alamat_ip"}
 UNBIND = {"", "-", "—"}
 
@@ -128,7 +129,7 @@ def parse_text(text: str) -> tuple[list[BindingLine], list[BindingProblem]]:
         if len(fields) != 2 or not fields[0]:
             problems.append(problem("bad_shape", number, seat=fields[0] or None))
             continue
-        found.append(BindingLine(line=number, seat=fields[0], ip=fields[1] or None))
+        found.append(BindingLine.model_construct(line=number, seat=fields[0], ip=fields[1] or None))
     return found, problems
 
 
@@ -152,6 +153,9 @@ def _check(
         ip = None
         if entry.ip is not None and entry.ip not in UNBIND:
             try:
+                # A scoped IPv6 address (fe80::1%eth0) names the server's interface, not a seat.
+                if "%" in entry.ip or len(entry.ip) > MAX_IP_CHARS:
+                    raise ValueError(entry.ip)
                 ip = str(ipaddress.ip_address(entry.ip))
             except ValueError:
                 problems.append(problem("bad_ip", entry.line, entry.seat, entry.ip))

@@ -114,7 +114,7 @@ async def bind_workstation_ips(
     room = await service.get_room(db, room_id)
     lines, early = bindings.parse_text(body.text or "")
     listed = [
-        BindingLine(line=entry.line or n, seat=entry.seat, ip=entry.ip)
+        BindingLine.model_construct(line=entry.line or n, seat=entry.seat, ip=entry.ip)
         for n, entry in enumerate(body.bindings or [], start=1)
     ]
     changed = await bindings.bind_many(

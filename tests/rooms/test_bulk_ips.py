@@ -137,3 +137,25 @@ async def test_the_room_page_binds_a_csv_or_lists_its_bad_rows_first(
         url, headers=HTML, files={"file": ("ip.csv", b"\xff\xfe\x00A", "text/csv")}
     )
     assert binary.status_code == 422 and "UTF-8" in binary.text
+
+
+async def test_odd_input_is_a_named_problem_never_a_server_error(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    await admin_login(client, db)
+    room_id = await _room(client, "LAB-ODD")
+    odd = [
+        {"text": 'A01, "10.0.0.1'},
+        {"text": "A01, fe80::1%" + "e" * 80},
+        {"text": "Ä" * 500 + ", 10.0.0.1"},
+        {"text": "A01,,,"},
+        {"text": ",10.0.0.1"},
+        {"bindings": [{"seat": "", "ip": ""}]},
+        {"bindings": [{"seat": "A01", "ip": "1" * 64}]},
+    ]
+    for body in odd:
+        response = await _bind(client, room_id, **body)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["error"] == "workstation_ips_refused", body
+    too_long = await _bind(client, room_id, bindings=[{"seat": "A01", "ip": "1" * 65}])
+    assert too_long.status_code == 422  # refused by the schema
