@@ -157,3 +157,39 @@ def _add_row(
     report.source.add(base, Location(sheet=header.sheet, row=row))
     for name in ("competency", "count", "level"):
         report.source.add((*base, name), _at(header, name, row))
+
+
+HELP = (
+    ("lembar / sheet", "kolom / column", "keterangan", "description"),
+    ("kisi-kisi", "kode, judul", "Kode unik dan judul kisi-kisi", "Unique code and title"),
+    ("bagian", "bagian", "Judul bagian; baris berjudul sama = satu bagian", "Section title"),
+    ("bagian", "waktu_menit", "Batas waktu bagian (menit), di baris pertama bagian", "Minutes"),
+    ("bagian", "acak_soal, acak_opsi", "ya / tidak (kosong = ya)", "yes / no (empty = yes)"),
+    (
+        "bagian",
+        "kompetensi, tingkat, jumlah",
+        "Aturan: jumlah soal per kompetensi (dan level)",
+        "A rule: how many items of a competency (and level)",
+    ),
+    ("bagian", "kode_soal", "Atau satu butir tetap per baris", "Or one fixed item per row"),
+    ("", "#…", "Baris yang diawali # (baris contoh) dilewati", "Rows starting with # are skipped"),
+)
+
+
+def write_blueprint_template() -> bytes:
+    """The XLSX blueprint template: both sheets, one example row the reader skips, and help."""
+    book = openpyxl.Workbook()
+    info = book.active
+    assert info is not None
+    info.title = "kisi-kisi"
+    info.append(["kode", ""])
+    info.append(["judul", ""])
+    sections = book.create_sheet("bagian")
+    sections.append([c.indonesian for c in SECTION_COLUMNS])
+    sections.append(["#Manajerial (contoh)", 60, "ya", "ya", "M.01", 3, 5, None])
+    guide = book.create_sheet("petunjuk")
+    for row in HELP:
+        guide.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -143,3 +143,26 @@ async def test_the_editor_page_takes_an_xlsx_blueprint_or_lists_its_rows(
     assert saved.status_code == 303, saved.text
     shown = await editor_client.get(saved.headers["location"])
     assert "Kisi-kisi dari Excel" in shown.text and "Sosial Kultural" in shown.text
+
+
+async def test_the_xlsx_template_has_an_example_row_and_help_and_fills_in(
+    editor_client: AsyncClient,
+) -> None:
+    response = await editor_client.get("/api/blueprints/template.xlsx")
+    assert response.status_code == 200 and response.headers["content-type"] == XLSX
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["kisi-kisi", "bagian", "petunjuk"]
+    rows = [r for r in book["bagian"].iter_rows(values_only=True) if any(r)]
+    assert rows[0] == HEADER and len(rows) == 2 and str(rows[1][0]).startswith("#")
+    untouched = load_blueprint("kisi.xlsx", response.content)
+    assert not untouched.ok  # no code, no title, no section: the example is not one
+    book["kisi-kisi"]["B1"] = "BP-TPL"
+    book["kisi-kisi"]["B2"] = "Dari templat"
+    book["bagian"].append(["Manajerial", 60, "ya", "ya", "M.01", None, 5, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    filled = load_blueprint("kisi.xlsx", buffer.getvalue())
+    assert filled.ok, filled.problems
+    assert filled.blueprint is not None and len(filled.blueprint.sections) == 1
+    page = await editor_client.get("/editor/blueprints", headers=HTML)
+    assert 'href="/api/blueprints/template.xlsx"' in page.text
