@@ -1,4 +1,4 @@
-"""Blueprint files (`cact-blueprint/1`, YAML or JSON) and their check against an item bank."""
+"""Blueprint files (`cact-blueprint/1`, YAML or JSON, or XLSX) and their check against a bank."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -6,6 +6,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import ValidationError
 
+from item_bank.blueprint_sheet import read_blueprint_xlsx
 from item_bank.models import Blueprint, Item
 from item_bank.problems import Code, Problem, Report
 from item_bank.pydantic_problems import report_validation_error
@@ -44,6 +45,9 @@ def _parse(name: str, data: bytes, report: Report, limits: Limits) -> Blueprint 
     if len(data) > limits.max_file_bytes:
         report.add(Code.FILE_TOO_LARGE, size=len(data), limit=limits.max_file_bytes)
         return None
+    if PurePosixPath(name).suffix.lower() == ".xlsx":
+        sheet = read_blueprint_xlsx(data, report, limits)
+        return None if sheet is None or report.problems else _validated(sheet, report)
     text = decode_text(data, report)
     if text is None:
         return None
@@ -51,6 +55,10 @@ def _parse(name: str, data: bytes, report: Report, limits: Limits) -> Blueprint 
     document = read_json(text, report) if is_json else read_yaml(text, report)
     if report.problems:
         return None
+    return _validated(document, report)
+
+
+def _validated(document: object, report: Report) -> Blueprint | None:
     try:
         blueprint = Blueprint.model_validate(document)
     except ValidationError as error:

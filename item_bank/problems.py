@@ -4,7 +4,7 @@ Every problem carries a stable machine `code` and a message in Bahasa Indonesia 
 Validation collects all problems of a file instead of stopping at the first.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -160,6 +160,23 @@ class Problem(BaseModel):
         if self.line is not None:
             parts.append(str(self.line))
         return ":".join(parts)
+
+
+def _column_order(column: str | None) -> tuple[int, str]:
+    """Spreadsheet columns in sheet order: Z before AA."""
+    letters = (column or "").split(" ", 1)[0]
+    return (len(letters), letters)
+
+
+def reading_order(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems as a person reads the files: by file, sheet, row (or line), then column. Stable,
+    so the problems of one cell keep the order the checker found them in."""
+
+    def key(p: Problem) -> tuple[str, str, int, tuple[int, str]]:
+        place = p.row if p.row is not None else p.line
+        return (p.file, p.sheet or "", -1 if place is None else place, _column_order(p.column))
+
+    return sorted(problems, key=key)
 
 
 MAX_PARAM_CHARS = 200

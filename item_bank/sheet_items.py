@@ -8,7 +8,7 @@ from typing import Any
 from item_bank.columns import ITEM_COLUMNS, kind_value
 from item_bank.models import OPTION_LABELS
 from item_bank.problems import Code, FieldPath, Location, Report
-from item_bank.tables import Header, Rows, data_rows, find_header
+from item_bank.tables import Header, Rows, data_rows, find_header, is_example
 from item_bank.values import is_blank
 
 ITEM_FIELDS = frozenset({"id", "competency", "kind", "level", "stem", "points", "media"})
@@ -130,6 +130,8 @@ def read_item_rows(
     report.source.resolver = reader.locate
     items: list[dict[str, Any]] = []
     for row, cells in filled:
+        if is_example(cells):
+            continue
         if len(items) == max_items:
             report.add(Code.TOO_MANY_ITEMS, ("items",), limit=max_items)
             break

@@ -111,10 +111,40 @@ def write_csv(item_set: ItemSet) -> bytes:
     return _csv_bytes([ITEM_HEADERS, *(item_row(i) for i in item_set.items)])
 
 
+def example_row(language: str = "id") -> list[Any]:
+    """The template's one example: a weighted item whose id starts with ``#``, so every reader
+    skips it (``tables.is_example``) until the editor gives it a real id."""
+    indonesian = language == "id"
+    row: dict[str, Any] = {
+        "id": "#CONTOH-001" if indonesian else "#EXAMPLE-001",
+        "competency": "M.01",
+        "kind": "weighted",
+        "level": 3,
+        "stem": (
+            "Rekan kerja meminta Anda menandatangani daftar hadir rapat yang tidak Anda hadiri. "
+            "Apa yang Anda lakukan?"
+            if indonesian
+            else "A colleague asks you to sign the attendance list of a meeting you did not "
+            "attend. What do you do?"
+        ),
+    }
+    options = (
+        ("Menandatanganinya agar rekan senang", "Sign it to keep the colleague happy", 1),
+        ("Menolak tanpa penjelasan", "Refuse without explanation", 2),
+        ("Menolak dan menjelaskan aturannya", "Refuse and explain the rule", 3),
+        ("Menolak, menjelaskan, dan melaporkan bila terulang", "Refuse, explain, report", 4),
+    )
+    for label, (text_id, text_en, weight) in zip(OPTION_LABELS, options, strict=False):
+        row[f"option_{label}"] = text_id if indonesian else text_en
+        row[f"weight_{label}"] = weight
+    return [row.get(name) for name in ITEM_HEADERS]
+
+
 def write_template(file_format: str = "xlsx", language: str = "id") -> bytes:
-    """The empty template; headers in Indonesian (`id`) or English (`en`)."""
+    """The template: headers in Indonesian (`id`) or English (`en`), one example row that the
+    readers skip, and (XLSX) the instructions sheet."""
     if file_format == "csv":
-        return _csv_bytes([_headers(ITEM_COLUMNS, language)])
+        return _csv_bytes([_headers(ITEM_COLUMNS, language), example_row(language)])
     field_names = [c.indonesian if language == "id" else c.name for c in SET_FIELDS]
     set_rows = [[field_names[0], ""], [field_names[1], "id"], [field_names[2], ""]]
-    return _workbook_bytes(iter(()), set_rows, [], language)
+    return _workbook_bytes(iter([example_row(language)]), set_rows, [], language)

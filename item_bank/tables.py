@@ -42,6 +42,16 @@ def data_rows(rows: Rows) -> Iterator[tuple[int, Sequence[Any]]]:
     return ((n, cells) for n, cells in rows if not all(is_blank(c) for c in cells))
 
 
+EXAMPLE_MARK = "#"
+
+
+def is_example(cells: Sequence[Any]) -> bool:
+    """A row whose first filled cell starts with ``#`` is a note or the template's example
+    row (``#CONTOH-001``): every reader skips it."""
+    first = next((t for c in cells if (t := cell_text(c)) is not None), None)
+    return first is not None and first.startswith(EXAMPLE_MARK)
+
+
 HEADER_SEARCH_ROWS = 10
 
 

@@ -14,6 +14,12 @@ INSTRUCTIONS: tuple[tuple[str, ...], ...] = (
         "Lembar 'kompetensi' (opsional): kompetensi teknis yang dipakai soal di berkas ini.",
         "Sheet 'competencies' (optional): technical competencies used by items of this file.",
     ),
+    (
+        "Baris contoh (#CONTOH-001) dilewati saat impor: baris yang kolom pertamanya diawali # "
+        "tidak dibaca. Hapus baris itu, atau ganti kodenya agar menjadi soal sungguhan.",
+        "The example row (#EXAMPLE-001) is skipped on import: a row whose first cell starts "
+        "with # is not read. Delete it, or give it a real id to make it an item.",
+    ),
     (),
     ("kolom", "column", "wajib / required", "keterangan", "description"),
     ("kode_soal", "id", "ya / yes", "Kode unik soal, mis. M01-001", "Unique item id, e.g. M01-001"),

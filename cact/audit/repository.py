@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from cact.audit.models import AuditEvent
 from cact.audit.schemas import AuditFilter
@@ -29,3 +29,9 @@ class AuditRepository(Repository[AuditEvent]):
         if f.until:
             statement = statement.where(AuditEvent.occurred_at < f.until)
         return statement
+
+    async def distinct_values(self, column: str) -> list[str]:
+        """Every action (or target type) the log holds: the audit page's filter choices."""
+        field = getattr(AuditEvent, column)
+        statement = select(field).where(field.is_not(None)).distinct().order_by(field).limit(500)
+        return [str(v) for v in (await self.session.scalars(statement)).all()]

@@ -76,3 +76,12 @@ async def search(
     total = await repository.count(statement)
     events = await repository.all(statement.limit(limit).offset(offset))
     return list(events), total
+
+
+async def filter_choices(session: AsyncSession) -> dict[str, list[str]]:
+    """The actions and target types in the log, for choosing instead of typing."""
+    repository = AuditRepository(session)
+    return {
+        "action": await repository.distinct_values("action"),
+        "target_type": await repository.distinct_values("target_type"),
+    }

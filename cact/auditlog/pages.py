@@ -57,9 +57,30 @@ def _form_values(filters: AuditFilter) -> dict[str, str]:
     return {k: str(v) for k, v in values.items()}
 
 
-def _details(details: dict[str, Any]) -> str:
-    text = json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
-    return text if len(text) <= DETAILS_SHOWN else text[:DETAILS_SHOWN] + " …"
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return "—" if value is None else str(value)
+
+
+def _details(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """``key: value`` lines; one level of nesting becomes ``outer.inner``; long values cut."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in sorted((details or {}).items()):
+        if isinstance(value, dict) and value:
+            pairs += [(f"{key}.{k}", _value(v)) for k, v in sorted(value.items())]
+        else:
+            pairs.append((key, _value(value)))
+    return [(k, v if len(v) <= DETAILS_SHOWN else v[:DETAILS_SHOWN] + " …") for k, v in pairs]
+
+
+def _choices(known: list[str], chosen: str | None) -> list[str]:
+    """The values in the log, plus a chosen one the log does not hold (from a shared link)."""
+    return known if not chosen or chosen in known else sorted([*known, chosen])
 
 
 def _href(path: str, params: dict[str, Any]) -> str:
@@ -77,6 +98,7 @@ async def audit_page(
     )
     last = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     form = _form_values(filters)
+    known = await service.filter_choices(db)
     exported = filters.model_dump(mode="json", exclude_none=True)
     return admin_page(
         request,
@@ -86,6 +108,8 @@ async def audit_page(
         error=" ".join(problems) or None,
         form=form,
         kinds=ACTOR_KINDS,
+        actions=_choices(known["action"], filters.action),
+        target_types=_choices(known["target_type"], filters.target_type),
         events=[{"event": e, "details": _details(e.details)} for e in events],
         total=total,
         page=number,

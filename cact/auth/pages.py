@@ -25,7 +25,6 @@ EDITOR_LINKS = [
     {"href": "/editor/items", "label": "home.editor.items"},
     {"href": "/editor/upload", "label": "home.editor.upload"},
     {"href": "/editor/blueprints", "label": "home.editor.blueprints"},
-    {"href": "/api/competencies", "label": "home.competencies"},
 ]
 HOME_LINKS = {
     "admin": [
@@ -36,13 +35,18 @@ HOME_LINKS = {
         {"href": "/admin/standards", "label": "admin.nav.standards"},
         {"href": "/admin/staff", "label": "admin.home.staff"},
         {"href": "/admin/audit", "label": "admin.home.audit"},
-        {"href": "/api/audit", "label": "home.audit"},
-        {"href": "/api/staff-users", "label": "home.staff"},
         *EDITOR_LINKS,
     ],
     "editor": EDITOR_LINKS,
     "proctor": [{"href": "/proctor", "label": "home.proctor"}],
 }
+# Raw JSON for integrators: only on an admin's home, apart from the pages people work in.
+API_LINKS = [
+    {"href": "/openapi.json", "label": "home.api"},
+    {"href": "/api/competencies", "label": "home.competencies"},
+    {"href": "/api/audit", "label": "home.audit"},
+    {"href": "/api/staff-users", "label": "home.staff"},
+]
 
 
 def _safe_next(target: str | None) -> str:
@@ -144,8 +148,8 @@ async def staff_home(user: AnyStaffUser, request: Request) -> HTMLResponse:
     links = list(
         {link["href"]: link for role in user.roles for link in HOME_LINKS.get(role, [])}.values()
     )
-    links.append({"href": "/openapi.json", "label": "home.api"})
-    return render(request, "staff/home.html", {"links": links})
+    api_links = API_LINKS if user.has_role("admin") else []
+    return render(request, "staff/home.html", {"links": links, "api_links": api_links})
 
 
 @router.get("/")

@@ -4,6 +4,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import Response
 
 from cact.audit.service import Actor
 from cact.auth.deps import EditorUser, client_ip
@@ -18,6 +19,7 @@ from cact.blueprints.schemas import (
 from cact.kit.db import DbSession
 from cact.kit.errors import InvalidInput
 from item_bank.blueprint import load_blueprint
+from item_bank.blueprint_sheet import write_blueprint_template
 from item_bank.safety import DEFAULT_LIMITS
 
 router = APIRouter(prefix="/api/blueprints", tags=["blueprints"])
@@ -43,6 +45,16 @@ async def import_blueprint(
         raise BlueprintRejected([p.model_dump(exclude_none=True) for p in loaded.problems])
     blueprint = await service.save(db, loaded.blueprint, Actor.staff(editor, client_ip(request)))
     return BlueprintRead.model_validate(await service.get(db, blueprint.id))
+
+
+@router.get("/template.xlsx", response_class=Response)
+async def blueprint_template(_: EditorUser) -> Response:
+    """The XLSX blueprint: sheets `kisi-kisi` and `bagian`, one example row, a help sheet."""
+    return Response(
+        write_blueprint_template(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="kisi-kisi.xlsx"'},
+    )
 
 
 @router.get("/{blueprint_id}", response_model=BlueprintRead)

@@ -10,9 +10,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from cact.kit.i18n import LANG_COOKIE, request_language, translate
+from item_bank.problems import reading_order
 
 UI_DIR = Path(__file__).resolve().parents[2] / "kiosk_ui"
 templates = Jinja2Templates(directory=str(UI_DIR / "templates"))
+templates.env.filters["reading_order"] = reading_order
 
 
 def _replication(request: Request) -> Any:

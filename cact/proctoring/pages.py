@@ -72,7 +72,7 @@ async def dashboard(
         # Individual reports are the admin's (results): the tile links there only for them.
         "reports_url": "/reports/attempts" if user.has_role("admin") else None,
     }
-    messages = {k: v for k, v in catalogue(lang).items() if k.startswith("proctor.")}
+    messages = {k: v for k, v in catalogue(lang).items() if k.startswith(("proctor.", "state."))}
     response = render(
         request,
         "proctor/dashboard.html",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,8 +16,9 @@ from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language
+from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.kit.pages import admin_page, attempt, bind, error_page, say
-from cact.rooms import service
+from cact.rooms import bindings, service
 from cact.rooms.schemas import PathId, Relabel, RoomCreate, RoomUpdate, SeatCreate, SeatUpdate
 
 router = APIRouter(include_in_schema=False)
@@ -252,3 +253,36 @@ async def seat_delete(
         message = say(refused, request_language(request))
         return await _room_page(request, db, room_id, status_code=refused.status, error=message)
     return RedirectResponse(f"/admin/rooms/{room_id}?done=seat_deleted", status_code=303)
+
+
+@router.post("/admin/rooms/{room_id}/workstation-ips", max_body_size=UPLOAD_BODY_BYTES)
+async def ips_bind(
+    room_id: PathId,
+    admin: AdminUser,
+    request: Request,
+    db: DbSession,
+    text: Annotated[str, Form(max_length=200_000)] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The pasted list, or the uploaded CSV instead when one is chosen (its line numbers are
+    the file's), saved whole or not at all."""
+    try:
+        room = await service.get_room(db, room_id)
+    except CactError as exc:
+        return error_page(request, exc)
+    source: str | None = text.replace("\x00", "")
+    if file is not None and file.filename:
+        source = bindings.decode_file(await file.read(UPLOAD_BODY_BYTES))
+    lines, early = bindings.parse_text(source) if source is not None else ([], [])
+    if source is None:
+        early.append(bindings.problem("unreadable", None))
+    actor = Actor.staff(admin, client_ip(request))
+    refused = await attempt(db, lambda: bindings.bind_many(db, room, lines, actor, early=early))
+    if isinstance(refused, bindings.BindingsRefused):
+        return await _room_page(
+            request, db, room_id, status_code=422, ip_problems=refused.problems, ip_text=text
+        )
+    if refused is not None:
+        message = say(refused, request_language(request))
+        return await _room_page(request, db, room_id, status_code=refused.status, error=message)
+    return RedirectResponse(f"/admin/rooms/{room_id}?done=ips_bound", status_code=303)

@@ -5,8 +5,11 @@ from fastapi import APIRouter, Request
 from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
 from cact.kit.db import DbSession
-from cact.rooms import service
+from cact.rooms import bindings, service
 from cact.rooms.schemas import (
+    BindingLine,
+    BulkBindings,
+    BulkBindingsResult,
     PathId,
     Relabel,
     RoomCreate,
@@ -99,3 +102,22 @@ async def delete_seat(
 ) -> None:
     """Only a seat that no sitting's roster uses."""
     await service.delete_seat(db, room_id, seat_id, _actor(admin, request))
+
+
+@router.post("/{room_id}/workstation-ips", response_model=BulkBindingsResult)
+async def bind_workstation_ips(
+    room_id: PathId, body: BulkBindings, admin: AdminUser, request: Request, db: DbSession
+) -> BulkBindingsResult:
+    """Many seats' workstation IPs at once, whole or not at all: ``text`` holds "seat, IP"
+    lines (pasted, or a CSV's content), ``bindings`` the same as a list. 422 lists every bad
+    line (``detail`` [`line`, `seat`, `ip`, `code`, `message`, `message_id`])."""
+    room = await service.get_room(db, room_id)
+    lines, early = bindings.parse_text(body.text or "")
+    listed = [
+        BindingLine.model_construct(line=entry.line or n, seat=entry.seat, ip=entry.ip)
+        for n, entry in enumerate(body.bindings or [], start=1)
+    ]
+    changed = await bindings.bind_many(
+        db, room, lines + listed, _actor(admin, request), early=early
+    )
+    return BulkBindingsResult(changed=changed, room=await service.detail(db, room))

@@ -64,6 +64,25 @@ class SeatUpdate(BaseModel):
     workstation_ip: IPvAnyAddress | None = None
 
 
+class BindingLine(BaseModel):
+    """One seat's workstation IP; no IP (or "-") removes the binding. ``line`` names it in
+    problems (the line of the pasted text, or the position in the list)."""
+
+    line: int | None = None
+    seat: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64, pattern=NO_NUL)]
+    ip: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=64, pattern=NO_NUL)]
+        | None
+    ) = None
+
+
+class BulkBindings(BaseModel):
+    """Either ``text`` ("seat label, IP" lines, as pasted or read from a CSV) or ``bindings``."""
+
+    text: Annotated[str, StringConstraints(max_length=200_000, pattern=NO_NUL)] | None = None
+    bindings: list[BindingLine] | None = Field(default=None, max_length=2_000)
+
+
 class Relabel(BaseModel):
     labels: SeatLabelling
 
@@ -92,3 +111,8 @@ class RoomRead(BaseModel):
 
 class RoomDetail(RoomRead):
     seats: list[SeatRead]
+
+
+class BulkBindingsResult(BaseModel):
+    changed: int
+    room: RoomDetail

@@ -25,16 +25,41 @@ from cact.rooms.schemas import MAX_ID, PathId
 from cact.rosters import service as roster
 from cact.sittings import service as sittings
 from cact.sittings.pages import render_sitting
+from cact.standards.sheets import template_workbook
 from item_bank.safety import DEFAULT_LIMITS
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # keeps a typed-in page number inside PostgreSQL's OFFSET range
+# The example's number starts with "#": the import skips it (item_bank.tables.is_example).
+EXAMPLE = (
+    "#CONTOH-0001",
+    "198503302010011002",
+    "Siti Rahmawati",
+    "JF-AK-AP",
+    "BKPSDM",
+    "Pemerintah Kabupaten Contoh",
+    "30-03-1985",
+    "",
+    "sesuai ekspektasi",
+    "A01",
+)
+TEMPLATE_ORDER = (
+    "participant_no",
+    "nip",
+    "name",
+    "position_code",
+    "unit",
+    "agency",
+    "birth_date",
+    "pin",
+)
+TEMPLATE_COLUMNS = sorted(
+    COLUMNS, key=lambda c: TEMPLATE_ORDER.index(c.name) if c.name in TEMPLATE_ORDER else 99
+)
 TEMPLATE_ROWS = (
-    "nomor_peserta,nip,nama,kode_jabatan,unit_kerja,instansi,tanggal_lahir,pin,kinerja,kursi\r\n"
-    "2026-0001,198503302010011002,Siti Rahmawati,JF-AK-AP,BKPSDM,Pemerintah Kabupaten Contoh,"
-    "30-03-1985,,sesuai ekspektasi,A01\r\n"
+    ",".join(c.indonesian for c in TEMPLATE_COLUMNS) + "\r\n" + ",".join(EXAMPLE) + "\r\n"
 )
 
 
@@ -107,6 +132,33 @@ async def roster_template(_: AdminUser) -> Response:
         "\ufeff" + TEMPLATE_ROWS,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="daftar-peserta.csv"'},
+    )
+
+
+@router.get("/admin/participants/template.xlsx")
+async def roster_template_xlsx(_: AdminUser) -> Response:
+    """The roster template as a workbook: the example row and a help sheet per column."""
+    help_rows = [
+        ("kolom / column", "keterangan", "description"),
+        *(
+            (
+                f"{c.indonesian} / {c.name}",
+                translate("id", f"admin.roster.column.{c.name}"),
+                translate("en", f"admin.roster.column.{c.name}"),
+            )
+            for c in TEMPLATE_COLUMNS
+        ),
+        (),
+        (
+            EXAMPLE[0],
+            translate("id", "admin.roster.example_row"),
+            translate("en", "admin.roster.example_row"),
+        ),
+    ]
+    return Response(
+        template_workbook("peserta", [c.indonesian for c in TEMPLATE_COLUMNS], EXAMPLE, help_rows),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="daftar-peserta.xlsx"'},
     )
 
 

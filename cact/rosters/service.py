@@ -74,7 +74,8 @@ async def import_roster(
     """
     target = await _target(db, sitting_id)
     parsed = parsed or parse_roster(filename, upload)
-    if target is None and parsed.has(SEAT):
+    # An empty seat column (the template's) is no problem; a seat named without a sitting is.
+    if target is None and parsed.has(SEAT) and any(r.seat for r in parsed.rows):
         parsed.at("seat_without_sitting", None, SEAT)
     plan = await _plan(db, parsed, target)
     report = RosterReport(

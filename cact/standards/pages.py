@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
@@ -16,6 +16,7 @@ from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.kit.pages import admin_page, attempt_value
 from cact.standards import service
 from cact.standards.schemas import ImportReport, PositionDetail
+from cact.standards.sheets import template_workbook
 from item_bank.problems import Problem
 from item_bank.safety import DEFAULT_LIMITS
 
@@ -70,3 +71,35 @@ async def import_standards_page(
     if isinstance(done, CactError):
         raise done
     return await _page(request, db, report=done)
+
+
+STANDARD_CODES = ("M.01", "M.02", "M.03", "M.04", "M.05", "M.06", "M.07", "M.08", "SK.01")
+STANDARDS_HELP = (
+    ("kolom / column", "keterangan", "description"),
+    ("kode_jabatan", "Kode jabatan, unik (wajib)", "Position code, unique (required)"),
+    ("nama_jabatan", "Nama jabatan (wajib)", "Position name (required)"),
+    ("kelompok", "Kelompok jabatan, mis. fungsional (opsional)", "Position group (optional)"),
+    (
+        "M.01 … SK.01, T.…",
+        "Level yang dipersyaratkan 1-5 per kompetensi; kosong = tidak dipersyaratkan",
+        "Required level 1-5 per competency; empty = not required",
+    ),
+    (),
+    (
+        "#CONTOH",
+        "Baris yang kolom pertamanya diawali # (baris contoh) dilewati saat impor.",
+        "A row whose first cell starts with # (the example row) is skipped on import.",
+    ),
+)
+
+
+@router.get("/admin/standards/template.xlsx")
+async def standards_template(_: AdminUser) -> Response:
+    """The standards template: header, one example row the import skips, a help sheet."""
+    header = ("kode_jabatan", "nama_jabatan", "kelompok", *STANDARD_CODES)
+    example = ("#CONTOH-JF-01", "Analis Kepegawaian Ahli Pertama", "fungsional", *([3] * 9))
+    return Response(
+        template_workbook("standar", header, example, STANDARDS_HELP),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="standar-kompetensi.xlsx"'},
+    )

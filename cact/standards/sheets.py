@@ -23,6 +23,7 @@ from item_bank.messages import MESSAGES as ITEM_MESSAGES
 from item_bank.problems import Code, Problem, Report
 from item_bank.safety import DEFAULT_LIMITS, decode_text, open_zip
 from item_bank.spreadsheet import BROKEN_WORKBOOK, CSV_DELIMITERS
+from item_bank.tables import is_example
 from item_bank.values import cell_text, is_blank
 
 MAX_ROWS = 50_000
@@ -145,7 +146,8 @@ def read_table(filename: str, data: bytes, problems: Problems) -> Table | None:
     if len(filled) > MAX_ROWS + 1:
         problems.add("too_many_rows", limit=MAX_ROWS)
         return None
-    (header_row, header), *body = filled
+    (header_row, header), *rest = filled
+    body = [(n, r) for n, r in rest if not is_example(r)]
     titles = [cell_text(c) for c in header]
     if not body:
         problems.add("no_rows", sheet=sheet, row=header_row)
@@ -239,3 +241,27 @@ def check_header(
 
 def cell(cells: Sequence[Any], index: int | None) -> Any:
     return cells[index] if index is not None and index < len(cells) else None
+
+
+def template_workbook(
+    sheet: str, header: Sequence[str], example: Sequence[Any], help_rows: Sequence[Sequence[str]]
+) -> bytes:
+    """A template to fill in: the header, one example row whose first cell starts with ``#``
+    (``read_table`` skips it), and a help sheet ("petunjuk") explaining every column."""
+    book = openpyxl.Workbook()
+    data = book.active
+    assert data is not None
+    data.title = sheet
+    data.append(list(header))
+    data.append(list(example))
+    for column in range(1, len(header) + 1):
+        data.column_dimensions[get_column_letter(column)].width = 18
+    guide = book.create_sheet("petunjuk")
+    for row in help_rows:
+        guide.append(list(row))
+    guide.column_dimensions["A"].width = 20
+    guide.column_dimensions["B"].width = 60
+    guide.column_dimensions["C"].width = 60
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

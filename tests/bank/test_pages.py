@@ -100,13 +100,13 @@ async def test_a_spreadsheet_with_two_bad_rows_shows_every_problem_by_row_and_st
     assert response.status_code == 422
     assert "Tidak ada yang disimpan." in response.text
     rows = table_rows(response.text, "problems")
-    # number, file, sheet, row, column, item id, field, code, message
-    found = {(r[3], r[5], r[7]) for r in rows}
+    # number, file · sheet, row, column, message, item id, field path + code
+    found = {(r[2], r[5], r[6].split()[-1]) for r in rows}
     assert ("3", "S-2", "level_out_of_range") in found
     assert ("4", "S-3", "missing_weight") in found
-    assert all(r[1] == "soal.xlsx" and r[2] == "Soal" for r in rows)
-    level_row = next(r for r in rows if r[7] == "level_out_of_range")
-    assert level_row[4].startswith("D")  # the level column, with its header
+    assert all(r[1] == "soal.xlsx · Soal" for r in rows)
+    level_row = next(r for r in rows if r[6].endswith("level_out_of_range"))
+    assert level_row[3].startswith("D")  # the level column, with its header
     assert await _count(db, Item) == 0
 
 
@@ -114,8 +114,8 @@ async def test_the_report_speaks_the_page_language(pages: AsyncClient) -> None:
     files = upload_bytes("soal.xlsx", _two_bad_rows())
     indonesian = await pages.post("/editor/upload", files=files)
     english = await pages.post("/editor/upload?lang=en", files=files)
-    id_messages = {r[7]: r[8] for r in table_rows(indonesian.text, "problems")}
-    en_messages = {r[7]: r[8] for r in table_rows(english.text, "problems")}
+    id_messages = {r[6].split()[-1]: r[4] for r in table_rows(indonesian.text, "problems")}
+    en_messages = {r[6].split()[-1]: r[4] for r in table_rows(english.text, "problems")}
     assert id_messages.keys() == en_messages.keys()
     assert id_messages["missing_weight"] != en_messages["missing_weight"]
     assert "Nothing was stored." in english.text
@@ -143,7 +143,9 @@ async def test_one_bad_file_among_good_ones_stores_nothing(
     response = await pages.post("/editor/upload", files=files, data={"action": "import"})
     assert response.status_code == 422
     rows = table_rows(response.text, "problems")
-    assert [(r[1], r[5], r[7]) for r in rows] == [("rusak.yaml", "X-1", "unknown_competency")]
+    assert [(r[1], r[5], r[6].split()[-1]) for r in rows] == [
+        ("rusak.yaml", "X-1", "unknown_competency")
+    ]
     assert "manajerial.yaml, rusak.yaml" in response.text
     assert await _count(db, Item) == 0
 

@@ -154,7 +154,7 @@ async def test_a_bad_blueprint_file_shows_its_problems_and_stores_nothing(
     assert "Tidak ada yang disimpan." in response.text
     rows = table_rows(response.text, "problems")
     assert rows and all(r[1] == "blueprint.yaml" for r in rows)
-    assert all(r[8] for r in rows)  # every problem has a message
+    assert all(r[4] for r in rows)  # every problem has a message
     assert await _blueprint_count(db) == 0
 
 

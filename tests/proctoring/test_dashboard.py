@@ -253,9 +253,9 @@ async def test_the_proctor_list_shows_the_assigned_sittings_with_their_state(
     page = await proctor.get("/proctor", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert opened.sitting.code in page.text and "Lab Komputer Demo" in page.text
-    assert "berjalan" in page.text  # the status, in Bahasa Indonesia by default
+    assert "Berlangsung" in page.text  # the status, in Bahasa Indonesia by default
     english = await proctor.get("/proctor?lang=en")
-    assert "Your sittings" in english.text and ">running<" in english.text
+    assert "Your sittings" in english.text and ">Running<" in english.text
 
 
 async def test_a_tile_between_sections_shows_the_next_section_and_its_break(

@@ -165,7 +165,7 @@ class Dashboard {
     const chip = this.root.querySelector('[data-testid="sitting-status"]');
     chip.className = 'pd-state pd-state-' + s.status;
     chip.setAttribute('data-status', s.status);
-    chip.textContent = t('proctor.sitting.' + s.status);
+    chip.textContent = t('state.sitting.' + s.status);
     const token = s.token || '——';
     this.root.querySelector('[data-testid="token"]').textContent = token;
     this.root.querySelector('[data-testid="projector-token"]').textContent = token;
