@@ -6,6 +6,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
+from zoneinfo import available_timezones
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
     kiosk_login_max_failures: int = Field(default=10, ge=1)
     sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "info"
+    time_zone: str = Field(
+        default="Asia/Jakarta",
+        description="IANA zone of the pages not tied to a room (audit log, admin lists); a "
+        "room's own zone (room.time_zone) is used for its sittings.",
+    )
     embedded_pg_check_seconds: float = Field(
         default=1.0,
         gt=0,
@@ -106,6 +112,13 @@ class Settings(BaseSettings):
                 "print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone_known(cls, value: str) -> str:
+        if value.strip() not in available_timezones():
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Asia/Jakarta)")
+        return value.strip()
 
     @field_validator("metrics_allow")
     @classmethod
