@@ -13,19 +13,13 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cact.config import get_settings
 from cact.kit.errors import CactError
 from cact.kit.i18n import catalogue, request_language, translate
 from cact.kit.templates import render
-from cact.kit.timezones import Zone, from_wall, local
+from cact.kit.timezones import Zone, default_zone, from_wall, local
 
 T = TypeVar("T")
 S = TypeVar("S", bound=BaseModel)
-
-
-def default_zone() -> str:
-    """The zone of pages not tied to a room (``CACT_TIME_ZONE``, default Asia/Jakarta)."""
-    return get_settings().time_zone
 
 
 def when(moment: datetime | None, zone: str | None = None) -> str:

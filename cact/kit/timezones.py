@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from cact.config import get_settings
+
 DEFAULT_ZONE = "Asia/Jakarta"
 # Indonesia's three zones as Keppres 41/1987 names them (and the zone database's aliases).
 INDONESIAN_LABELS = {
@@ -32,6 +34,11 @@ class UnknownTimeZone(ValueError):
         )
 
 
+def default_zone() -> str:
+    """The zone of pages not tied to a room (``CACT_TIME_ZONE``, default Asia/Jakarta)."""
+    return get_settings().time_zone
+
+
 @cache
 def _known() -> frozenset[str]:
     return frozenset(available_timezones())
@@ -49,7 +56,7 @@ def check_zone(name: str) -> str:
 def zone(name: str | None) -> ZoneInfo:
     """The zone of that name; an unknown or empty name falls back to the default zone."""
     try:
-        return ZoneInfo(name or DEFAULT_ZONE)
+        return ZoneInfo(name or default_zone())
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(DEFAULT_ZONE)
 

@@ -32,6 +32,7 @@ from cact.proctoring.repository import (
     RosterRow,
     SectionRow,
 )
+from cact.kit.timezones import Zone
 from cact.rooms.models import Room, Seat
 
 DISCONNECTED_AFTER = timedelta(seconds=45)
@@ -245,6 +246,8 @@ def sitting_json(sitting: Sitting, room: Room) -> dict[str, Any]:
         "paused_at": iso(sitting.paused_at),
         "closed_at": iso(sitting.closed_at),
         "room": {"id": room.id, "code": room.code, "name": room.name},
+        # The dashboard shows the room's clock, never the browser's zone.
+        "time_zone": Zone(room.time_zone).as_json(),
     }
 
 
