@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, text
 from sqlalchemy.orm import aliased
 
 from cact.bank.models import Item, ItemOption, ItemVersion
 from cact.blueprints.models import BlueprintSection
 from cact.exam.models import Attempt, AttemptItem, AttemptSection, Response, Sitting
 from cact.exam.statuses import FINISHED_ATTEMPT
+from cact.kit.timezones import INDONESIAN_LABELS
 from cact.participants.models import Participant
+from cact.rooms.models import Room
 from cact.scoring.models import Result, ResultCompetency
 from cact.standards.models import Position
 
@@ -67,6 +69,21 @@ def close_reason() -> ColumnElement[str | None]:
     return case((Attempt.close_reason == "submitted", "finished"), else_=Attempt.close_reason)
 
 
+def local_time(moment: Any) -> ColumnElement[Any]:
+    """The moment on the room's wall clock, to the second (a timestamp without zone)."""
+    return func.timezone(Room.time_zone, func.date_trunc("second", moment))
+
+
+def zone_label(moment: Any) -> ColumnElement[str]:
+    """WIB / WITA / WIT; any other zone as its offset at that moment, "UTC+01:00"."""
+    offset = func.timezone(Room.time_zone, moment) - func.timezone("UTC", moment)
+    sign = case((offset < text("interval '0'"), ""), else_=literal("+"))
+    return case(
+        *((Room.time_zone == name, literal(label)) for name, label in INDONESIAN_LABELS.items()),
+        else_=literal("UTC") + sign + func.to_char(offset, "HH24:MI"),
+    )
+
+
 def responses(sitting_id: int) -> Rows:
     return (
         _presented(
@@ -90,8 +107,13 @@ def responses(sitting_id: int) -> Rows:
             func.coalesce(Response.change_count, 0),
             close_reason(),
             Attempt.close_note,
+            local_time(Response.first_answered_at),
+            local_time(Response.saved_at),
+            Room.time_zone,
+            zone_label(Sitting.starts_at),
         )
         .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .join(Room, Room.id == Sitting.room_id)
         .join(Participant, Participant.id == Attempt.participant_id)
         .outerjoin(Position, Position.id == Participant.position_id)
         .join(AttemptSection, AttemptSection.id == AttemptItem.attempt_section_id)
@@ -127,16 +149,32 @@ def results(sitting_id: int) -> Rows:
             Result.scored_at,
             close_reason(),
             Attempt.close_note,
+            Result.details["categories"]["pemetaan"].astext,
+            Result.details["categories"]["seleksi"].astext,
+            Result.details["potential"].astext,
+            local_time(Result.scored_at),
+            Room.time_zone,
+            zone_label(Result.scored_at),
         )
         .select_from(Result)
         .join(ResultCompetency, ResultCompetency.result_id == Result.id)
         .join(Attempt, Attempt.id == Result.attempt_id)
         .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .join(Room, Room.id == Sitting.room_id)
         .join(Participant, Participant.id == Attempt.participant_id)
         .outerjoin(Position, Position.id == Participant.position_id)
         .where(Attempt.sitting_id == sitting_id, Result.is_current)
         .order_by(Attempt.id, ResultCompetency.competency_code)
         .execution_options(yield_per=YIELD_PER)
+    )
+
+
+def time_zone(sitting_id: int) -> Select[tuple[str]]:
+    """The sitting's zone: its room's."""
+    return (
+        select(Room.time_zone)
+        .join(Sitting, Sitting.room_id == Room.id)
+        .where(Sitting.id == sitting_id)
     )
 
 

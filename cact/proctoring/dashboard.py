@@ -25,6 +25,7 @@ from cact.exam.statuses import (
     SectionStatus,
     SittingStatus,
 )
+from cact.kit.timezones import Zone
 from cact.proctoring.repository import (
     AuditLine,
     DashboardRepository,
@@ -32,7 +33,6 @@ from cact.proctoring.repository import (
     RosterRow,
     SectionRow,
 )
-from cact.kit.timezones import Zone
 from cact.rooms.models import Room, Seat
 
 DISCONNECTED_AFTER = timedelta(seconds=45)

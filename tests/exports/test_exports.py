@@ -3,7 +3,6 @@ values (docs/exports.md)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import datetime
@@ -23,7 +22,7 @@ from cact.exports import columns
 from cact.exports.service import write_export
 from cact.exports.writers import xlsx_chunks
 from cact.scoring.models import Result, ResultCompetency
-from tests.exports.support import finished_sitting
+from tests.exports.support import csv_records, csv_rows, finished_sitting
 from tests.fixtures.factories import create_staff, login
 
 Expected = dict[tuple[int, int], dict[str, Any]]
@@ -98,9 +97,8 @@ async def test_responses_csv_with_and_without_bom(
         assert "responses.csv" in response.headers["content-disposition"]
         assert response.content.startswith(b"\xef\xbb\xbf") is bom
         text = response.content.decode("utf-8-sig")
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        assert tuple(reader.fieldnames or ()) == columns.RESPONSES
-        records = list(reader)
+        assert tuple(csv_rows(text)[0]) == columns.RESPONSES
+        records = csv_records(text)
         _check_rows(records, expected)
         answered = next(r for r in records if r["answer"])
         datetime.fromisoformat(answered["saved_at"])
@@ -178,12 +176,10 @@ async def test_matrix_has_one_row_per_attempt_and_sorted_item_columns(
     sitting_id, attempts = finished
     expected = await _expected(db, attempts)
     response = await client.get(f"/api/sittings/{sitting_id}/exports/matrix.csv")
-    reader = csv.reader(io.StringIO(response.text, newline=""))
-    header = next(reader)
+    header, *rows = csv_rows(response.text)
     items = header[len(columns.MATRIX_FIXED) :]
     assert tuple(header[: len(columns.MATRIX_FIXED)]) == columns.MATRIX_FIXED
     assert items == sorted(items) and len(items) == len(set(items))
-    rows = list(reader)
     assert sorted(int(r[1]) for r in rows) == sorted(attempts)
     for row in rows:
         attempt_id = int(row[1])
@@ -198,9 +194,8 @@ async def test_audit_export_and_refusals(
     sitting_id, _ = finished
     await client.get(f"/api/sittings/{sitting_id}/exports/results.csv")
     response = await client.get(f"/api/sittings/{sitting_id}/exports/audit.csv")
-    reader = csv.DictReader(io.StringIO(response.text, newline=""))
-    assert tuple(reader.fieldnames or ()) == AUDIT_COLUMNS
-    records = list(reader)
+    assert tuple(csv_rows(response.text)[0]) == (*AUDIT_COLUMNS, *columns.AUDIT_LOCAL)
+    records = csv_records(response.text)
     assert any(r["action"] == "sitting.export" for r in records)
     assert all(r["sitting_id"] == str(sitting_id) for r in records)
     book = openpyxl.load_workbook(
@@ -208,7 +203,7 @@ async def test_audit_export_and_refusals(
         read_only=True,
     )
     rows = list(book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
-    assert rows[0] == AUDIT_COLUMNS
+    assert rows[0] == (*AUDIT_COLUMNS, *columns.AUDIT_LOCAL)
     assert len(rows) == len(records) + 2  # the header and the xlsx request's own event
     book.close()
 

@@ -162,5 +162,7 @@ def test_dates_and_times_are_written_the_indonesian_way() -> None:
     assert clock_time(moment) == "08.05 WIB"  # the default zone, Asia/Jakarta
     assert clock_time(moment, "Asia/Makassar") == "09.05 WITA"
     assert clock_time(moment, "Asia/Jayapura") == "10.05 WIT"
-    assert long_date(datetime(2026, 11, 23, 16, 30, tzinfo=UTC), "Asia/Jayapura").startswith("Selasa")
+    assert long_date(datetime(2026, 11, 23, 16, 30, tzinfo=UTC), "Asia/Jayapura").startswith(
+        "Selasa"
+    )
     assert long_date(None) == "—" and clock_time(None) == "—"
