@@ -250,3 +250,49 @@ async def test_xlsx_continues_on_further_sheets_and_cleans_text() -> None:
     assert [v[0] for v in seen] == [0, 1, 2, 3, 4]
     assert seen[0][1:4] == ("=cmd|0", " spaced ", "badchar")  # a string, never a formula
     book.close()
+
+
+async def test_results_carry_both_categories_and_the_potential(
+    client: AsyncClient, db: AsyncSession, finished: tuple[int, list[int]]
+) -> None:
+    sitting_id, attempts = finished
+    lines = (await client.get(f"/api/sittings/{sitting_id}/exports/results.jsonl")).text
+    records = [json.loads(line) for line in lines.splitlines()]
+    assert records and tuple(records[0]) == columns.RESULTS
+    for record in records:
+        result = await db.scalar(
+            select(Result).where(Result.attempt_id == record["attempt_id"], Result.is_current)
+        )
+        assert result is not None
+        categories = result.details.get("categories") or {}
+        assert record["category_pemetaan"] == categories.get("pemetaan")
+        assert record["category_seleksi"] == categories.get("seleksi")
+        assert record["potential"] == result.details.get("potential")
+        assert record["time_zone"] == "Asia/Jakarta" and record["time_zone_label"] == "WIB"
+        assert record["scored_at_local"] is not None and "+" not in record["scored_at_local"]
+
+
+async def test_the_csv_for_indonesian_excel(
+    client: AsyncClient, finished: tuple[int, list[int]]
+) -> None:
+    sitting_id, _ = finished
+    served = await client.get(f"/api/sittings/{sitting_id}/exports/results.csv-id")
+    assert served.status_code == 200
+    assert served.headers["content-type"].startswith("text/csv")
+    assert served.headers["content-disposition"].endswith('-results-excel-id.csv"')
+    data = served.content
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.count("\r\n") == text.count("\n")  # CRLF only
+    header, first, *_ = text.split("\r\n")
+    assert header.split(";") == list(columns.RESULTS)
+    cells = first.split(";")
+    at = {name: n for n, name in enumerate(columns.RESULTS)}
+    assert cells[at["participant_no"]].startswith('="') and cells[at["nip"]].startswith('="')
+    assert "," in cells[at["index"]] and "." not in cells[at["index"]]  # "0,7500"
+    standard = (await client.get(f"/api/sittings/{sitting_id}/exports/results.csv")).text
+    plain = standard.split("\r\n")[1].split(",")
+    assert "." in plain[at["index"]]
+    assert (
+        await client.get(f"/api/sittings/{sitting_id}/exports/results.csv-x")
+    ).status_code == 422
