@@ -216,6 +216,21 @@ async def test_export_writes_a_finished_sitting_and_refuses_an_unknown_one(
     rows = csv_records(data.decode("utf-8"))
     assert len(rows) == 2 * 29
     assert {"participant_no", "item_id", "answer", "score"} <= set(rows[0])
+    indonesian = tmp_path / "responses-excel-id.csv"
+    done = run_cact(
+        "export",
+        "responses",
+        "--sitting",
+        str(opened.sitting.id),
+        "--format",
+        "csv-id",
+        "-o",
+        str(indonesian),
+        env=scratch_env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert indonesian.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert len(csv_records(indonesian.read_text("utf-8"), ";")) == 2 * 29
     missing = run_cact("export", "results", "--sitting", "999999", env=scratch_env)
     assert missing.returncode == 1
 
