@@ -169,7 +169,7 @@ def results(sitting_id: int) -> Rows:
     )
 
 
-def time_zone(sitting_id: int) -> Select[tuple[str]]:
+def time_zone(sitting_id: int) -> Select[str]:
     """The sitting's zone: its room's."""
     return (
         select(Room.time_zone)

@@ -13,7 +13,7 @@ from cact.exam.models import Sitting
 from cact.exam.service import SittingNotFound
 from cact.exam.statuses import CLOSED_ATTEMPT, FINISHED_ATTEMPT, AttemptStatus
 from cact.kit import timezones
-from cact.kit.pages import default_zone
+from cact.kit.timezones import default_zone
 from cact.proctoring.repository import ROOM_ACTIONS, AuditLine, DashboardRepository, RosterRow
 from cact.rooms.models import Room
 

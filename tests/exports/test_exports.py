@@ -255,7 +255,7 @@ async def test_xlsx_continues_on_further_sheets_and_cleans_text() -> None:
 async def test_results_carry_both_categories_and_the_potential(
     client: AsyncClient, db: AsyncSession, finished: tuple[int, list[int]]
 ) -> None:
-    sitting_id, attempts = finished
+    sitting_id, _ = finished
     lines = (await client.get(f"/api/sittings/{sitting_id}/exports/results.jsonl")).text
     records = [json.loads(line) for line in lines.splitlines()]
     assert records and tuple(records[0]) == columns.RESULTS
