@@ -77,7 +77,8 @@ def invalid(request: Request, error: ValidationError, prefix: str) -> str:
     first = error.errors()[0]
     name = str(first["loc"][0]) if first.get("loc") else ""
     label = translate(lang, f"{prefix}.{name}") if name else ""
-    return translate(lang, "admin.invalid_field", field=label, detail=first.get("msg", ""))
+    detail = _half(str(first.get("msg", "")), lang)  # "Indonesian. / English." messages
+    return translate(lang, "admin.invalid_field", field=label, detail=detail)
 
 
 def bind(request: Request, schema: type[S], data: dict[str, Any], prefix: str) -> S | str:

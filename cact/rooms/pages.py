@@ -111,7 +111,6 @@ async def _room_page(
         "grid_rows": rows,
         "grid_cols": cols,
         "zones": SUGGESTED,
-        "zone_label": label,
         **context,
     }
     return admin_page(
