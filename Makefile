@@ -30,6 +30,14 @@ browser:
 	    echo "Chromium is missing for the browser tests: sudo apt-get install -y chromium"; \
 	  fi; \
 	fi
+	@# The PDF reports (cact/reports/pdf.py): WeasyPrint draws with Debian's Pango and HarfBuzz.
+	@if ! ldconfig -p | grep -q libpangoft2-1.0.so.0 || ! ldconfig -p | grep -q libharfbuzz-subset.so.0; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; \
+	  else \
+	    echo "Pango is missing for the PDF reports: sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"; \
+	  fi; \
+	fi
 	@# Word files saved by LibreOffice are part of the item-import tests (tests/item_bank); Calc reads
 	@# the CSV exports back in tests/exports/test_spreadsheets.py (NIPs, Indonesian CSV).
 	@if [ ! -x $(SOFFICE) ] || ! dpkg-query -W -f='$${Status}' libreoffice-calc 2>/dev/null | grep -q 'ok installed'; then \

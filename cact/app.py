@@ -60,6 +60,8 @@ from cact.rooms.router import router as rooms_router
 from cact.rosters.pages import router as rosters_pages
 from cact.rosters.router import router as rosters_router
 from cact.scoring.router import router as scoring_router
+from cact.sittings.browsers import pages as browser_pages
+from cact.sittings.browsers import router as browser_router
 from cact.sittings.pages import router as sittings_pages
 from cact.sittings.router import router as sittings_router
 from cact.standards.pages import router as standards_pages
@@ -99,10 +101,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     rooms_router,
     participants_router,
     rosters_router,
+    browser_router,
     sittings_router,
     staff_pages,
     rooms_pages,
     rosters_pages,
+    browser_pages,
     sittings_pages,
     audit_pages,
     reports_router,

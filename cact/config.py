@@ -6,6 +6,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import available_timezones
 
 import platformdirs
@@ -96,6 +97,14 @@ class Settings(BaseSettings):
         default="127.0.0.1/32,::1/128",
         description="Comma-separated addresses or networks allowed to read /metrics.",
     )
+    public_base_url: str | None = Field(
+        default=None,
+        description="The address kiosks use to reach this server, as they type it (scheme, "
+        "host, port and any path prefix the reverse proxy adds), e.g. https://cact.lab or "
+        "http://10.0.0.2:8080. Lockdown browsers hash the URL they asked for: CACT rebuilds "
+        "it from this, never from the request's Host header. Needed for a sitting that "
+        "requires Safe Exam Browser or an Exam Browser app.",
+    )
     hsts_seconds: int = Field(
         default=31_536_000,
         ge=0,
@@ -113,6 +122,17 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url_plain(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("CACT_PUBLIC_BASE_URL must start with http:// or https:// and a host")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("CACT_PUBLIC_BASE_URL takes no query, fragment or credentials")
+        return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
     @field_validator("time_zone")
     @classmethod
     def _zone_known(cls, value: str) -> str:

@@ -17,6 +17,7 @@ from cact.exam.models import (
 )
 from cact.kit.db import Base
 from cact.kit.ratelimit import RateLimitBucket
+from cact.lockdown.models import BrowserPolicy, BrowserRefusal
 from cact.participants.models import Participant
 from cact.programmes.models import Programme, ProgrammeMember
 from cact.rooms.models import Room, Seat
@@ -32,6 +33,8 @@ __all__ = [
     "Base",
     "Blueprint",
     "BlueprintSection",
+    "BrowserPolicy",
+    "BrowserRefusal",
     "Competency",
     "CompetencyLevel",
     "CompetencyStandard",

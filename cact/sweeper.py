@@ -1,4 +1,5 @@
-"""Closes sections whose deadline (plus the save grace) has passed, with no kiosk involved.
+"""Closes sections whose deadline (plus the save grace) has passed and starts the next section
+when its break is over, with no kiosk involved.
 
 Every worker runs one; ``FOR UPDATE SKIP LOCKED`` on the attempt row makes each close happen
 exactly once, and a restarted server catches up on everything that expired while it was down.
@@ -27,7 +28,10 @@ async def sweep_once(sessionmaker: async_sessionmaker[AsyncSession], grace: time
     """One pass; returns how many attempts this worker advanced."""
     now = service.utcnow()
     async with sessionmaker() as session:
-        attempt_ids = await AttemptRepository(session).overdue_attempt_ids(now - grace, BATCH)
+        repository = AttemptRepository(session)
+        overdue = await repository.overdue_attempt_ids(now - grace, BATCH)
+        rested = await repository.break_over_attempt_ids(now, BATCH)
+    attempt_ids = list(dict.fromkeys(overdue + rested))
     if not attempt_ids:
         return 0
     async with sessionmaker() as session, session.begin():

@@ -52,10 +52,15 @@ def _parse(name: str, data: bytes, report: Report, limits: Limits) -> Blueprint 
     if report.problems:
         return None
     try:
-        return Blueprint.model_validate(document)
+        blueprint = Blueprint.model_validate(document)
     except ValidationError as error:
         report_validation_error(error, report)
         return None
+    last = len(blueprint.sections) - 1
+    if blueprint.sections[last].break_after_seconds is not None:
+        report.add(Code.BREAK_AFTER_LAST_SECTION, ("sections", last, "break_after_seconds"))
+        return None
+    return blueprint
 
 
 def check_against_bank(blueprint: Blueprint, items: list[Item], report: Report) -> None:

@@ -274,6 +274,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Aturan meminta {wanted} soal {competency}{level}, tetapi bank hanya memiliki {available}.",
         "The rule asks for {wanted} {competency}{level} items, but the bank has only {available}.",
     ),
+    "break_out_of_range": (
+        "Lama jeda harus bilangan bulat detik dari 0 (tanpa jeda) sampai {max} (4 jam), "
+        "bukan {value}.",
+        "A break is a whole number of seconds from 0 (no break) to {max} (4 hours), not {value}.",
+    ),
+    "break_after_last_section": (
+        "break_after_seconds tidak berlaku pada bagian terakhir: sesudahnya tidak ada bagian "
+        "lagi. Hapus isian ini.",
+        "break_after_seconds cannot be set on the last section: no section follows it. "
+        "Remove the field.",
+    ),
     "value_out_of_range": (
         "Nilai di luar rentang yang diizinkan: {detail}.",
         "The value is outside the allowed range: {detail}.",

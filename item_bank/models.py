@@ -6,7 +6,7 @@ codes and locations, and only then build models. The constraints here are the ba
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from item_bank.text import clean_plain, clean_rich, is_blank_rich
@@ -14,6 +14,8 @@ from item_bank.values import is_safe_relative
 
 ITEM_FORMAT: Final = "cact-items/1"
 BLUEPRINT_FORMAT: Final = "cact-blueprint/1"
+DEFAULT_BREAK_SECONDS: Final = 60
+MAX_BREAK_SECONDS: Final = 4 * 3600  # a long programme's lunch break fits
 COMPETENCY_CODE_PATTERN = r"^[A-Z]{1,3}(\.[A-Z0-9]{1,6}){1,3}$"
 ITEM_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 COMPETENCY_KIND_PATTERN = r"^[a-z]+(_[a-z]+)*$"
@@ -183,6 +185,9 @@ class BlueprintSection(_Model):
     shuffle_options: bool = True
     rules: list[SelectionRule] = Field(default_factory=list)
     items: list[ItemId] = Field(default_factory=list)
+    # The break after this section, overriding the blueprint's `break_seconds` (never after the
+    # last section: there is nothing to wait for).
+    break_after_seconds: Annotated[StrictInt, Field(ge=0, le=MAX_BREAK_SECONDS)] | None = None
 
     @model_validator(mode="after")
     def _rules_or_items(self) -> "BlueprintSection":
@@ -195,4 +200,14 @@ class Blueprint(_Model):
     format: Literal["cact-blueprint/1"] = BLUEPRINT_FORMAT
     code: ItemId
     title: PlainText
+    # The break between two sections, at most this long: the next section's clock starts when
+    # the participant asks for it or when the break ends (0 = no break).
+    break_seconds: Annotated[StrictInt, Field(ge=0, le=MAX_BREAK_SECONDS)] = DEFAULT_BREAK_SECONDS
     sections: list[BlueprintSection] = Field(min_length=1)
+
+    def break_before(self, index: int) -> int:
+        """Seconds of break before the section at this 0-based index (none before the first)."""
+        if index == 0:
+            return 0
+        chosen = self.sections[index - 1].break_after_seconds
+        return self.break_seconds if chosen is None else chosen

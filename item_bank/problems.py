@@ -98,6 +98,8 @@ class Code(StrEnum):
     UNKNOWN_ITEM = "unknown_item"
     NOT_ENOUGH_ITEMS = "not_enough_items"
     VALUE_OUT_OF_RANGE = "value_out_of_range"
+    BREAK_OUT_OF_RANGE = "break_out_of_range"
+    BREAK_AFTER_LAST_SECTION = "break_after_last_section"
     # content that would be lost, broken containers, weight maps (issue 15)
     CONTENT_LOST = "content_lost"
     BAD_LATEX = "bad_latex"

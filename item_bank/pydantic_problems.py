@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from item_bank.models import MAX_BREAK_SECONDS
 from item_bank.problems import Code, FieldPath, Report
 
 _WRONG_TYPE = {
@@ -20,6 +21,7 @@ _WRONG_TYPE = {
     "int_parsing": "integer",
     "int_from_float": "integer",
 }
+_BREAKS = frozenset({"break_seconds", "break_after_seconds"})
 _OUT_OF_RANGE = frozenset(
     {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "too_short", "too_long"}
 )
@@ -40,6 +42,8 @@ def _code(detail: ErrorDetails, path: FieldPath) -> tuple[Code, dict[str, Any]]:
         return Code.UNKNOWN_FIELD, {"name": name}
     if kind in _WRONG_TYPE:
         return Code.WRONG_TYPE, {"expected": _WRONG_TYPE[kind]}
+    if name in _BREAKS and kind in _OUT_OF_RANGE:
+        return Code.BREAK_OUT_OF_RANGE, {"value": value, "max": MAX_BREAK_SECONDS}
     if name == "level" and kind in _OUT_OF_RANGE:
         return Code.LEVEL_OUT_OF_RANGE, {"value": value}
     if kind in _OUT_OF_RANGE:

@@ -46,6 +46,7 @@ def _selection(section: BlueprintSection) -> list[dict[str, Any]]:
 
 
 def _section_rows(blueprint: Blueprint) -> list[dict[str, Any]]:
+    breaks_after = [*service.breaks_before(blueprint)[1:], None]
     return [
         {
             "number": number,
@@ -56,6 +57,7 @@ def _section_rows(blueprint: Blueprint) -> list[dict[str, Any]]:
             "item_count": len(s.item_ids or []) + sum(r["count"] for r in s.rules or []),
             "shuffle_items": s.shuffle_items,
             "shuffle_options": s.shuffle_options,
+            "break_after": breaks_after[number - 1],
         }
         for number, s in enumerate(blueprint.sections, start=1)
     ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class BlueprintSectionRead(BaseModel):
@@ -16,6 +16,9 @@ class BlueprintSectionRead(BaseModel):
     shuffle_options: bool
     rules: list[dict[str, Any]] | None
     item_ids: list[str] | None
+    break_after_seconds: int | None = Field(
+        description="the break after this section (null: the blueprint's break_seconds)"
+    )
 
 
 class BlueprintRead(BaseModel):
@@ -25,6 +28,10 @@ class BlueprintRead(BaseModel):
     code: str
     title: str
     status: str
+    break_seconds: int = Field(
+        description="the break between two sections, at most this long (0: none); the next "
+        "section's clock starts at the participant's click or when the break ends"
+    )
     created_at: datetime
     sections: list[BlueprintSectionRead]
 

@@ -47,6 +47,7 @@ def _sections(design: bank_file.Blueprint) -> list[BlueprintSection]:
             shuffle_options=section.shuffle_options,
             rules=[rule.model_dump(exclude_none=True) for rule in section.rules] or None,
             item_ids=list(section.items) or None,
+            break_after_seconds=section.break_after_seconds,
         )
         for position, section in enumerate(design.sections, start=1)
     ]
@@ -57,11 +58,14 @@ async def save(db: AsyncSession, design: bank_file.Blueprint, actor: Actor) -> B
     repository = BlueprintRepository(db)
     blueprint = await repository.by_code(design.code)
     if blueprint is None:
-        blueprint = Blueprint(code=design.code, title=design.title, sections=[])
+        blueprint = Blueprint(
+            code=design.code, title=design.title, break_seconds=design.break_seconds, sections=[]
+        )
         db.add(blueprint)
     elif await repository.in_use(blueprint.id):
         raise BlueprintInUse()
     blueprint.title = design.title
+    blueprint.break_seconds = design.break_seconds
     blueprint.sections = _sections(design)
     await db.flush()
     await audit.record(
@@ -84,6 +88,16 @@ async def get(db: AsyncSession, blueprint_id: int) -> Blueprint:
 
 async def listing(db: AsyncSession) -> list[Blueprint]:
     return await BlueprintRepository(db).listing()
+
+
+def breaks_before(blueprint: Blueprint) -> list[int]:
+    """Seconds of break before each section: none before the first; before the others the
+    previous section's ``break_after_seconds``, else the blueprint's ``break_seconds``."""
+    found = [0]
+    for previous in blueprint.sections[:-1]:
+        chosen = previous.break_after_seconds
+        found.append(blueprint.break_seconds if chosen is None else chosen)
+    return found
 
 
 def design_of(blueprint: Blueprint) -> list[forms.SectionDesign]:

@@ -113,15 +113,17 @@ WITH {_KIOSK},
     ),
     notified AS ({_SEEN}),
     current AS (
-        SELECT id, status, deadline_at, paused_at, time_limit_ms, extra_ms
+        -- the open section, or the one waiting behind a break
+        SELECT id, status, deadline_at, paused_at, time_limit_ms, extra_ms, break_ends_at
         FROM attempt_section
-        WHERE attempt_id = (SELECT id FROM kiosk) AND status = 'open'
+        WHERE attempt_id = (SELECT id FROM kiosk)
+          AND (status = 'open' OR (status = 'pending' AND break_ends_at IS NOT NULL))
         ORDER BY position
         LIMIT 1
     )
 SELECT kiosk.id AS attempt_id, kiosk.status AS attempt_status, kiosk.paused,
        current.id AS section_id, current.status, current.deadline_at, current.paused_at,
-       current.time_limit_ms, current.extra_ms,
+       current.time_limit_ms, current.extra_ms, current.break_ends_at,
        (SELECT count(*) FROM touched) + (SELECT count(*) FROM notified) AS side_effects
 FROM (SELECT) AS one LEFT JOIN kiosk ON true LEFT JOIN current ON true
 """
@@ -141,6 +143,7 @@ class Beat:
     paused: bool
     current_section_id: int | None
     remaining_ms: int | None
+    break_remaining_ms: int | None
 
 
 async def save(
@@ -198,14 +201,18 @@ def _refusal(row: Any, option_id: int | None, now: datetime, grace: timedelta) -
 
 async def heartbeat(connection: Any, token_hash: str, now: datetime, ip: str | None) -> Beat:
     """Record that the kiosk is alive (the dashboard's heartbeat age) and tell it the attempt's
-    state: status, pause, the open section and its time left."""
+    state: status, pause, the open section (or the one behind a break) and its time left, and
+    the break's time left."""
     row = await connection.fetchrow(HEARTBEAT, token_hash, now, ip)
     if row["attempt_id"] is None:
         raise KioskUnauthorized()
-    open_section = row["section_id"] is not None
+    if row["section_id"] is None:
+        return Beat(row["attempt_status"], bool(row["paused"]), None, None, None)
+    section = _clock(row)
     return Beat(
         status=row["attempt_status"],
         paused=bool(row["paused"]),
         current_section_id=row["section_id"],
-        remaining_ms=clock.remaining_ms(_clock(row), now) if open_section else None,
+        remaining_ms=clock.remaining_ms(section, now),
+        break_remaining_ms=clock.break_remaining_ms(section, now),
     )

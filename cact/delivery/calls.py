@@ -11,12 +11,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.delivery import answers, logins, presenters, service, starting
-from cact.delivery.errors import AlreadyLoggedIn, KioskUnauthorized, LoginRefused
+from cact.delivery.errors import (
+    AlreadyLoggedIn,
+    KioskUnauthorized,
+    LoginRefused,
+    SectionNotStarted,
+)
 from cact.delivery.service import AttemptRef, KioskContext
 from cact.exam.repository import AttemptRepository
 from cact.kit.metrics import ANSWER_SAVES
 from cact.kit.ratelimit import RateLimiter
 from cact.kit.rawdb import RawConnections
+from cact.lockdown.policy import Facts
+from cact.lockdown.service import Gate, Refused
 from cact.scoring.summary import participant_summary
 from cact.standards.repository import PositionRepository
 
@@ -56,17 +63,32 @@ async def login(
     secret: str | None,
     ip: str | None,
     now: datetime,
+    gate: Gate | None = None,
+    facts: Facts | None = None,
 ) -> LoggedIn:
-    async with stores.raw() as connection:
-        quick = await logins.try_login(
-            connection,
-            limiter,
-            participant_no=participant_no,
-            token=token,
-            secret=secret,
-            ip=ip,
-            now=now,
-        )
+    browser = None
+    if gate is not None and facts is not None:
+        policies = await gate.policies()
+        if policies:
+
+            def browser(sitting_id: int, attempt_id: int) -> None:
+                gate.judge(policies.get(sitting_id), attempt_id, facts)
+
+    try:
+        async with stores.raw() as connection:
+            quick = await logins.try_login(
+                connection,
+                limiter,
+                participant_no=participant_no,
+                token=token,
+                secret=secret,
+                ip=ip,
+                now=now,
+                browser=browser,
+            )
+    except Refused as not_this_browser:
+        assert gate is not None
+        raise await gate.refuse(not_this_browser, ip, now) from None
     if quick is not None:
         return LoggedIn(
             quick.token, quick.attempt_id, quick.participant_no, quick.name, quick.position
@@ -119,7 +141,15 @@ async def section(
     stores: Stores, token_hash: str, section_id: int, now: datetime
 ) -> dict[str, Any]:
     async with stores.raw() as connection:
-        return await presenters.section_view(connection, token_hash, section_id, now)
+        try:
+            return await presenters.section_view(connection, token_hash, section_id, now)
+        except SectionNotStarted:
+            # Asking for the section that waits behind a break is the participant's click
+            # that starts it (protocol v1 as today's clients speak it); any other pending
+            # section stays refused.
+            if not await starting.end_break(connection, token_hash, now, section_id):
+                raise
+            return await presenters.section_view(connection, token_hash, section_id, now)
 
 
 async def save(
@@ -167,6 +197,7 @@ async def heartbeat(
         "paused": beat.paused,
         "current_section_id": beat.current_section_id,
         "remaining_ms": beat.remaining_ms,
+        "break_remaining_ms": beat.break_remaining_ms,
     }
 
 

@@ -1,4 +1,5 @@
-"""The kiosk's caller: the attempt behind the bearer token (never a staff cookie)."""
+"""The kiosk's caller: the attempt behind the bearer token (never a staff cookie), and the
+sitting's browser policy checked before every call."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from fastapi import Depends, Request
 
 from cact.delivery import calls
 from cact.delivery.errors import KioskUnauthorized
-from cact.delivery.service import KioskContext, session_hash
+from cact.delivery.service import KioskContext, session_hash, utcnow
 from cact.kit.db import DbSession
+from cact.lockdown.cache import of_app as policy_cache
+from cact.lockdown.service import Gate, request_facts
 
 
 def bearer_hash(request: Request) -> str:
@@ -25,3 +28,22 @@ async def kiosk_context(request: Request, db: DbSession) -> KioskContext:
 
 
 Kiosk = Annotated[KioskContext, Depends(kiosk_context)]
+
+
+def browser_gate_of(request: Request) -> Gate:
+    """The worker's policy check (its cache lives as long as the app)."""
+    state = request.app.state
+    cache = policy_cache(state)
+    return Gate(cache, state.raw_connections, state.sessionmaker, state.settings.public_base_url)
+
+
+async def browser_checked(request: Request) -> None:
+    """Every kiosk call after login: refused (403 browser_not_allowed) when the sitting asks
+    for a lockdown browser and this request does not come from it."""
+    gate = browser_gate_of(request)
+    facts = request_facts(request, gate.base_url)
+    ip = request.client.host if request.client else None
+    await gate.check_call(bearer_hash(request), facts, ip, utcnow())
+
+
+BrowserChecked = Depends(browser_checked)

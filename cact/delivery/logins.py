@@ -12,6 +12,7 @@ recorded. The checks here call the service's own token and second-factor rules.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -112,8 +113,11 @@ async def try_login(
     secret: str | None,
     ip: str | None,
     now: datetime,
+    browser: Callable[[int, int], None] | None = None,
 ) -> QuickLogin | None:
-    """The plain login, or None when the service must decide (and record) the outcome."""
+    """The plain login, or None when the service must decide (and record) the outcome.
+    ``browser(sitting_id, attempt_id)`` raises when the sitting's browser policy refuses this
+    kiosk (before the token is looked at: the browser is the first thing to fix)."""
     key = service.kiosk_login_key(participant_no, ip)
     row = await connection.fetchrow(_READ, participant_no.strip(), key)
     wait = (
@@ -123,6 +127,8 @@ async def try_login(
     )
     if wait:
         raise TooManyKioskLogins(headers={"Retry-After": str(wait)})
+    if row["attempt_id"] is not None and browser is not None:
+        browser(int(row["sitting_id"]), int(row["attempt_id"]))
     if row["attempt_id"] is None or row["active"] or row["status"] in CLOSED_ATTEMPT:
         return None
     sitting = _Sitting(row["token"], row["previous_token"], row["previous_token_valid_until"])

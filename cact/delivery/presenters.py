@@ -37,7 +37,7 @@ _ATTEMPT = """
 SELECT a.id, a.status, (a.paused OR st.status = 'paused') AS paused, st.title AS sitting_title,
        (SELECT COALESCE(max(r.seq), 0) FROM response r WHERE r.attempt_id = a.id) AS max_seq,
        s.id AS section_id, bs.title, s.status AS section_status, s.deadline_at, s.paused_at,
-       s.time_limit_ms, s.extra_ms, counts.items, counts.answered
+       s.time_limit_ms, s.extra_ms, s.break_ms, s.break_ends_at, counts.items, counts.answered
 FROM attempt a
 JOIN sitting st ON st.id = a.sitting_id
 JOIN attempt_section s ON s.attempt_id = a.id
@@ -62,7 +62,7 @@ WITH kiosk AS (
     WHERE a.kiosk_session_hash = $1::text
 )
 SELECT kiosk.id AS kiosk_attempt, kiosk.paused, s.attempt_id, s.id AS section_id, s.status,
-       s.deadline_at, s.paused_at, s.time_limit_ms, s.extra_ms, bs.title,
+       s.deadline_at, s.paused_at, s.time_limit_ms, s.extra_ms, s.break_ends_at, bs.title,
        i.id AS item_id, i.number, i.item_version_id, i.option_order,
        r.option_id, r.doubtful, r.seq
 FROM (SELECT) AS one
@@ -77,17 +77,32 @@ ORDER BY i.number
 """
 
 
+def _pause_text(ms: int) -> str:
+    seconds = ms // 1000
+    return f"{seconds // 60} menit" if seconds % 60 == 0 else f"{seconds} detik"
+
+
 def _instructions(sections: list[dict[str, Any]]) -> str:
     parts = "".join(
-        f"<li>{escape(s['title'])}: {s['item_count']} soal, "
+        (
+            f"<li>Jeda paling lama {_pause_text(s['break_before_ms'])}</li>"
+            if s["break_before_ms"]
+            else ""
+        )
+        + f"<li>{escape(s['title'])}: {s['item_count']} soal, "
         f"{s['time_limit_ms'] // 60000} menit</li>"
         for s in sections
     )
+    breaks = (
+        "Waktu bagian berikutnya mulai berjalan saat Anda menekan tombol atau saat jeda habis. "
+        if any(s["break_before_ms"] for s in sections)
+        else ""
+    )
     return (
         f"<p>Tes ini terdiri dari {len(sections)} bagian:</p><ul>{parts}</ul>"
-        "<p>Waktu setiap bagian berjalan sejak bagian itu dimulai. Setiap jawaban langsung "
-        "tersimpan di server. Tandai <strong>Ragu-ragu</strong> untuk soal yang ingin Anda "
-        "periksa kembali.</p>"
+        f"<p>Waktu setiap bagian berjalan sejak bagian itu dimulai. {breaks}Setiap jawaban "
+        "langsung tersimpan di server. Tandai <strong>Ragu-ragu</strong> untuk soal yang ingin "
+        "Anda periksa kembali.</p>"
     )
 
 
@@ -106,27 +121,36 @@ def attempt_view(
     if not rows:
         raise KioskUnauthorized()
     first = rows[0]
-    sections = [
-        {
-            "id": row["section_id"],
-            "title": row["title"],
-            "status": row["section_status"],
-            "remaining_ms": clock.remaining_ms(
-                clock.SectionClock.of(row, row["section_status"]), now
-            ),
-            "time_limit_ms": row["time_limit_ms"] + row["extra_ms"],
-            "item_count": row["items"],
-            "answered_count": row["answered"],
-        }
-        for row in rows
-    ]
-    current = next((s["id"] for s in sections if s["status"] == "open"), None)
+    sections = []
+    for row in rows:
+        times = clock.SectionClock.of(row, row["section_status"])
+        ends = clock.break_end(times, now)
+        sections.append(
+            {
+                "id": row["section_id"],
+                "title": row["title"],
+                "status": row["section_status"],
+                "remaining_ms": clock.remaining_ms(times, now),
+                "time_limit_ms": row["time_limit_ms"] + row["extra_ms"],
+                "item_count": row["items"],
+                "answered_count": row["answered"],
+                "break_before_ms": row["break_ms"],
+                "break_ends_at": ends.isoformat() if ends else None,
+                "break_remaining_ms": clock.break_remaining_ms(times, now),
+            }
+        )
+    closed = first["status"] in CLOSED_ATTEMPT
+    running = next((s for s in sections if s["status"] == "open"), None)
+    resting = None if closed else next((s for s in sections if s["break_ends_at"]), None)
+    current = running or resting
     return {
         "server_time": now.isoformat(),
         "attempt_id": first["id"],
         "status": first["status"],
         "paused": first["paused"],
-        "current_section_id": current,
+        "current_section_id": current["id"] if current else None,
+        "break_ends_at": resting["break_ends_at"] if resting else None,
+        "break_remaining_ms": resting["break_remaining_ms"] if resting else None,
         "sitting_title": first["sitting_title"] or "",
         "instructions_html": _instructions(sections),
         "max_seq": first["max_seq"],
@@ -159,7 +183,7 @@ async def section_view(
     if first["attempt_id"] != first["kiosk_attempt"]:
         raise NotYourAttempt()
     if first["status"] == "pending":
-        raise SectionNotStarted()
+        raise AttemptPaused() if first["paused"] else SectionNotStarted()
     if first["status"] == "closed":
         raise SectionClosed()
     if first["paused"]:

@@ -3,9 +3,13 @@
 ``GET /api/kiosk/v1/events`` (Bearer kiosk token) is a ``text/event-stream`` that says *that*
 something changed for this attempt or its room — ``event: control``, ``data`` =
 ``{"server_time", "what", "scope"}`` with ``what`` one of pause, resume, start, close,
-extra_time, terminate, closed, reset, token, section — never the state itself: the kiosk
-asks the usual calls (heartbeat, GET /attempt) for that, so the protocol's answers stay the one
-source of truth and a kiosk without this stream (the heartbeat's fallback) sees the same.
+extra_time, terminate, closed, reset, token, section. A room's pause and resume also carry
+``paused`` (true/false): this kiosk's pause state from that moment, so two thousand kiosks can
+show the pause, or leave it with the time they froze (the server gives every paused
+millisecond back), without two thousand calls in the same second. Everything else — and the
+exact time after a pause — the kiosk asks the usual calls for (heartbeat, GET /attempt), spread
+over a few seconds, so the protocol's answers stay the one source of truth and a kiosk without
+this stream (the heartbeat's fallback) sees the same.
 
 It is fed by the process's one PostgreSQL LISTEN connection (``EventHub``). Two thousand kiosks
 of one room must not mean two thousand hub queues, each woken by every answer saved in the
@@ -27,7 +31,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import StreamingResponse
 
-from cact.delivery.deps import bearer_hash
+from cact.delivery.deps import BrowserChecked, bearer_hash
 from cact.delivery.errors import KioskUnauthorized
 from cact.exam.events import Hub, RoomEvent
 from cact.kit.errors import CactError
@@ -105,8 +109,16 @@ class RoomControl:
 
     def _dispatch(self, event: RoomEvent) -> None:
         what = str(event.data.get("what") or event.kind)
-        if event.kind == "sitting" and what in SITTING_CONTROL:
-            message = _control(what, "sitting")
+        if event.kind == "sitting" and what == "resume" and "still_paused" in event.data:
+            # Each kiosk learns its own state at once: resumed, or still paused on its own.
+            still = {int(n) for n in event.data["still_paused"]}
+            resumed, held = _control(what, "sitting", False), _control(what, "sitting", True)
+            for attempt_id, queues in self._by_attempt.items():
+                message = held if attempt_id in still else resumed
+                for queue in queues:
+                    _offer(queue, message)
+        elif event.kind == "sitting" and what in SITTING_CONTROL:
+            message = _control(what, "sitting", True if what == "pause" else None)
             for queues in self._by_attempt.values():
                 for queue in queues:
                     _offer(queue, message)
@@ -119,8 +131,11 @@ class RoomControl:
                 _offer(queue, _control(what, "attempt"))
 
 
-def _control(what: str, scope: str) -> str:
-    return json.dumps({"what": what, "scope": scope}, separators=(",", ":"))
+def _control(what: str, scope: str, paused: bool | None = None) -> str:
+    body: dict[str, object] = {"what": what, "scope": scope}
+    if paused is not None:
+        body["paused"] = paused
+    return json.dumps(body, separators=(",", ":"))
 
 
 def _offer(queue: asyncio.Queue[str | None], message: str | None) -> None:
@@ -189,10 +204,12 @@ async def control_stream(
 
 @router.get(
     "/events",
+    dependencies=[BrowserChecked],
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "control events"},
         401: {"description": "bad or revoked kiosk token"},
+        403: {"description": "`browser_not_allowed`: the sitting requires a lockdown browser"},
         406: {"description": "the request's Accept header does not name text/event-stream"},
     },
 )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cact.delivery import calls, presenters, service
-from cact.delivery.deps import Kiosk, bearer_hash
+from cact.delivery.deps import BrowserChecked, Kiosk, bearer_hash, browser_gate_of
 from cact.delivery.presenters import json_response
 from cact.delivery.schemas import (
     AnswerAck,
@@ -22,18 +22,27 @@ from cact.delivery.schemas import (
     SectionView,
 )
 from cact.kit.db import DbSession
+from cact.lockdown.service import request_facts
 
 router = APIRouter(prefix="/api/kiosk/v1", tags=["kiosk protocol v1"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "bad or revoked kiosk token"},
-    403: {"description": "another participant's attempt or item"},
     404: {"description": "unknown item or section in this attempt"},
     409: {
         "description": "section closed or attempt finished; `attempt_paused`: the proctor paused "
         "this attempt or the room (nothing is accepted until it resumes; heartbeat and "
         "GET /attempt still answer, with `paused: true`); `sitting_not_started`: the proctor "
-        "has not started the sitting yet (POST /attempt/start: wait, then try again)"
+        "has not started the sitting yet (POST /attempt/start: wait, then try again); "
+        "`section_not_started`: that section has not started (during a break between sections "
+        "only the section in `current_section_id` may be asked for: GET /sections/{id} or "
+        "POST /attempt/start starts it)"
+    },
+    403: {
+        "description": "`not_your_attempt`: another participant's attempt or item; "
+        "`browser_not_allowed`: the sitting requires a lockdown browser (Safe Exam Browser or an "
+        "Exam Browser app) and this request does not come from it; `detail` is an object "
+        "{`required`: `seb` | `exam_app`, `reason`, `message`, `message_id`, `message_en`}"
     },
     422: {"description": "malformed body"},
     503: {"description": "no database connection in time: retry after `Retry-After` seconds"},
@@ -58,6 +67,10 @@ def _stores(request: Request) -> calls.Stores:
     response_model=KioskLoginResponse,
     responses={
         401: {"description": "wrong number, token or second factor"},
+        403: {
+            "description": "`browser_not_allowed`: the sitting requires a lockdown browser; "
+            "`detail` {`required`, `reason`, `message`, `message_id`, `message_en`}"
+        },
         409: {"description": "already logged in elsewhere: a proctor's reset is needed"},
         429: {"description": "too many tries"},
     },
@@ -72,6 +85,8 @@ async def login(body: KioskLoginRequest, request: Request) -> KioskLoginResponse
         secret=body.secret,
         ip=_ip(request),
         now=now,
+        gate=(gate := browser_gate_of(request)),
+        facts=request_facts(request, gate.base_url),
     )
     return KioskLoginResponse(
         server_time=now,
@@ -83,26 +98,40 @@ async def login(body: KioskLoginRequest, request: Request) -> KioskLoginResponse
     )
 
 
-@router.get("/attempt", response_model=AttemptView, responses=ERRORS)
+@router.get("/attempt", response_model=AttemptView, responses=ERRORS, dependencies=[BrowserChecked])
 async def get_attempt(request: Request) -> Response:
     now = service.utcnow()
     return json_response(await calls.attempt(_stores(request), bearer_hash(request), now))
 
 
-@router.post("/attempt/start", response_model=AttemptView, responses=ERRORS)
+@router.post(
+    "/attempt/start", response_model=AttemptView, responses=ERRORS, dependencies=[BrowserChecked]
+)
 async def start_attempt(request: Request) -> Response:
+    """Starts the first section's clock once the proctor has started the sitting; during a
+    break between sections, the participant's click that starts the next one (its clock from
+    now, or from the break's end if that came first). Otherwise changes nothing."""
     now = service.utcnow()
     return json_response(await calls.start(_stores(request), bearer_hash(request), now))
 
 
-@router.get("/sections/{section_id}", response_model=SectionView, responses=ERRORS)
+@router.get(
+    "/sections/{section_id}",
+    response_model=SectionView,
+    responses=ERRORS,
+    dependencies=[BrowserChecked],
+)
 async def get_section(section_id: int, request: Request) -> Response:
+    """The section's items and stored answers. Asked for the section waiting behind a break
+    (`current_section_id`), this is the participant's click that starts it."""
     now = service.utcnow()
     view = await calls.section(_stores(request), bearer_hash(request), section_id, now)
     return json_response(view)
 
 
-@router.put("/answers/{item_id}", response_model=AnswerAck, responses=ERRORS)
+@router.put(
+    "/answers/{item_id}", response_model=AnswerAck, responses=ERRORS, dependencies=[BrowserChecked]
+)
 async def save_answer(item_id: int, body: AnswerRequest, request: Request) -> Response:
     """Idempotent: a save whose `seq` is not higher than the stored one is acknowledged with
     `applied: false` and changes nothing."""
@@ -122,21 +151,28 @@ async def save_answer(item_id: int, body: AnswerRequest, request: Request) -> Re
     return json_response(ack)
 
 
-@router.post("/heartbeat", response_model=HeartbeatView, responses=ERRORS)
+@router.post(
+    "/heartbeat", response_model=HeartbeatView, responses=ERRORS, dependencies=[BrowserChecked]
+)
 async def heartbeat(request: Request) -> Response:
     now = service.utcnow()
     beat = await calls.heartbeat(_stores(request), bearer_hash(request), now, _ip(request))
     return json_response(beat)
 
 
-@router.post("/sections/{section_id}/submit", response_model=AttemptView, responses=ERRORS)
+@router.post(
+    "/sections/{section_id}/submit",
+    response_model=AttemptView,
+    responses=ERRORS,
+    dependencies=[BrowserChecked],
+)
 async def submit_section(section_id: int, request: Request) -> Response:
     now = service.utcnow()
     view = await calls.submit_section(_stores(request), bearer_hash(request), section_id, now)
     return json_response(view)
 
 
-@router.post("/finish", response_model=AttemptView, responses=ERRORS)
+@router.post("/finish", response_model=AttemptView, responses=ERRORS, dependencies=[BrowserChecked])
 async def finish(kiosk: Kiosk, db: DbSession) -> Response:
     now = service.utcnow()
     attempt = await service.finish(db, kiosk, now)

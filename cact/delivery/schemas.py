@@ -38,13 +38,41 @@ class SectionSummary(BaseModel):
     time_limit_ms: int
     item_count: int
     answered_count: int
+    break_before_ms: int = Field(
+        default=0,
+        description="added in v1 (issue 13): the break before this section, at most this long "
+        "(0: none; never before the first)",
+    )
+    break_ends_at: datetime | None = Field(
+        default=None,
+        description="added in v1: while this section waits behind its break (status pending), "
+        "when the break ends and its clock starts by itself (moves while paused); else null",
+    )
+    break_remaining_ms: int | None = Field(
+        default=None,
+        description="added in v1: milliseconds of that break left (frozen while paused; 0: "
+        "the clock has started, ask for the section); null when no break runs before it",
+    )
 
 
 class AttemptView(Timed):
     attempt_id: int
     status: str = Field(description="not_started | in_progress | submitted | expired | terminated")
     paused: bool
-    current_section_id: int | None
+    current_section_id: int | None = Field(
+        description="the open section; during a break between sections the section that "
+        "comes next (still pending: GET /sections/{id} or POST /attempt/start starts it)"
+    )
+    break_ends_at: datetime | None = Field(
+        default=None,
+        description="added in v1 (issue 13): when the running break ends and the next "
+        "section's clock starts by itself; null outside a break",
+    )
+    break_remaining_ms: int | None = Field(
+        default=None,
+        description="added in v1: milliseconds of the running break left (frozen while "
+        "paused); null outside a break",
+    )
     sitting_title: str
     instructions_html: str
     max_seq: int = Field(description="the highest seq stored for this attempt (0: none)")
@@ -108,5 +136,13 @@ class AnswerAck(Timed):
 class HeartbeatView(Timed):
     status: str
     paused: bool
-    current_section_id: int | None
-    remaining_ms: int | None
+    current_section_id: int | None = Field(
+        description="the open section, or during a break the section that comes next"
+    )
+    remaining_ms: int | None = Field(
+        description="the current section's time left (during a break: its full time)"
+    )
+    break_remaining_ms: int | None = Field(
+        default=None,
+        description="added in v1 (issue 13): the running break's time left; null outside one",
+    )

@@ -282,8 +282,8 @@ async def finish(db: AsyncSession, context: KioskContext, now: datetime) -> Atte
 def _advance_past(
     sections: list[AttemptSection], section: AttemptSection, now: datetime, reason: str
 ) -> str | None:
-    """Close ``section`` and start the next one at once; after the last, return the status the
-    attempt closes with."""
+    """Close ``section``; the next one begins its break (or, with none, its clock). After the
+    last, return the status the attempt closes with."""
     clock.close_section(section, now, reason)
     following = next(
         (
@@ -294,42 +294,70 @@ def _advance_past(
         None,
     )
     if following is not None:
-        clock.open_section(following, now)
+        clock.follow(following, now)
         return None
     return AttemptStatus.EXPIRED if reason == "deadline" else AttemptStatus.SUBMITTED
+
+
+def _sweep_attempt(
+    sections: list[AttemptSection], now: datetime, grace: timedelta
+) -> tuple[list[int], list[int], str | None]:
+    """Move one attempt on as far as the clock says, with no kiosk: close overdue sections,
+    open the next one whose break is over. Returns (closed, opened, the closing status)."""
+    closed: list[int] = []
+    opened: list[int] = []
+    while True:
+        section = _current(sections)
+        if section is not None and clock.overdue(section, now, grace):
+            closed.append(section.id)
+            ending = _advance_past(sections, section, now, "deadline")
+            if ending:
+                return closed, opened, ending
+            continue
+        waiting = next((s for s in sections if clock.in_break(s)), None)
+        if section is None and waiting is not None and clock.break_over(waiting, now):
+            clock.open_section(waiting, now)
+            opened.append(waiting.id)
+            continue
+        return closed, opened, None
 
 
 async def expire_overdue(
     db: AsyncSession, attempt_ids: list[int], now: datetime, grace: timedelta
 ) -> list[int]:
     """The sweeper's batch: close the overdue sections of these attempts (skipping any another
-    worker holds), close the attempts whose last section ended, score those in one pass.
-    Returns the attempts this call advanced."""
+    worker holds), open the sections whose break is over, close the attempts whose last
+    section ended, score those in one pass. Returns the attempts this call advanced."""
     attempts = await AttemptRepository(db).lock_free_ones(attempt_ids)
     sections_of_attempt = await SectionRepository(db).of_attempts([a.id for a in attempts])
     advanced: list[int] = []
     closed: list[int] = []
     for attempt in attempts:
         sections = sections_of_attempt.get(attempt.id, [])
-        closed_sections: list[int] = []
-        ending: str | None = None
-        section = _current(sections)
-        while section is not None and clock.overdue(section, now, grace) and ending is None:
-            ending = _advance_past(sections, section, now, "deadline")
-            closed_sections.append(section.id)
-            section = _current(sections)
-        if not closed_sections:
-            continue  # another worker closed it a moment ago, or it was extended
+        closed_sections, opened_sections, ending = _sweep_attempt(sections, now, grace)
+        if not closed_sections and not opened_sections:
+            continue  # another worker moved it a moment ago, or it was extended or paused
         advanced.append(attempt.id)
-        await audit.record(
-            db,
-            Actor.system("deadline"),
-            "section.expire",
-            target_type="attempt",
-            target_id=attempt.id,
-            sitting_id=attempt.sitting_id,
-            details={"sections": closed_sections, "attempt_status": ending or attempt.status},
-        )
+        if closed_sections:
+            await audit.record(
+                db,
+                Actor.system("deadline"),
+                "section.expire",
+                target_type="attempt",
+                target_id=attempt.id,
+                sitting_id=attempt.sitting_id,
+                details={"sections": closed_sections, "attempt_status": ending or attempt.status},
+            )
+        if opened_sections:
+            await audit.record(
+                db,
+                Actor.system("break"),
+                "section.start_after_break",
+                target_type="attempt",
+                target_id=attempt.id,
+                sitting_id=attempt.sitting_id,
+                details={"sections": opened_sections},
+            )
         if ending:
             await close_and_score(db, attempt, now, ending, "deadline", score=False)
             closed.append(attempt.id)

@@ -1,6 +1,10 @@
 """Starting an attempt and moving to the next section: one statement each (start herd, and
 the wave of submits when a whole room finishes a section at about the same time).
 
+Between sections the same call is the participant's click that ends a break: the next section
+(pending, with ``break_ends_at``) opens with its clock started at the click or at the break's end,
+whichever came first. Outside a break it changes nothing for a started attempt.
+
 Start locks the attempt behind the kiosk token, and only when the attempt has not started and the
 proctor has started the sitting (it is running: the start belongs to the proctor): marks it in
 progress, opens the first section with its deadline
@@ -40,14 +44,54 @@ _STARTED_NOTIFY = attempt_notify(
     "started", sitting_id="started.sitting_id", attempt_id="started.id", what="start"
 )
 
-# $1 token hash, $2 now
-START = f"""
-WITH kiosk AS (
-    SELECT a.id, a.status, st.status AS sitting_status
+_RESUMED_AUDIT = participant_event(
+    "resumed",
+    actor_id="resumed.participant_id",
+    actor_name="'attempt ' || resumed.attempt_id",
+    action="section.start",
+    target_type="attempt_section",
+    target_id="resumed.id::text",
+    sitting_id="resumed.sitting_id",
+    ip="resumed.last_ip",
+)
+_RESUMED_NOTIFY = attempt_notify(
+    "resumed", sitting_id="resumed.sitting_id", attempt_id="resumed.attempt_id", what="section"
+)
+
+_KIOSK = f"""
+    SELECT a.id, a.status, st.status AS sitting_status, a.sitting_id, a.participant_id,
+           a.last_ip, (a.paused OR st.status = '{SittingStatus.PAUSED}') AS paused
     FROM attempt a JOIN sitting st ON st.id = a.sitting_id
     WHERE a.kiosk_session_hash = $1::text
-    FOR UPDATE OF a
-), started AS (
+    FOR UPDATE OF a"""
+
+# The click during a break starts the next clock (at the break's end if that came first);
+# $2 now, $3 the section asked for (NULL: whichever waits).
+_AFTER_BREAK = f"""
+waiting AS (
+    SELECT s.id, s.break_ends_at
+    FROM attempt_section s JOIN kiosk ON kiosk.id = s.attempt_id
+    WHERE kiosk.status = 'in_progress' AND NOT kiosk.paused
+      AND s.status = 'pending' AND s.break_ends_at IS NOT NULL
+      AND ($3::bigint IS NULL OR s.id = $3::bigint)
+    FOR UPDATE OF s
+), resumed AS (
+    UPDATE attempt_section s
+    SET status = 'open', started_at = least($2::timestamptz, waiting.break_ends_at),
+        deadline_at = least($2::timestamptz, waiting.break_ends_at)
+            + (s.time_limit_ms + s.extra_ms) * interval '1 millisecond'
+    FROM waiting, kiosk
+    WHERE s.id = waiting.id
+    RETURNING s.id, kiosk.id AS attempt_id, kiosk.sitting_id, kiosk.participant_id,
+              kiosk.last_ip
+), resumed_audited AS ({_RESUMED_AUDIT}
+), resumed_notified AS ({_RESUMED_NOTIFY}
+)"""
+
+# $1 token hash, $2 now, $3 the section asked for (NULL: whichever is next)
+START = f"""
+WITH kiosk AS ({_KIOSK}
+), {_AFTER_BREAK}, started AS (
     UPDATE attempt SET status = 'in_progress', started_at = $2::timestamptz
     FROM kiosk
     WHERE attempt.id = kiosk.id AND kiosk.status = 'not_started'
@@ -66,9 +110,11 @@ WITH kiosk AS (
 ), audited AS ({_STARTED_AUDIT}
 ), notified AS ({_STARTED_NOTIFY}
 )
-SELECT kiosk.id, kiosk.status, kiosk.sitting_status,
+SELECT kiosk.id, kiosk.status, kiosk.sitting_status, kiosk.paused,
+       (SELECT count(*) FROM resumed) AS resumed,
        (SELECT count(*) FROM opened) + (SELECT count(*) FROM audited)
-           + (SELECT count(*) FROM notified) AS side_effects
+           + (SELECT count(*) FROM notified) + (SELECT count(*) FROM resumed_audited)
+           + (SELECT count(*) FROM resumed_notified) AS side_effects
 FROM (SELECT) AS one LEFT JOIN kiosk ON true
 """
 
@@ -82,9 +128,26 @@ def _not_running(sitting_status: str) -> Exception:
     return SittingNotRunning()
 
 
+# $1 token hash, $2 now, $3 section id: GET /sections/{id} of the section behind a break.
+END_BREAK = f"""
+WITH kiosk AS ({_KIOSK}
+), {_AFTER_BREAK}
+SELECT (SELECT count(*) FROM resumed) AS resumed,
+       (SELECT count(*) FROM resumed_audited) + (SELECT count(*) FROM resumed_notified)
+           AS side_effects
+"""
+
+
+async def end_break(connection: Any, token_hash: str, now: datetime, section_id: int) -> bool:
+    """Asking for the section that waits behind a break starts it; True when it did."""
+    row = await connection.fetchrow(END_BREAK, token_hash, now, section_id)
+    return bool(row["resumed"])
+
+
 async def start(connection: Any, token_hash: str, now: datetime) -> int:
-    """Start the attempt (or find it started); returns its id."""
-    row = await connection.fetchrow(START, token_hash, now)
+    """Start the attempt (or find it started); during a break between sections, start the next
+    section (the participant's click). Returns the attempt's id."""
+    row = await connection.fetchrow(START, token_hash, now, None)
     if row["id"] is None:
         raise KioskUnauthorized()
     if (
@@ -145,9 +208,14 @@ WITH kiosk AS (
     WHERE s.id = go.section_id
     RETURNING s.id
 ), opened AS (
+    -- clock.follow's rule: with a break the next section waits for its end (or a click).
     UPDATE attempt_section s
-    SET status = 'open', started_at = $3::timestamptz,
-        deadline_at = $3::timestamptz + (s.time_limit_ms + s.extra_ms) * interval '1 millisecond'
+    SET status = CASE WHEN s.break_ms > 0 THEN 'pending' ELSE 'open' END,
+        started_at = CASE WHEN s.break_ms > 0 THEN NULL ELSE $3::timestamptz END,
+        deadline_at = CASE WHEN s.break_ms > 0 THEN NULL
+            ELSE $3::timestamptz + (s.time_limit_ms + s.extra_ms) * interval '1 millisecond' END,
+        break_ends_at = CASE WHEN s.break_ms > 0
+            THEN $3::timestamptz + s.break_ms * interval '1 millisecond' END
     FROM go
     WHERE s.id = go.next_id
     RETURNING s.id
@@ -163,8 +231,8 @@ SELECT (SELECT id FROM kiosk) AS attempt_id,
 async def submit_plain(
     connection: Any, token_hash: str, section_id: int, now: datetime
 ) -> int | None:
-    """Close the open section and open the next one; returns the attempt id, or None when this
-    is not the plain case (the service decides and explains those)."""
+    """Close the open section and begin the next one's break (or open it); returns the attempt
+    id, or None when this is not the plain case (the service decides and explains those)."""
     row = await connection.fetchrow(SUBMIT, token_hash, section_id, now)
     if row["attempt_id"] is None:
         raise KioskUnauthorized()

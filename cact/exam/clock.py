@@ -23,6 +23,8 @@ class SectionTimes(Protocol):
     def time_limit_ms(self) -> int: ...
     @property
     def extra_ms(self) -> int: ...
+    @property
+    def break_ends_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,52 @@ class SectionClock:
     paused_at: datetime | None
     time_limit_ms: int
     extra_ms: int
+    break_ends_at: datetime | None = None
 
     @classmethod
     def of(cls, row: Any, status: str) -> SectionClock:
         return cls(
-            status, row["deadline_at"], row["paused_at"], row["time_limit_ms"], row["extra_ms"]
+            status,
+            row["deadline_at"],
+            row["paused_at"],
+            row["time_limit_ms"],
+            row["extra_ms"],
+            row.get("break_ends_at"),
         )
+
+
+def _ms(delta: timedelta) -> int:
+    return int(delta / timedelta(milliseconds=1))
+
+
+def in_break(section: SectionTimes) -> bool:
+    """The section waits for its break to end (or the participant's click) to start."""
+    return section.status == SectionStatus.PENDING and section.break_ends_at is not None
+
+
+def break_end(section: SectionTimes, now: datetime) -> datetime | None:
+    """When the break before this section ends; a pause during the break moves it with the
+    clock (paused time is given back)."""
+    if not in_break(section):
+        return None
+    assert section.break_ends_at is not None
+    if section.paused_at is not None:
+        return section.break_ends_at + (now - section.paused_at)
+    return section.break_ends_at
+
+
+def break_remaining_ms(section: SectionTimes, now: datetime) -> int | None:
+    """Milliseconds of break left before this section's clock starts by itself (None: no
+    break is running before it)."""
+    ends = break_end(section, now)
+    return None if ends is None else max(0, _ms(ends - now))
+
+
+def clock_start(section: SectionTimes, now: datetime) -> datetime:
+    """A section leaving its break starts at the click or at the break's end, whichever was
+    first: a sweep that comes late never gives time away or takes it."""
+    ends = break_end(section, now)
+    return now if ends is None else min(now, ends)
 
 
 def effective_deadline(section: SectionTimes, now: datetime) -> datetime | None:
@@ -54,16 +96,36 @@ def effective_deadline(section: SectionTimes, now: datetime) -> datetime | None:
 def remaining_ms(section: SectionTimes, now: datetime) -> int:
     if section.status == SectionStatus.CLOSED:
         return 0
+    full = section.time_limit_ms + section.extra_ms
+    if section.status == SectionStatus.PENDING:
+        # Its break is over but no sweep has opened it yet: its clock has been running since.
+        return max(0, full - _ms(now - clock_start(section, now)))
     deadline = effective_deadline(section, now)
-    if section.status == SectionStatus.PENDING or deadline is None:
-        return section.time_limit_ms + section.extra_ms
-    return max(0, int((deadline - now) / timedelta(milliseconds=1)))
+    if deadline is None:
+        return full
+    return max(0, _ms(deadline - now))
 
 
 def open_section(section: AttemptSection, now: datetime) -> None:
+    """Start the section's clock (at the break's end if that came before ``now``)."""
+    start = clock_start(section, now)
     section.status = SectionStatus.OPEN
-    section.started_at = now
-    section.deadline_at = now + timedelta(milliseconds=section.time_limit_ms + section.extra_ms)
+    section.started_at = start
+    section.deadline_at = start + timedelta(milliseconds=section.time_limit_ms + section.extra_ms)
+
+
+def follow(section: AttemptSection, now: datetime) -> None:
+    """The section before this one closed: its break begins, or with none its clock starts."""
+    if section.break_ms > 0:
+        section.break_ends_at = now + timedelta(milliseconds=section.break_ms)
+    else:
+        open_section(section, now)
+
+
+def break_over(section: SectionTimes, now: datetime) -> bool:
+    """The break ended and the clock stands still for nothing: the sweeper opens it."""
+    ends = break_end(section, now)
+    return ends is not None and section.paused_at is None and ends <= now
 
 
 def close_section(section: AttemptSection, now: datetime, reason: str) -> None:
@@ -84,14 +146,23 @@ def overdue(section: SectionTimes, now: datetime, grace: timedelta) -> bool:
 
 
 def pause_section(section: AttemptSection, now: datetime) -> None:
-    if section.status == SectionStatus.OPEN and section.paused_at is None:
+    """A running clock stops; so does a running break (its end moves on resume)."""
+    if section.paused_at is not None:
+        return
+    if section.status == SectionStatus.OPEN or in_break(section):
         section.paused_at = now
 
 
 def resume_section(section: AttemptSection, now: datetime) -> None:
-    """The deadline moves by the time the clock stood: every paused millisecond comes back."""
-    if section.paused_at is not None and section.deadline_at is not None:
-        paused = now - section.paused_at
+    """The deadline (or the break's end) moves by the time the clock stood: every paused
+    millisecond comes back."""
+    if section.paused_at is None:
+        return
+    paused = now - section.paused_at
+    if section.deadline_at is not None:
         section.deadline_at += paused
         section.paused_ms += int(paused.total_seconds() * 1000)
-        section.paused_at = None
+    if in_break(section):
+        assert section.break_ends_at is not None
+        section.break_ends_at += paused
+    section.paused_at = None

@@ -138,6 +138,11 @@ class AttemptSection(Base):
             "deadline_at",
             postgresql_where=f"status = '{SectionStatus.OPEN}'",
         ),
+        Index(
+            "ix_attempt_section_break_ends",
+            "break_ends_at",
+            postgresql_where=f"status = '{SectionStatus.PENDING}' AND break_ends_at IS NOT NULL",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -155,6 +160,11 @@ class AttemptSection(Base):
     paused_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(String(32))
+    # The break before this section (copied from the blueprint when the sitting opens). When the
+    # section before closes, a section with a break stays pending until break_ends_at: its clock
+    # starts then, or at the participant's click if that comes first.
+    break_ms: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    break_ends_at: Mapped[datetime | None]
 
 
 class AttemptItem(Base):

@@ -11,7 +11,7 @@ from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.blueprints import forms
 from cact.blueprints import service as blueprints
-from cact.blueprints.models import BlueprintSection
+from cact.blueprints.models import Blueprint
 from cact.exam import service as exam
 from cact.exam.models import Sitting
 from cact.exam.repository import (
@@ -59,7 +59,7 @@ async def open_sitting(db: AsyncSession, sitting_id: int, actor: Actor) -> Sitti
         attempt_id: forms.generate(design, pool, seeds[enrollment_id])
         for enrollment_id, attempt_id in attempt_ids.items()
     }
-    await _insert_forms(db, blueprint.sections, generated)
+    await _insert_forms(db, blueprint, generated)
     now = datetime.now(UTC)
     sitting.status, sitting.opened_at = SittingStatus.OPEN, now
     sitting.token, sitting.token_released_at = new_token(), now
@@ -98,10 +98,11 @@ async def _insert_attempts(
 
 async def _insert_forms(
     db: AsyncSession,
-    sections: list[BlueprintSection],
+    blueprint: Blueprint,
     generated: dict[int, list[forms.FormSection]],
 ) -> None:
     """Two statements for the whole sitting: every attempt's sections, then every item."""
+    breaks = blueprints.breaks_before(blueprint)
     section_rows = [
         {
             "attempt_id": attempt_id,
@@ -111,9 +112,10 @@ async def _insert_forms(
             "time_limit_ms": design.time_limit_seconds * 1000,
             "extra_ms": 0,
             "paused_ms": 0,
+            "break_ms": breaks[position - 1] * 1000,
         }
         for attempt_id in generated
-        for position, design in enumerate(sections, start=1)
+        for position, design in enumerate(blueprint.sections, start=1)
     ]
     if not section_rows:
         return

@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Row, cast, extract, func, insert, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Row,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from cact.exam.models import (
     Attempt,
@@ -38,6 +51,18 @@ class AttemptRepository(Repository[Attempt]):
             .with_for_update(skip_locked=True)
         )
         return list(await self.all(statement))
+
+    async def paused_one_by_one(self, sitting_id: int, limit: int) -> list[int] | None:
+        """The room's attempts a proctor paused one by one (still paused after a room resume),
+        or None when there are more than ``limit`` of them."""
+        statement = (
+            select(Attempt.id)
+            .where(Attempt.sitting_id == sitting_id, Attempt.paused.is_(True))
+            .order_by(Attempt.id)
+            .limit(limit + 1)
+        )
+        ids = list(await self.session.scalars(statement))
+        return ids if len(ids) <= limit else None
 
     async def sitting_paused(self, sitting_id: int) -> bool:
         status = await self.session.scalar(select(Sitting.status).where(Sitting.id == sitting_id))
@@ -127,6 +152,21 @@ class AttemptRepository(Repository[Attempt]):
         )
         return list(dict.fromkeys((await self.session.scalars(statement)).all()))
 
+    async def break_over_attempt_ids(self, now: datetime, limit: int) -> list[int]:
+        """Attempts whose break before the next section has ended (not standing paused)."""
+        statement = (
+            select(AttemptSection.attempt_id)
+            .where(
+                AttemptSection.status == SectionStatus.PENDING,
+                AttemptSection.break_ends_at.is_not(None),
+                AttemptSection.paused_at.is_(None),
+                AttemptSection.break_ends_at <= now,
+            )
+            .order_by(AttemptSection.break_ends_at)
+            .limit(limit)
+        )
+        return list((await self.session.scalars(statement)).all())
+
 
 def _spellings(participant_no: str) -> tuple[str, str, str]:
     """A number as typed, upper- and lower-case: matched through the unique index."""
@@ -175,13 +215,20 @@ class SectionRepository(Repository[AttemptSection]):
         return list((await self.session.execute(statement, rows)).scalars().all())
 
     async def pause_running(self, sitting_id: int, now: datetime) -> None:
-        """Every running section of the room stops its clock, in one statement."""
+        """Every running section (and running break) of the room stops its clock, in one
+        statement (``clock.pause_section``'s rule)."""
         await self.session.execute(
             update(AttemptSection)
             .where(
                 AttemptSection.attempt_id == Attempt.id,
                 Attempt.sitting_id == sitting_id,
-                AttemptSection.status == SectionStatus.OPEN,
+                or_(
+                    AttemptSection.status == SectionStatus.OPEN,
+                    and_(
+                        AttemptSection.status == SectionStatus.PENDING,
+                        AttemptSection.break_ends_at.is_not(None),
+                    ),
+                ),
                 AttemptSection.paused_at.is_(None),
             )
             .values(paused_at=now)
@@ -202,7 +249,21 @@ class SectionRepository(Repository[AttemptSection]):
             .values(
                 deadline_at=AttemptSection.deadline_at + stood,
                 paused_ms=AttemptSection.paused_ms
-                + cast(extract("epoch", stood) * 1000, BigInteger),
+                + case(
+                    (
+                        AttemptSection.deadline_at.is_not(None),
+                        cast(extract("epoch", stood) * 1000, BigInteger),
+                    ),
+                    else_=0,
+                ),
+                # A break that stood still ends that much later (NULL stays NULL).
+                break_ends_at=case(
+                    (
+                        AttemptSection.status == SectionStatus.PENDING,
+                        AttemptSection.break_ends_at + stood,
+                    ),
+                    else_=AttemptSection.break_ends_at,
+                ),
                 paused_at=None,
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,5 +129,5 @@ async def attempt_changed(db: AsyncSession, attempt: AttemptLike, what: str) -> 
     await publish(db, RoomEvent(attempt.sitting_id, "attempt", attempt.id, {"what": what}))
 
 
-async def sitting_changed(db: AsyncSession, sitting: Sitting, what: str) -> None:
-    await publish(db, RoomEvent(sitting.id, "sitting", data={"what": what}))
+async def sitting_changed(db: AsyncSession, sitting: Sitting, what: str, **details: Any) -> None:
+    await publish(db, RoomEvent(sitting.id, "sitting", data={"what": what, **details}))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from cact.exam.statuses import (
     SittingStatus,
 )
 from cact.kit.timezones import Zone
+from cact.lockdown.repository import BrowserRefusalRepository, Shown
 from cact.proctoring.repository import (
     AuditLine,
     DashboardRepository,
@@ -102,11 +103,13 @@ class Tile:
     remaining_ms: int | None
     counting: bool
     as_of: datetime
+    break_remaining_ms: int | None  # a break before the next section is running (issue 13)
     last_seen_at: datetime | None
     last_active_at: datetime | None
     ip: str | None
     reset_requested_at: datetime | None
     close_reason: str | None
+    browser_refusal: Shown | None = None  # refused for its browser since its latest login
 
     def status(self, now: datetime) -> str:
         return tile_status(
@@ -157,6 +160,7 @@ class Tile:
             },
             "remaining_ms": self.remaining_ms,
             "counting": self.counting,
+            "break_remaining_ms": self.break_remaining_ms,
             "as_of": iso(self.as_of),
             "last_seen_at": iso(self.last_seen_at),
             "last_active_at": iso(self.last_active_at),
@@ -164,14 +168,25 @@ class Tile:
             "reset_requested": self.reset_requested_at is not None,
             "reset_requested_at": iso(self.reset_requested_at),
             "close_reason": self.close_reason,
+            "browser_refused": None
+            if self.browser_refusal is None
+            else {
+                "reason": self.browser_refusal.reason,
+                "at": iso(self.browser_refusal.refused_at),
+                "count": self.browser_refusal.count,
+            },
         }
 
 
 def _current(sections: list[SectionRow]) -> SectionRow | None:
-    """The running section; before the start the first one; after the end none."""
+    """The running section; during a break the next one; before the start the first one;
+    after the end none."""
     running = next((s for s in sections if s.section.status == SectionStatus.OPEN), None)
     if running is not None:
         return running
+    resting = next((s for s in sections if clock.in_break(s.section)), None)
+    if resting is not None:  # between sections: the one that comes next
+        return resting
     if sections and all(s.section.status == SectionStatus.PENDING for s in sections):
         return sections[0]
     return None
@@ -214,6 +229,7 @@ def build_tile(
             section and section.status == SectionStatus.OPEN and section.paused_at is None
         ),
         as_of=now,
+        break_remaining_ms=clock.break_remaining_ms(section, now) if section else None,
         last_seen_at=row.last_seen_at,
         last_active_at=active,
         ip=row.last_ip,
@@ -322,6 +338,7 @@ async def load_snapshot(db: AsyncSession, sitting_id: int, now: datetime) -> Sna
         )
         for row in roster
     ]
+    tiles = await _with_refusals(db, sitting_id, tiles, None)
     return Snapshot(
         sitting=sitting_json(sitting, room),
         seats=[seat_json(s) for s in await repository.seats(room.id)],
@@ -349,7 +366,7 @@ async def load_tiles(
     ids = [row.attempt_id for row in roster if row.attempt_id is not None]
     progress = await repository.progress(sitting_id, ids)
     sections = await repository.sections(sitting_id, ids)
-    return [
+    tiles = [
         build_tile(
             row,
             progress.get(row.attempt_id) if row.attempt_id else None,
@@ -358,4 +375,20 @@ async def load_tiles(
             now,
         )
         for row in roster
+    ]
+    return await _with_refusals(db, sitting_id, tiles, ids)
+
+
+async def _with_refusals(
+    db: AsyncSession, sitting_id: int, tiles: list[Tile], attempt_ids: list[int] | None
+) -> list[Tile]:
+    """Mark the tiles whose kiosk was refused for its browser (issue 22)."""
+    refused = await BrowserRefusalRepository(db).shown(sitting_id, attempt_ids)
+    if not refused:
+        return tiles
+    return [
+        replace(t, browser_refusal=refused[t.attempt_id])
+        if t.attempt_id is not None and t.attempt_id in refused
+        else t
+        for t in tiles
     ]

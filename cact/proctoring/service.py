@@ -22,6 +22,8 @@ from cact.rooms.repository import SeatRepository
 from cact.scoring.closing import close_and_score, score_closed
 
 TOKEN_GRACE = timedelta(minutes=2)
+# A room resume names at most this many attempts that stay paused (NOTIFY payloads are < 8 kB).
+STILL_PAUSED_NAMED = 400
 
 
 class WrongSittingState(Conflict):
@@ -136,6 +138,8 @@ async def resume_sitting(
     sitting.status = SittingStatus.RUNNING if started else SittingStatus.OPEN
     sitting.paused_at = None
     await SectionRepository(db).resume_paused(sitting.id, now)
+    # The push tells each kiosk its state at once; NOTIFY's payload bounds how many ids it names.
+    still_paused = await AttemptRepository(db).paused_one_by_one(sitting.id, STILL_PAUSED_NAMED)
     await audit.record(
         db,
         actor,
@@ -145,7 +149,10 @@ async def resume_sitting(
         reason=reason,
         sitting_id=sitting.id,
     )
-    await exam.sitting_changed(db, sitting, "resume")
+    if still_paused is None:
+        await exam.sitting_changed(db, sitting, "resume")
+    else:
+        await exam.sitting_changed(db, sitting, "resume", still_paused=still_paused)
     return sitting
 
 

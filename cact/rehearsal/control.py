@@ -2,10 +2,14 @@
 
 Every simulated kiosk holds the push channel open (``GET /events``) as the kiosk page does. The
 rehearsal then acts as the proctor (the same service call as the dashboard's button) and times,
-for each kiosk, from the moment before the action until the kiosk has *acknowledged* it: the
-push event arrived, the kiosk waited its jitter (0–1 s, as the page does so that a room does
-not ask in step) and its heartbeat answered with the new state. The push arrival alone is
-reported beside it.
+for each kiosk, from the moment before the action:
+
+- **acknowledged**: the kiosk has the new state and shows it. A room's pause and resume carry
+  the kiosk's pause state in the push itself (``paused``), which the page shows at once, so
+  this is the push's arrival; a push without it (an old server) waits for the heartbeat.
+- **confirmed**: the kiosk's heartbeat, spread over the page's reconcile window (0–4 s, so that a
+  room does not ask in step), answered with the same state: the server's word, and the exact
+  time after a pause.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from cact.rehearsal.kiosk import API, SimKiosk
 from cact.rehearsal.stats import Stats, percentile
 
 ACTOR = Actor.system("cact rehearsal (proctor)")
-JITTER_SECONDS = 1.0  # the kiosk page's CONTROL_JITTER_MS
+RECONCILE_SECONDS = 4.0  # the kiosk page's RECONCILE_JITTER_MS
 WAIT_SECONDS = 30.0
 
 
@@ -39,7 +43,9 @@ class Listener:
     hello: asyncio.Event = field(default_factory=asyncio.Event)
     pushed: dict[str, float] = field(default_factory=dict)
     acked: dict[str, float] = field(default_factory=dict)
+    confirmed: dict[str, float] = field(default_factory=dict)
     done: dict[str, asyncio.Event] = field(default_factory=dict)
+    confirming: set[asyncio.Task[None]] = field(default_factory=set)
 
     def expect(self, what: str) -> None:
         self.done[what] = asyncio.Event()
@@ -56,18 +62,24 @@ class Listener:
                     elif line.startswith("data: ") and event == "hello":
                         self.hello.set()
                     elif line.startswith("data: ") and event == "control":
-                        what = str(json.loads(line[6:]).get("what"))
+                        control = json.loads(line[6:])
+                        what = str(control.get("what"))
                         if what in self.done and what not in self.pushed:
                             self.pushed[what] = time.monotonic()
-                            asyncio.get_running_loop().create_task(self._acknowledge(what))
+                            if control.get("paused") is (what == "pause"):
+                                self.acked[what] = self.pushed[what]
+                            task = asyncio.create_task(self._confirm(what))
+                            self.confirming.add(task)
+                            task.add_done_callback(self.confirming.discard)
 
-    async def _acknowledge(self, what: str) -> None:
-        await asyncio.sleep(self.rng.random() * JITTER_SECONDS)
+    async def _confirm(self, what: str) -> None:
+        await asyncio.sleep(self.rng.random() * RECONCILE_SECONDS)
         paused = what == "pause"
         for _ in range(20):
             reply = await self.kiosk.call("heartbeat", "POST", "/heartbeat")
             if reply.status_code == 200 and bool(reply.json().get("paused")) == paused:
-                self.acked[what] = time.monotonic()
+                self.confirmed[what] = time.monotonic()
+                self.acked.setdefault(what, self.confirmed[what])
                 self.done[what].set()
                 return
             await asyncio.sleep(0.2)
@@ -123,15 +135,12 @@ async def measure(
 
 
 def _figures(stats: Stats, what: str, started: float, listeners: list[Listener]) -> None:
-    acked = [
-        (listener.acked[what] - started) * 1000 for listener in listeners if what in listener.acked
-    ]
-    pushed = [
-        (listener.pushed[what] - started) * 1000
-        for listener in listeners
-        if what in listener.pushed
-    ]
+    def after(times: list[dict[str, float]]) -> list[float]:
+        return [(t[what] - started) * 1000 for t in times if what in t]
+
+    acked = after([listener.acked for listener in listeners])
     stats.figures[f"control {what} acknowledged kiosks"] = f"{len(acked)}/{len(listeners)}"
     stats.figures[f"control {what} p50 ms"] = round(percentile(acked, 0.50), 1)
     stats.figures[f"control {what} p99 ms"] = round(percentile(acked, 0.99), 1)
-    stats.figures[f"control {what} push p99 ms"] = round(percentile(pushed, 0.99), 1)
+    confirmed = after([listener.confirmed for listener in listeners])
+    stats.figures[f"control {what} confirmed p99 ms"] = round(percentile(confirmed, 0.99), 1)

@@ -136,7 +136,9 @@ class SimKiosk:
 
     async def run(self, section: dict[str, Any]) -> None:
         """Answer the loaded section; then, like the kiosk, read the attempt and go on to the
-        next section (loaded once) until the last is submitted or left to the deadline."""
+        next section (loaded once: during the break between sections, loading it is the
+        participant's click that starts it) until the last is submitted or left to the
+        deadline."""
         while True:
             section_id = int(section["id"])
             await self.answer_section(section)

@@ -13,6 +13,21 @@ from html import escape
 
 LEVELS = 5  # rings 1–5
 
+# Presentation attributes: what a PDF renderer (WeasyPrint draws SVG without the page's CSS)
+# shows; on screen report.css overrides them with the same colours.
+FONT = 'font-family="DejaVu Sans, Arial, sans-serif" font-size="10" fill="#1d2733"'
+LOOK = {
+    "required": 'fill="#8a96a3" fill-opacity="0.18" stroke="#8a96a3" stroke-width="2"'
+    ' stroke-dasharray="5 3"',
+    "attained": 'fill="#0b5cab" fill-opacity="0.22" stroke="#0b5cab" stroke-width="2"',
+}
+BAR_LOOK = {
+    "required": 'fill="#8a96a3" fill-opacity="0.45" stroke="#8a96a3" stroke-width="1"',
+    "attained": 'fill="#0b5cab" fill-opacity="0.75" stroke="#0b5cab" stroke-width="1"',
+}
+RING = 'fill="none" stroke="#d9dfe6" stroke-width="1"'
+MUTED = 'fill="#5b6775"'
+
 
 @dataclass(frozen=True)
 class RadarAxis:
@@ -70,7 +85,8 @@ def _polygon(geometry: RadarGeometry, levels: Sequence[int | None], series: str,
         for x, y in (geometry.point(i, count, level or 0) for i, level in enumerate(levels))
     )
     return (
-        f'<polygon class="series-{series}" data-series="{series}" points="{points}">'
+        f'<polygon class="series-{series}" data-series="{series}" {LOOK[series]}'
+        f' points="{points}">'
         f"<title>{_text(label)}</title></polygon>"
     )
 
@@ -90,7 +106,7 @@ def radar_svg(
     size = _n(g.size)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart radar" viewBox="0 0 {size} {size}"'
-        f' width="{size}" height="{size}" role="img" aria-label="{_text(title)}">',
+        f' width="{size}" height="{size}" {FONT} role="img" aria-label="{_text(title)}">',
         f"<title>{_text(title)}</title>",
     ]
     if count == 0:
@@ -102,15 +118,18 @@ def radar_svg(
             f"{_n(x)},{_n(y)}" for x, y in (g.point(i, count, level) for i in range(count))
         )
         if count >= 3:
-            parts.append(f'<polygon class="ring" data-level="{level}" points="{ring}"/>')
+            parts.append(f'<polygon class="ring" data-level="{level}" {RING} points="{ring}"/>')
         else:
             r = _n(g.radius * level / LEVELS)
             parts.append(
-                f'<circle class="ring" data-level="{level}" cx="{_n(g.centre)}"'
+                f'<circle class="ring" data-level="{level}" {RING} cx="{_n(g.centre)}"'
                 f' cy="{_n(g.centre)}" r="{r}"/>'
             )
         x, y = g.point(0, count, level)
-        parts.append(f'<text class="ring-label" x="{_n(x + 4)}" y="{_n(y + 4)}">{level}</text>')
+        parts.append(
+            f'<text class="ring-label" {MUTED} font-size="9" x="{_n(x + 4)}" y="{_n(y + 4)}">'
+            f"{level}</text>"
+        )
     parts.append("</g>")
     parts.append('<g class="axes">')
     for i, axis in enumerate(axes):
@@ -121,8 +140,10 @@ def radar_svg(
         parts.append(
             f'<g class="axis" data-code="{_text(axis.code)}">'
             f"<title>{_text(axis.code)} {_text(axis.name)}</title>"
-            f'<line x1="{_n(g.centre)}" y1="{_n(g.centre)}" x2="{_n(x)}" y2="{_n(y)}"/>'
-            f'<text x="{_n(lx)}" y="{_n(ly + 4)}" text-anchor="{anchor}">{_text(axis.code)}</text>'
+            f'<line stroke="#c3ccd6" stroke-width="1" x1="{_n(g.centre)}" y1="{_n(g.centre)}"'
+            f' x2="{_n(x)}" y2="{_n(y)}"/>'
+            f'<text font-size="13" font-weight="600" x="{_n(lx)}" y="{_n(ly + 4)}"'
+            f' text-anchor="{anchor}">{_text(axis.code)}</text>'
             "</g>"
         )
     parts.append("</g>")
@@ -156,15 +177,16 @@ def bar_svg(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart bars"'
         f' viewBox="0 0 {_n(g.width)} {_n(height)}" width="{_n(g.width)}" height="{_n(height)}"'
-        f' role="img" aria-label="{_text(title)}">',
+        f' {FONT} role="img" aria-label="{_text(title)}">',
         f"<title>{_text(title)}</title>",
         '<g class="grid">',
     ]
     for level in range(LEVELS + 1):
         y = base - g.plot_height * level / LEVELS
         parts.append(
-            f'<line x1="{_n(g.left)}" y1="{_n(y)}" x2="{_n(g.width - 4)}" y2="{_n(y)}"/>'
-            f'<text x="{_n(g.left - 6)}" y="{_n(y + 4)}" text-anchor="end">{level}</text>'
+            f'<line stroke="#e1e6ec" x1="{_n(g.left)}" y1="{_n(y)}" x2="{_n(g.width - 4)}"'
+            f' y2="{_n(y)}"/>'
+            f'<text {MUTED} x="{_n(g.left - 6)}" y="{_n(y + 4)}" text-anchor="end">{level}</text>'
         )
     parts.append("</g>")
     count = max(len(groups), 1)
@@ -182,7 +204,8 @@ def bar_svg(
             h = g.plot_height * clipped / LEVELS
             shown = "–" if value is None else f"{value:.2f}"
             parts.append(
-                f'<rect class="series-{series}" data-series="{series}" data-value="{shown}"'
+                f'<rect class="series-{series}" data-series="{series}" {BAR_LOOK[series]}'
+                f' data-value="{shown}"'
                 f' x="{_n(x)}" y="{_n(base - h)}" width="{_n(bar)}" height="{_n(h)}">'
                 f"<title>{_text(label)}: {shown}</title></rect>"
             )

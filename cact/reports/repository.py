@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import String, and_, cast, func, select
+from sqlalchemy import String, and_, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.models import AuditEvent
@@ -48,6 +48,29 @@ class IncidentRow:
     note: str | None
     participant_name: str | None
     participant_no: str | None
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    participant_id: int
+    participant_no: str
+    name: str
+    nip: str | None
+    attendance: str
+    attempt_id: int | None
+    attempt_status: str | None
+    started_at: datetime | None
+    close_reason: str | None
+    close_note: str | None
+    scored: bool
+
+
+@dataclass(frozen=True)
+class ReportedAttempt:
+    attempt_id: int
+    participant_no: str
+    name: str
+    nip: str | None
 
 
 class ReportRepository:
@@ -169,3 +192,39 @@ class ReportRepository:
             .order_by(AuditEvent.occurred_at, AuditEvent.id)
         )
         return [IncidentRow(*row) for row in await self.session.execute(statement)]
+
+    async def roster(self, sitting_id: int) -> list[RosterEntry]:
+        """Everyone enrolled on the sitting, with their attempt (if any) and whether it has a
+        current result, by participant number."""
+        scored = exists().where(Result.attempt_id == Attempt.id, Result.is_current)
+        statement = (
+            select(
+                Participant.id,
+                Participant.participant_no,
+                Participant.name,
+                Participant.nip,
+                Enrollment.attendance,
+                Attempt.id,
+                Attempt.status,
+                Attempt.started_at,
+                Attempt.close_reason,
+                Attempt.close_note,
+                scored,
+            )
+            .join(Enrollment, Enrollment.participant_id == Participant.id)
+            .outerjoin(Attempt, Attempt.enrollment_id == Enrollment.id)
+            .where(Enrollment.sitting_id == sitting_id)
+            .order_by(Participant.participant_no)
+        )
+        return [RosterEntry(*row) for row in await self.session.execute(statement)]
+
+    async def reported_attempts(self, sitting_id: int) -> list[ReportedAttempt]:
+        """The attempts of the sitting that have an individual report (a current result)."""
+        statement = (
+            select(Attempt.id, Participant.participant_no, Participant.name, Participant.nip)
+            .join(Participant, Participant.id == Attempt.participant_id)
+            .join(Result, and_(Result.attempt_id == Attempt.id, Result.is_current))
+            .where(Attempt.sitting_id == sitting_id)
+            .order_by(Participant.participant_no, Attempt.id)
+        )
+        return [ReportedAttempt(*row) for row in await self.session.execute(statement)]

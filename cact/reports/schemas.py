@@ -155,6 +155,23 @@ class AbsentRow(BaseModel):
     name: str
 
 
+class RosterRow(BaseModel):
+    """One participant on the sitting's roster and where their individual report is."""
+
+    participant_id: int
+    participant_no: str
+    name: str
+    nip: str | None
+    presence: str = Field(description="attended | absent | terminated")
+    attempt_id: int | None
+    attempt_status: str | None
+    close_reason: str | None = Field(
+        description="finished | deadline | sitting_closed | terminated; null while open"
+    )
+    close_note: str | None
+    report: bool = Field(description="the attempt has a current result: its report exists")
+
+
 class SittingReport(BaseModel):
     sitting: SittingPart
     results: int = Field(description="attempts with a current result")
@@ -172,3 +189,6 @@ class SittingReport(BaseModel):
     )
     absent: list[AbsentRow] = Field(default_factory=list)
     left_out_of_distributions: int = 0
+    participants: list[RosterRow] = Field(
+        default_factory=list, description="everyone on the roster, by participant number"
+    )

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.exam.models import Sitting
 from cact.exam.service import SittingNotFound
+from cact.exam.statuses import AttemptStatus
 from cact.kit.errors import Conflict
 from cact.reports import closing
-from cact.reports.repository import ReportRepository
+from cact.reports.repository import ReportRepository, RosterEntry
 from cact.reports.schemas import (
     AbsentRow,
     Attendance,
@@ -27,6 +28,7 @@ from cact.reports.schemas import (
     NineBoxCell,
     ParticipantPart,
     PolicyPart,
+    RosterRow,
     ScaleDistribution,
     SittingPart,
     SittingReport,
@@ -167,6 +169,41 @@ async def individual_report(db: AsyncSession, attempt_id: int) -> IndividualRepo
     )
 
 
+def presence(entry: RosterEntry) -> str:
+    """terminated by the proctor, absent (never started, or marked absent) or attended."""
+    terminated = entry.attempt_status == AttemptStatus.TERMINATED
+    if terminated or closing.reason_of(entry.close_reason) == "terminated":
+        return "terminated"
+    if entry.attempt_id is None or entry.started_at is None or entry.attendance == "absent":
+        return "absent"
+    return "attended"
+
+
+async def roster(db: AsyncSession, sitting_id: int) -> list[RosterRow]:
+    return [
+        RosterRow(
+            participant_id=e.participant_id,
+            participant_no=e.participant_no,
+            name=e.name,
+            nip=e.nip,
+            presence=presence(e),
+            attempt_id=e.attempt_id,
+            attempt_status=e.attempt_status,
+            close_reason=closing.reason_of(e.close_reason),
+            close_note=e.close_note,
+            report=e.scored,
+        )
+        for e in await ReportRepository(db).roster(sitting_id)
+    ]
+
+
+async def sitting_report_code(db: AsyncSession, sitting_id: int) -> str:
+    sitting = await ReportRepository(db).sitting(sitting_id)
+    if sitting is None:
+        raise SittingNotFound()
+    return sitting.code
+
+
 def _mean(value: Decimal | float | None) -> Decimal | None:
     if value is None:
         return None
@@ -293,6 +330,7 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
             finished=finished,
             terminated=terminated,
         ),
+        participants=await roster(db, sitting_id),
         incidents=[
             Incident(
                 occurred_at=i.occurred_at,

@@ -20,6 +20,7 @@ from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
 from cact.kit.pages import admin_page, attempt, bind, error_page, parse_local, say
 from cact.kit.timezones import label as zone_label
+from cact.lockdown import service as browsers
 from cact.participants.roster_file import COLUMNS
 from cact.rooms import service as rooms
 from cact.rooms.schemas import MAX_ID, PathId
@@ -233,6 +234,11 @@ async def render_sitting(
         "proctor_ids": [p.id for p in sitting.proctors],
         "columns": COLUMNS,
         "report": None,
+        "browser": browsers.read(
+            sitting_id,
+            await browsers.get(db, sitting_id),
+            request.app.state.settings.public_base_url,
+        ),
         **(await _choices(db)),
         **context,
     }

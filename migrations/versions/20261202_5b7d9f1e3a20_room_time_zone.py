@@ -1,7 +1,7 @@
 """Every room has an IANA time zone (default Asia/Jakarta) that its sittings inherit.
 
 Revision ID: 5b7d9f1e3a20
-Revises: 1a3c5e7b9d13
+Revises: 5b7d9f1e3a24
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5b7d9f1e3a20"
-down_revision = "1a3c5e7b9d13"
+down_revision = "5b7d9f1e3a24"
 branch_labels = None
 depends_on = None
 

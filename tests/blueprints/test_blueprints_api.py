@@ -94,3 +94,48 @@ async def test_a_blueprint_used_by_a_sitting_cannot_be_replaced(
     again = await demo_bank.post("/api/blueprints/import", files=_blueprint_file())
     assert again.status_code == 409
     assert again.json()["error"] == "blueprint_in_use"
+
+
+async def test_breaks_travel_through_the_api_and_zero_means_none(demo_bank: AsyncClient) -> None:
+    created = (await demo_bank.post("/api/blueprints/import", files=_blueprint_file())).json()
+    assert created["break_seconds"] == 60
+    assert [s["break_after_seconds"] for s in created["sections"]] == [120, None, None]
+    none = (DEMO / "blueprint.yaml").read_bytes().replace(b"break_seconds: 60", b"break_seconds: 0")
+    none = none.replace(b"code: DEMO-2026", b"code: DEMO-NO-BREAK")
+    replaced = (await demo_bank.post("/api/blueprints/import", files=_blueprint_file(none))).json()
+    assert replaced["break_seconds"] == 0
+    blueprint = await service_get(demo_bank, replaced["id"])
+    assert blueprint["break_seconds"] == 0
+
+
+async def service_get(client: AsyncClient, blueprint_id: int) -> dict[str, object]:
+    response = await client.get(f"/api/blueprints/{blueprint_id}")
+    assert response.status_code == 200
+    body: dict[str, object] = response.json()
+    return body
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        (b"break_seconds: 60", b"break_seconds: -1", "break_out_of_range"),
+        (b"break_seconds: 60", b"break_seconds: 99999", "break_out_of_range"),
+        (b"break_seconds: 60", b"break_seconds: lama", "wrong_type"),
+        (b"break_after_seconds: 120", b"break_after_seconds: 15 menit", "wrong_type"),
+        (
+            b"      - {competency: T.ADM.01, count: 10}",
+            b"      - {competency: T.ADM.01, count: 10}\n    break_after_seconds: 60",
+            "break_after_last_section",
+        ),
+    ],
+)
+async def test_a_bad_break_is_refused_with_a_clear_error(
+    editor_client: AsyncClient, old: bytes, new: bytes, code: str
+) -> None:
+    bad = (DEMO / "blueprint.yaml").read_bytes().replace(old, new)
+    response = await editor_client.post("/api/blueprints/import", files=_blueprint_file(bad))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "invalid_blueprint"
+    assert [p["code"] for p in body["detail"]] == [code]
+    assert body["detail"][0]["line"] and body["detail"][0]["message_id"]

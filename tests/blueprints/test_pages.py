@@ -65,7 +65,8 @@ async def test_an_uploaded_blueprint_shows_its_sections_and_a_full_bank_lets_it_
         ("Teknis", "15", "10"),
     ]
     assert "2 soal M.01" in sections[0][3] and "10 soal T.ADM.01" in sections[2][3]
-    assert sections[0][5:] == ["Ya", "Ya"]
+    assert sections[0][5:] == ["Ya", "Ya", "120 detik"]  # the scheduled longer break
+    assert sections[1][7] == "60 detik" and sections[2][7] == "—"
     assert "Bank soal cukup: setiap formulir berisi 29 soal." in page
     assert 'data-testid="shortfalls"' not in page
     assert f'href="{url}/preview"' in page

@@ -116,6 +116,12 @@ async def test_participants_wait_the_proctor_starts_pauses_and_terminates_within
                 for k in kiosks
             ),
         )
+        for kiosk in kiosks:  # and the clock counts again, from where it stood
+            await expect(kiosk.get_by_test_id("countdown")).not_to_have_attribute(
+                "data-remaining-ms",
+                str(await kiosk.get_by_test_id("countdown").get_attribute("data-remaining-ms")),
+                timeout=WITHIN_MS,
+            )
 
         await proctor.get_by_test_id(f"tile-{numbers[0]}").click()
         await proctor.get_by_test_id("act-terminate").click()

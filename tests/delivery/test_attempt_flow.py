@@ -203,8 +203,13 @@ async def test_submitting_a_section_opens_the_next_and_a_closed_one_stays_closed
 ) -> None:
     section = await _first_section(kiosk)
     after = (await kiosk.call("POST", f"/sections/{section['id']}/submit")).json()
-    assert [s["status"] for s in after["sections"]] == ["closed", "open", "pending"]
+    # The demo blueprint's break after its first section: the next waits, its id is current.
+    assert [s["status"] for s in after["sections"]] == ["closed", "pending", "pending"]
     assert after["current_section_id"] == after["sections"][1]["id"]
+    assert after["break_remaining_ms"] == 120_000
+    # Asking for it is the participant's click that starts it.
+    opened = await kiosk.call("GET", f"/sections/{after['current_section_id']}")
+    assert opened.status_code == 200 and opened.json()["status"] == "open"
     again = await kiosk.call("POST", f"/sections/{section['id']}/submit")
     assert again.status_code == 409
     reopen = await kiosk.call("GET", f"/sections/{section['id']}")

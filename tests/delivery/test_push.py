@@ -83,3 +83,29 @@ async def test_the_stream_needs_a_kiosk_token_and_a_client_that_asks_for_a_strea
     plain = await kiosk.call("GET", "/events")
     assert plain.status_code == 406  # type: ignore[attr-defined]
     assert plain.json()["error"] == "not_acceptable"  # type: ignore[attr-defined]
+
+
+async def test_a_room_pause_and_resume_tell_each_kiosk_its_own_pause_state() -> None:
+    hub = FakeHub()
+    room = RoomControl(7, hub)
+    heard: dict[int, list[dict[str, str]]] = {1: [], 2: [], 3: []}
+    tasks = [
+        asyncio.create_task(_events(control_stream(room, n, max_seconds=5), heard[n]))
+        for n in heard
+    ]
+    for _ in range(50):
+        if hub.queues and room.kiosks == 3:
+            break
+        await asyncio.sleep(0.01)
+    hub.send(RoomEvent(7, "sitting", None, {"what": "pause"}))
+    # Attempt 2 was paused by the proctor on its own: the room's resume leaves it paused.
+    hub.send(RoomEvent(7, "sitting", None, {"what": "resume", "still_paused": [2]}))
+    # More attempts paused one by one than a notice can name: no state, the kiosks ask.
+    hub.send(RoomEvent(7, "sitting", None, {"what": "resume"}))
+    await asyncio.sleep(0.1)
+    states = {n: [(e["what"], e.get("paused")) for e in heard[n]] for n in heard}
+    assert states[1] == states[3] == [("pause", True), ("resume", False), ("resume", None)]
+    assert states[2] == [("pause", True), ("resume", True), ("resume", None)]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit.models import AuditEvent
 from cact.exam.models import Attempt, AttemptSection
 from cact.kit.ratelimit import RateLimitBucket
-from tests.fixtures.sittings import KioskClient, open_sitting
+from tests.fixtures.sittings import KioskClient, open_sitting, without_breaks
 
 LOGIN = "/api/kiosk/v1/login"
 
@@ -140,6 +140,7 @@ async def test_submitting_a_middle_section_closes_it_opens_the_next_and_audits_o
     client: AsyncClient, db: AsyncSession
 ) -> None:
     opened = await open_sitting(db)
+    await without_breaks(db, opened.sitting.id)  # break_seconds: 0 (tests/delivery/test_breaks)
     kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
     await kiosk.login()
     first = (await kiosk.call("POST", "/attempt/start")).json()["current_section_id"]
@@ -193,7 +194,9 @@ async def test_the_last_section_closes_the_attempt_through_the_service(
     await kiosk.login()
     body = (await kiosk.call("POST", "/attempt/start")).json()
     while body["status"] == "in_progress":
-        response = await kiosk.call("POST", f"/sections/{body['current_section_id']}/submit")
+        current = body["current_section_id"]
+        assert (await kiosk.call("GET", f"/sections/{current}")).status_code == 200  # ends a break
+        response = await kiosk.call("POST", f"/sections/{current}/submit")
         assert response.status_code == 200
         body = response.json()
     assert body["status"] == "submitted"

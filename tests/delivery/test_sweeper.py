@@ -15,7 +15,7 @@ from cact.exam.models import Attempt, AttemptSection
 from cact.kit.db import create_engine, create_sessionmaker
 from tests.conftest import load_reference_data, recreate_database
 from tests.fixtures.database import TestServer
-from tests.fixtures.sittings import KioskClient, open_sitting
+from tests.fixtures.sittings import KioskClient, open_sitting, without_breaks
 
 GRACE = timedelta(seconds=10)
 
@@ -32,6 +32,7 @@ async def test_an_overdue_section_is_closed_and_the_next_starts_with_no_kiosk(
     client: AsyncClient, db: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     opened = await open_sitting(db, participants=1)
+    await without_breaks(db, opened.sitting.id)  # breaks: tests/delivery/test_breaks.py
     kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
     await kiosk.login()
     await kiosk.call("POST", "/attempt/start")
@@ -113,18 +114,44 @@ async def test_two_workers_racing_close_every_section_exactly_once(pg_server: Te
                 .select_from(AttemptSection)
                 .where(AttemptSection.position == 1, AttemptSection.status == "closed")
             )
-            opened_next = await db.scalar(
+            resting = await db.scalar(
                 select(func.count())
                 .select_from(AttemptSection)
-                .where(AttemptSection.position == 2, AttemptSection.status == "open")
+                .where(AttemptSection.position == 2, AttemptSection.break_ends_at.is_not(None))
             )
             events = await db.scalar(
                 select(func.count())
                 .select_from(AuditEvent)
                 .where(AuditEvent.action == "section.expire")
             )
-        assert (closed, opened_next, events) == (40, 40, 40)
+        assert (closed, resting, events) == (40, 40, 40)
         assert sum(results) == 40
+        # The breaks end: each next section opens exactly once, with its clock from the end.
+        ended = datetime.now(UTC) - timedelta(seconds=3)
+        async with setup() as db, db.begin():
+            await db.execute(
+                update(AttemptSection)
+                .where(AttemptSection.position == 2)
+                .values(break_ends_at=ended)
+            )
+        results = await asyncio.gather(
+            sweeper.sweep_once(worker_a, GRACE), sweeper.sweep_once(worker_b, GRACE)
+        )
+        async with setup() as db:
+            started = list(
+                await db.scalars(
+                    select(AttemptSection.started_at).where(
+                        AttemptSection.position == 2, AttemptSection.status == "open"
+                    )
+                )
+            )
+            events = await db.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "section.start_after_break")
+            )
+        assert len(started) == 40 and set(started) == {ended}
+        assert events == 40 and sum(results) == 40
     finally:
         for engine in engines:
             await engine.dispose()

@@ -372,6 +372,16 @@ def test_the_proxy_config_says_what_the_kiosks_need() -> None:
     )
     assert events is not None
     assert "proxy_buffering off;" in events.group(1) and "proxy_read_timeout 1h;" in events.group(1)
+    bundle_route = r"^/reports/sittings/[^/]+/individual(\.zip)?$"  # docs/reports.md
+    bundles = re.search(re.escape(f"location ~ {bundle_route} {{") + "(.*?)}", locations, re.S)
+    assert bundles is not None, "the streamed report bundles need their own location"
+    assert "proxy_buffering off;" in bundles.group(1)
+    for path, matched in (
+        ("/reports/sittings/12/individual", True),
+        ("/reports/sittings/12/individual.zip", True),
+        ("/reports/sittings/12/bundle", False),
+    ):
+        assert bool(re.match(bundle_route, path)) is matched, path
     assert "client_max_body_size 64m;" in locations
     assert "location /static/" in locations and "location /media/" in locations
     connections = int(re.search(r"worker_connections (\d+);", main).group(1))  # type: ignore[union-attr]

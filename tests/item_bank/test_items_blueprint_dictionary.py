@@ -56,6 +56,49 @@ def test_broken_blueprint_is_reported_with_its_line(
     assert result.blueprint is None and not result.ok
 
 
+def test_breaks_default_to_60_seconds_and_a_section_can_schedule_a_longer_one() -> None:
+    plain = load_blueprint("blueprint.yaml", BLUEPRINT.encode()).blueprint
+    assert plain is not None and plain.break_seconds == 60
+    assert [plain.break_before(i) for i in range(2)] == [0, 60]
+    text = BLUEPRINT.replace(
+        "      - {competency: T.ADM.01, count: 1, level: 2}\n",
+        "      - {competency: T.ADM.01, count: 1, level: 2}\n    break_after_seconds: 900\n",
+    )
+    scheduled = load_blueprint("blueprint.yaml", ("break_seconds: 0\n" + text).encode())
+    assert scheduled.ok and scheduled.blueprint is not None
+    assert scheduled.blueprint.break_seconds == 0
+    assert [scheduled.blueprint.break_before(i) for i in range(2)] == [0, 900]
+
+
+@pytest.mark.parametrize(
+    ("head", "after", "code", "line", "words"),
+    [
+        ("break_seconds: -1\n", "", "break_out_of_range", 1, "0 (tanpa jeda) sampai 14400"),
+        ("break_seconds: 20000\n", "", "break_out_of_range", 1, "bukan 20000"),
+        ("break_seconds: sebentar\n", "", "wrong_type", 1, "bilangan bulat"),
+        ("break_seconds: 1.5\n", "", "wrong_type", 1, "bilangan bulat"),
+        ("break_seconds: true\n", "", "wrong_type", 1, "bilangan bulat"),
+        ("", "    break_after_seconds: -5\n", "break_out_of_range", 12, "bukan -5"),
+        ("", "    break_after_seconds: 60\n", "break_after_last_section", 16, "bagian terakhir"),
+    ],
+)
+def test_a_bad_break_is_reported_with_its_line_in_both_languages(
+    head: str, after: str, code: str, line: int, words: str
+) -> None:
+    text = head + BLUEPRINT
+    if after and code == "break_after_last_section":
+        text += after
+    elif after:
+        text = text.replace(
+            "      - {competency: T.ADM.01, count: 1, level: 2}\n",
+            "      - {competency: T.ADM.01, count: 1, level: 2}\n" + after,
+        )
+    result = load_blueprint("blueprint.yaml", text.encode())
+    assert [(p.code, p.line) for p in result.problems] == [(code, line)]
+    problem = result.problems[0]
+    assert words in problem.message_id and problem.message_en
+
+
 def test_blueprint_is_checked_against_the_bank() -> None:
     text = BLUEPRINT.replace("T-TIK-9", "T-NONE").replace(
         "count: 1, level: 2", "count: 3, level: 2"

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.models import AuditEvent
 from cact.exam.models import AttemptSection, Enrollment, SittingProctor
+from cact.exam.repository import AttemptRepository
 from tests.fixtures.factories import create_staff, login
 from tests.fixtures.sittings import KioskClient, OpenSitting, open_sitting
 
@@ -262,3 +263,21 @@ async def test_a_proctor_of_another_sitting_gets_403_on_every_action(
         assert response.status_code == 403, path
         assert response.json()["error"] == "not_your_sitting", path
     assert (await kiosk.call("POST", "/heartbeat")).json()["status"] == "in_progress"
+
+
+async def test_a_room_resume_names_the_attempts_paused_one_by_one_for_the_push(
+    client: AsyncClient, proctor: AsyncClient, opened: OpenSitting, db: AsyncSession
+) -> None:
+    first, second = await _started(client, opened, 0), await _started(client, opened, 1)
+    alone = await proctor.post(
+        f"/api/proctor/attempts/{second.attempt_id}/pause", json={"reason": "Sakit kepala"}
+    )
+    assert alone.status_code == 200
+    sitting_url = f"/api/proctor/sittings/{opened.sitting.id}"
+    await proctor.post(f"{sitting_url}/pause", json={"reason": "Listrik padam"})
+    await proctor.post(f"{sitting_url}/resume", json={"reason": "Listrik kembali"})
+    repository = AttemptRepository(db)
+    assert await repository.paused_one_by_one(opened.sitting.id, 10) == [second.attempt_id]
+    assert await repository.paused_one_by_one(opened.sitting.id, 0) is None  # too many to name
+    assert (await first.call("POST", "/heartbeat")).json()["paused"] is False
+    assert (await second.call("POST", "/heartbeat")).json()["paused"] is True

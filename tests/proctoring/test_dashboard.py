@@ -256,3 +256,17 @@ async def test_the_proctor_list_shows_the_assigned_sittings_with_their_state(
     assert "berjalan" in page.text  # the status, in Bahasa Indonesia by default
     english = await proctor.get("/proctor?lang=en")
     assert "Your sittings" in english.text and ">running<" in english.text
+
+
+async def test_a_tile_between_sections_shows_the_next_section_and_its_break(
+    client: AsyncClient, proctor: AsyncClient, opened: OpenSitting
+) -> None:
+    kiosk = await _kiosk(client, opened, 0, start=True)
+    first = (await kiosk.call("GET", "/attempt")).json()["current_section_id"]  # type: ignore[attr-defined]
+    assert (await kiosk.call("POST", f"/sections/{first}/submit")).status_code == 200  # type: ignore[attr-defined]
+    tiles = (await proctor.get(f"/api/proctor/sittings/{opened.sitting.id}/tiles")).json()
+    tile = next(t for t in tiles["tiles"] if t["attempt_id"] == kiosk.attempt_id)
+    assert tile["section"]["position"] == 2 and tile["counting"] is False
+    assert 0 < tile["break_remaining_ms"] <= 120_000  # the demo's break after its first section
+    others = [t for t in tiles["tiles"] if t["attempt_id"] != kiosk.attempt_id]
+    assert all(t["break_remaining_ms"] is None for t in others)

@@ -1,6 +1,54 @@
 // Kiosk protocol v1 over fetch: Bearer token, JSON, an 8 s timeout, the one error shape, and
 // every server_time handed to the clock.
 
+// What a lockdown browser shows of itself, sent on every call (issue 22). The page's URL as it
+// was loaded: SEB's JavaScript API hashed its keys with it. The secret of an Exam Browser app's
+// start URL (?exam_key=) is kept for the tab's life, since later pages do not carry it.
+const PAGE_URL = String(window.location.href).split('#')[0];
+const EXAM_KEY = 'cact.kiosk.exam_key';
+
+function examKey() {
+  let key = null;
+  try {
+    key = new URLSearchParams(window.location.search).get('exam_key');
+    if (key) window.sessionStorage.setItem(EXAM_KEY, key);
+    else key = window.sessionStorage.getItem(EXAM_KEY);
+  } catch (e) {
+    key = null;
+  }
+  return key;
+}
+
+function sebSecurity() {
+  const seb = window.SafeExamBrowser;
+  return seb && seb.security ? seb.security : null;
+}
+
+// SEB 3.0 for macOS/iOS fills the keys only after updateKeys(); later builds have them at load.
+(function askSebForKeys() {
+  const security = sebSecurity();
+  if (security && typeof security.updateKeys === 'function') {
+    try {
+      security.updateKeys(function () {});
+    } catch (e) {
+      /* the keys stay unset: the server says which browser to use */
+    }
+  }
+})();
+
+export function browserHeaders() {
+  const headers = {};
+  const key = examKey();
+  if (key) headers['X-CACT-Exam-Key'] = key;
+  const security = sebSecurity();
+  if (security && (typeof security.configKey === 'string' || typeof security.browserExamKey === 'string')) {
+    headers['X-CACT-SEB-Page-URL'] = PAGE_URL;
+    if (typeof security.configKey === 'string') headers['X-CACT-SEB-ConfigKeyHash'] = security.configKey;
+    if (typeof security.browserExamKey === 'string') headers['X-CACT-SEB-RequestHash'] = security.browserExamKey;
+  }
+  return headers;
+}
+
 export class ApiError extends Error {
   constructor(status, code, detail, data) {
     super(code + (typeof detail === 'string' && detail ? ': ' + detail : ''));
@@ -14,14 +62,20 @@ export class ApiError extends Error {
     return this.status === 0;
   }
 
-  /** Worth trying again later: nothing reached the server, it asked us to slow down, or the
-   * proctor paused the test (the save is accepted once it resumes). */
+  /** Worth trying again later: nothing reached the server, it asked us to slow down, the
+   * proctor paused the test (the save is accepted once it resumes), or the browser was refused
+   * (the save is kept until the right browser, or a changed policy, lets it through). */
   get retryable() {
-    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500 || this.paused;
+    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500 || this.paused || this.browserRefused;
   }
 
   get paused() {
     return this.status === 409 && this.code === 'attempt_paused';
+  }
+
+  /** The sitting requires a lockdown browser and this is not it (issue 22). */
+  get browserRefused() {
+    return this.status === 403 && this.code === 'browser_not_allowed';
   }
 }
 
@@ -32,6 +86,11 @@ export class KioskApi {
     this._timeoutMs = options.timeoutMs || 8000;
     this._token = null;
     this._onUnauthorized = null;
+    this._onBrowserRefused = null;
+  }
+
+  onBrowserRefused(fn) {
+    this._onBrowserRefused = fn;
   }
 
   setToken(token) {
@@ -47,7 +106,7 @@ export class KioskApi {
     const opts = options || {};
     const auth = opts.auth !== false;
     const token = this._token;
-    const headers = { Accept: 'application/json' };
+    const headers = Object.assign({ Accept: 'application/json' }, browserHeaders());
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
     if (auth && token) headers.Authorization = 'Bearer ' + token;
     const ctl = new AbortController();
@@ -92,6 +151,7 @@ export class KioskApi {
       if (res.status === 401 && auth && token && token === this._token && this._onUnauthorized) {
         this._onUnauthorized(err);
       }
+      if (err.browserRefused && auth && token && this._onBrowserRefused) this._onBrowserRefused(err);
       throw err;
     }
     return { status: res.status, data: data, at: at };
@@ -138,7 +198,7 @@ export class KioskApi {
   /** The push channel (GET /events, server-sent events): the open fetch response, to read. */
   openEvents(signal) {
     return fetch(this._base + '/events', {
-      headers: { Accept: 'text/event-stream', Authorization: 'Bearer ' + this._token },
+      headers: Object.assign({ Accept: 'text/event-stream', Authorization: 'Bearer ' + this._token }, browserHeaders()),
       signal: signal,
       cache: 'no-store',
       credentials: 'same-origin',

@@ -20,10 +20,17 @@ export class KioskApp {
     this.clock = new ServerClock();
     this.api = new KioskApi({ base: config.apiBase, clock: this.clock });
     this.api.onUnauthorized(() => this.sessionEnded());
+    this.api.onBrowserRefused((err) => this.browserRefused(err));
     this.countdown = new Countdown(this.clock, {
       onTick: (ms, level, paused) => this.shell.setCountdown(ms, level, paused),
       onExpire: () => this.onDeadline(),
     });
+    // The break between sections: the server's remaining ms, counted like the section clock.
+    this.breakClock = new Countdown(this.clock, {
+      onTick: (ms) => R.showBreakLeft(ms),
+      onExpire: () => this.onBreakOver(),
+    });
+    this.breakSectionId = null; // the section waiting behind the break on screen
     const font = Number(local.get(FONT_KEY, R.DEFAULT_FONT));
     this.font = font >= 0 && font < R.FONT_SCALES.length ? Math.floor(font) : R.DEFAULT_FONT;
     this.shell = new R.Shell(document.getElementById('app'), {
@@ -70,6 +77,7 @@ export class KioskApp {
     });
     document.addEventListener('keydown', (ev) => this.onKey(ev));
     this.countdown.start();
+    this.breakClock.start();
     const stored = session.get(SESSION_KEY, null) || local.get(SESSION_KEY, null);
     if (stored && stored.kiosk_token && stored.attempt_id !== undefined && stored.attempt_id !== null) {
       this.startSession(stored);

@@ -120,6 +120,14 @@ export class Countdown {
     this._tick();
   }
 
+  /** Count on from the frozen value (a resume: the server gave the paused time back). */
+  thaw() {
+    if (this._remaining === null || !this._paused) return;
+    this._at = this._clock.now();
+    this._paused = false;
+    this._tick();
+  }
+
   clear() {
     this._remaining = null;
     this._expired = false;

@@ -15,3 +15,6 @@ export const SURVIVES_OUTAGE = ['exam', 'paused', 'transition', 'finished', 'fin
 export const WAIT_RETRY_MS = 10000;
 // A room-wide control reaches every kiosk at once; each asks for the state within this spread.
 export const CONTROL_JITTER_MS = 1000;
+// A room pause or resume carries the kiosk's new pause state: it is shown at once, and the
+// kiosk confirms the exact time with a heartbeat within this wider spread (no herd).
+export const RECONCILE_JITTER_MS = 4000;

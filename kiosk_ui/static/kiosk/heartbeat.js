@@ -1,6 +1,12 @@
 // The heartbeat: the kiosk's liveness for the dashboard and the fallback way the proctor's
 // actions reach it. Mixed into KioskApp (app.js).
-import { CONTROL_JITTER_MS, FINISHED, HEARTBEAT_MS, PAUSED_POLL_MS } from './constants.js';
+import {
+  CONTROL_JITTER_MS,
+  FINISHED,
+  HEARTBEAT_MS,
+  PAUSED_POLL_MS,
+  RECONCILE_JITTER_MS,
+} from './constants.js';
 import { sameId } from './util.js';
 
 export const heartbeatMethods = {
@@ -46,12 +52,20 @@ export const heartbeatMethods = {
     }
     if (d.status === 'not_started' || this.screenName === 'instructions') return;
     if (d.paused && !this.paused) {
-      this.enterPause(null, d.remaining_ms, at);
+      // During a break remaining_ms is the next section's full time, not a running clock.
+      this.enterPause(null, typeof d.break_remaining_ms === 'number' ? null : d.remaining_ms, at);
       this.reload(); // learn which section and its frozen time from the attempt
       return;
     }
     if (!d.paused && this.paused) {
       this.reload();
+      return;
+    }
+    if (this.breakSectionId !== null && this.screenName === 'transition') {
+      // On the break screen: the break ended without us (the server started the clock), or
+      // its time moved (a proctor's pause elsewhere): follow the server.
+      if (typeof d.break_remaining_ms !== 'number') this.reload();
+      else this.breakClock.set(d.break_remaining_ms, at, false);
       return;
     }
     const moved =
@@ -80,6 +94,17 @@ export const heartbeatMethods = {
     if (control.what === 'token') return;
     if (control.what === 'start') {
       if (this.waitingForStart) setTimeout(() => this.waitingForStart && this.startWhenReady(), jitter / 2);
+      return;
+    }
+    if (typeof control.paused === 'boolean') {
+      // A room's pause or resume names this kiosk's state: show it now, confirm it later.
+      if (control.paused && this.exam && !this.paused) this.enterPause(null, null, null);
+      if (!control.paused && this.exam && this.paused) {
+        this.countdown.thaw();
+        this.leavePause();
+      }
+      // Off the exam screen (instructions, a transition) nothing was shown: ask within the short spread.
+      this.heartbeatSoon(this.exam ? Math.floor(Math.random() * RECONCILE_JITTER_MS) : jitter);
       return;
     }
     if (control.what === 'pause' && this.exam && !this.paused) this.enterPause(null, null, null);

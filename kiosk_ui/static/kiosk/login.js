@@ -6,7 +6,7 @@ import { Outbox, OUTBOX_PREFIX } from './outbox.js';
 import { PushChannel } from './push.js';
 import * as R from './render.js';
 import { local, session } from './storage.js';
-import { loginErrorText, normaliseSecret } from './util.js';
+import { browserRefusedText, loginErrorText, normaliseSecret } from './util.js';
 
 export const loginMethods = {
   async login(values) {
@@ -124,6 +124,19 @@ export const loginMethods = {
   },
 
   /** 401: the proctor reset this login or the participant logged in elsewhere. */
+  browserRefused(err) {
+    if (!this.session || this.screenName === 'browser-refused') return;
+    const text = browserRefusedText(err);
+    this.exam = null; // the question page is gone: "Coba lagi" opens the section again
+    this.render('browser-refused', () => R.browserRefusedScreen({
+      text: text,
+      onRetry: () => {
+        if (this.outbox) this.outbox.kick();
+        this.reload();
+      },
+    }), 'plain');
+  },
+
   sessionEnded() {
     if (!this.session) return;
     const pending = this.outbox ? this.outbox.pendingCount() : 0;

@@ -87,6 +87,12 @@ export const navigationMethods = {
         }
         return;
       }
+      if (this.breakSectionId !== null && sameId(this.breakSectionId, open.id)) {
+        // The break on screen ended (its time ran out, or this was our own click): go on.
+        this.afterClose = false;
+        await this.openSection(open.id);
+        return;
+      }
       if (this.afterClose || (this.exam && !sameId(this.exam.section.id, open.id))) {
         this.showTransition(open, at);
         return;

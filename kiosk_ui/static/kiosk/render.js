@@ -283,13 +283,36 @@ export function instructionsScreen(attempt, opts) {
     ]));
 }
 
+/** The break's countdown on the transition screen (ticked by the app's break clock). */
+export function showBreakLeft(ms) {
+  const el = document.querySelector('[data-testid="break-countdown"]');
+  if (!el) return;
+  el.textContent = ms === null || ms === undefined ? '--:--' : formatHMS(ms).replace(/^00:/, '');
+  el.setAttribute('data-remaining-ms', ms === null || ms === undefined ? '' : String(Math.round(ms)));
+}
+
+function breakBlock(opts) {
+  if (!opts.resting) return null;
+  const left = h('div', { class: 'break-countdown', testid: 'break-countdown', role: 'timer' });
+  const block = h('div', { class: 'break-box', testid: 'break-box' },
+    h('p', { class: 'break-title' }, t('transition.break')),
+    left,
+    h('p', { class: 'muted' }, t('transition.breakNote')));
+  left.textContent = opts.breakMs === null ? '--:--' : formatHMS(opts.breakMs).replace(/^00:/, '');
+  left.setAttribute('data-remaining-ms', opts.breakMs === null ? '' : String(Math.round(opts.breakMs)));
+  return block;
+}
+
 export function transitionScreen(section, opts) {
+  let note = section.status === 'open' ? t('transition.running') : t('transition.notRunning');
+  if (opts.resting) note = t('transition.breakRunning');
   return h('div', { class: 'center' },
     card('narrow', 'transition-screen', [
       opts.afterClose ? h('p', { class: 'muted' }, t('transition.closed')) : null,
       h('h1', null, t('transition.next', { title: section.title || '' })),
       h('p', null, t('transition.items', { n: section.item_count === undefined ? '—' : section.item_count })),
-      h('p', { class: 'muted' }, section.status === 'open' ? t('transition.running') : t('transition.notRunning')),
+      breakBlock(opts),
+      h('p', { class: 'muted' }, note),
       opts.error ? h('p', { class: 'error', role: 'alert' }, opts.error) : null,
       h('div', { class: 'actions' },
         h('button', {
@@ -328,8 +351,16 @@ export function finishedScreen(status, opts) {
       h('p', { class: 'muted' }, t('finished.leave')),
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'secondary', testid: 'logout', onclick: opts.onLogout },
-          t('finished.logout'))),
+          t('finished.logout')),
+        inLockdownBrowser()
+          ? h('a', { class: 'button secondary', testid: 'quit-seb', href: '/kiosk/quit' }, t('finished.quitSeb'))
+          : null),
     ]));
+}
+
+/** Safe Exam Browser (its JavaScript API or its User-Agent): the quit URL closes it. */
+function inLockdownBrowser() {
+  return Boolean(window.SafeExamBrowser) || /\bSEB\//.test(String(navigator.userAgent || ''));
 }
 
 /** The participant's own result, when the sitting shows results at the end (text only). */
@@ -346,6 +377,22 @@ function resultsTable(results) {
         h('th', null, t('results.attained')), h('th', null, t('results.required')))),
       h('tbody', null, rows)),
     results.jpm ? h('p', null, t('results.jpm', { jpm: results.jpm, category: category })) : null);
+}
+
+/** The sitting requires a lockdown browser and this is not it (issue 22): the session and its
+ * unsent answers stay; the participant calls the proctor, or tries again once fixed. */
+export function browserRefusedScreen(opts) {
+  return h('div', { class: 'center' },
+    card('narrow', 'browser-refused', [
+      h('h1', null, t('browser.title')),
+      h('p', { class: 'lead', testid: 'browser-refused-text' }, opts.text),
+      h('p', { class: 'muted' }, t('browser.help')),
+      h('div', { class: 'actions' },
+        h('button', {
+          type: 'button', class: 'primary big', testid: 'browser-refused-retry', onclick: opts.onRetry,
+          'data-autofocus': true,
+        }, t('browser.retry'))),
+    ]));
 }
 
 export function sessionEndedScreen(opts) {

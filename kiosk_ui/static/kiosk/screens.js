@@ -8,6 +8,7 @@ import { errorText } from './util.js';
 
 export const screenMethods = {
   render(name, view, mode) {
+    if (name !== 'transition' && this.breakSectionId !== null) this.stopBreak();
     this.screenName = name;
     this.view = view;
     this.viewMode = mode || 'plain';
@@ -123,29 +124,60 @@ export const screenMethods = {
     this.shell.setSectionTitle(section.title);
     if (section.status === 'open') this.setClock(section.id, section.remaining_ms, at);
     else this.clearClock();
+    // A break runs before this section: its clock starts at the click or when the break ends.
+    const resting = section.status === 'pending' && typeof section.break_remaining_ms === 'number';
+    this.breakSectionId = resting ? section.id : null;
+    if (resting) this.breakClock.set(section.break_remaining_ms, at, false);
+    else this.breakClock.clear();
     let error = '';
     const view = () => R.transitionScreen(section, {
       afterClose: this.afterClose,
       error: error,
+      resting: resting,
+      breakMs: resting ? this.breakClock.remaining() : null,
       onContinue: async () => {
         this.afterClose = false;
+        this.stopBreak();
         if (section.status === 'open') {
           this.openSection(section.id);
           return;
         }
-        // The server left the next section pending: POST /attempt/start opens it.
+        // The next section is pending (behind a break): POST /attempt/start opens it.
         const gen = this.gen;
         try {
           const res = await this.api.start();
           if (gen === this.gen) this.reload({ prefetched: res });
         } catch (err) {
           if (gen !== this.gen || err.status === 401) return;
+          if (err.status === 409) {
+            this.reload();
+            return;
+          }
           error = errorText(err);
           this.shell.setScreen(view(), 'exam');
         }
       },
     });
     this.render('transition', view, 'exam');
+    // Reloaded after the break ran out but before the server started the section: go on now.
+    if (resting && this.breakClock.remaining() === 0) this.onBreakOver();
+  },
+
+  stopBreak() {
+    this.breakSectionId = null;
+    this.breakClock.clear();
+  },
+
+  /** The break ran out on screen: the section's clock is running now, so go to it. */
+  onBreakOver() {
+    if (this.screenName !== 'transition' || this.breakSectionId === null || this.paused) return;
+    const gen = this.gen;
+    this.afterClose = false;
+    this.stopBreak();
+    this.api.start().then(
+      (res) => gen === this.gen && this.reload({ prefetched: res }),
+      (err) => gen === this.gen && err.status !== 401 && this.reload(),
+    );
   },
 
   showFinishPrompt() {

@@ -1,5 +1,5 @@
 // Small pure helpers shared by the kiosk modules (kept apart so they can be tested without a page).
-import { t } from './i18n.js';
+import { lang, t } from './i18n.js';
 
 const NON_TEXT_INPUTS = ['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file', 'image'];
 
@@ -40,8 +40,16 @@ export function errorText(err, fallbackKey) {
   return t(fallbackKey || 'error.generic');
 }
 
+/** The server's sentence for a refused browser, in the kiosk's language (it names the browser). */
+export function browserRefusedText(err) {
+  const d = err && err.detail && typeof err.detail === 'object' ? err.detail : null;
+  const text = d ? (lang() === 'en' ? d.message_en : d.message_id) : '';
+  return typeof text === 'string' && text ? text : t('error.browser_not_allowed');
+}
+
 export function loginErrorText(err) {
   if (err.network) return t('login.network');
+  if (err.browserRefused) return browserRefusedText(err);
   const byCode = 'error.' + err.code;
   const text = t(byCode);
   if (text !== byCode) return text;

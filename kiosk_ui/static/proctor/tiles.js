@@ -21,6 +21,15 @@ export function remainingMs(tile, serverNow) {
   return Math.max(0, tile.remaining_ms - spent);
 }
 
+/** The break before the next section, counted down like the section clock (frozen in a pause). */
+export function breakMs(tile, serverNow) {
+  if (typeof tile.break_remaining_ms !== 'number') return null;
+  if (tile.paused) return tile.break_remaining_ms;
+  const asOf = parseServerTime(tile.as_of);
+  const spent = isFinite(asOf) ? Math.max(0, serverNow - asOf) : 0;
+  return Math.max(0, tile.break_remaining_ms - spent);
+}
+
 export function age(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return t('proctor.age.s', { n: s });
@@ -104,12 +113,17 @@ class TileView {
     setText(this.section, working && tile.section ? tile.section.title + ' ' + tile.section.position + '/' + tile.section.count : '');
     setAttr(this.section, 'title', working ? sectionText(tile) : '');
     let badge = '';
-    if (tile.reset_requested) badge = t('proctor.tile.reset');
+    const refused = tile.browser_refused || null; // issue 22: the kiosk's browser was refused
+    setAttr(el, 'data-browser-refused', refused ? refused.reason : '');
+    if (refused) badge = t('proctor.tile.browser') + ': ' + t('proctor.browser_reason.' + refused.reason);
+    else if (tile.reset_requested) badge = t('proctor.tile.reset');
     else if (tile.attempt_status === 'terminated') badge = t('proctor.tile.terminated');
     else if (tile.attempt_status === 'in_progress' && !tile.logged_in) badge = t('proctor.tile.logged_out');
     setText(this.badge, badge);
     this.badge.hidden = !badge;
-    this.badge.className = tile.attempt_status === 'terminated' && !tile.reset_requested ? 'pd-badge pd-badge-bad' : 'pd-badge';
+    const bad = refused || (tile.attempt_status === 'terminated' && !tile.reset_requested);
+    this.badge.className = bad ? 'pd-badge pd-badge-bad' : 'pd-badge';
+    setAttr(this.badge, 'title', refused ? t('proctor.browser_reason.' + refused.reason) : '');
   }
 
   /** What moves with the clock: status (quiet → disconnected), time left, last seen. */
@@ -118,8 +132,9 @@ class TileView {
     const status = liveStatus(tile, serverNow);
     setAttr(this.el, 'data-status', status);
     setText(this.chip, t('proctor.status.' + status));
+    const resting = tile.attempt_status === 'in_progress' ? breakMs(tile, serverNow) : null;
     const left = tile.attempt_status === 'in_progress' ? remainingMs(tile, serverNow) : null;
-    setText(this.time, left === null ? '' : formatHMS(left));
+    setText(this.time, resting !== null ? t('proctor.tile.break', { left: formatHMS(resting) }) : left === null ? '' : formatHMS(left));
     setAttr(this.time, 'data-remaining-ms', left === null ? '' : String(Math.round(left)));
     this.time.className = 'pd-time' + (left !== null && tile.counting && warningLevel(left) ? ' pd-' + warningLevel(left) : '');
     const seen = parseServerTime(tile.last_seen_at);
