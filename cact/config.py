@@ -133,6 +133,7 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment or parts.username or parts.password:
             raise ValueError("CACT_PUBLIC_BASE_URL takes no query, fragment or credentials")
         return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
     @field_validator("time_zone")
     @classmethod
     def _zone_known(cls, value: str) -> str:
