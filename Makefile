@@ -38,12 +38,13 @@ browser:
 	    echo "Pango is missing for the PDF reports: sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"; \
 	  fi; \
 	fi
-	@# Word files saved by LibreOffice are part of the item-import tests (tests/item_bank).
-	@if [ ! -x $(SOFFICE) ]; then \
+	@# Word files saved by LibreOffice are part of the item-import tests (tests/item_bank); Calc reads
+	@# the CSV exports back in tests/exports/test_spreadsheets.py (NIPs, Indonesian CSV).
+	@if [ ! -x $(SOFFICE) ] || ! dpkg-query -W -f='$${Status}' libreoffice-calc 2>/dev/null | grep -q 'ok installed'; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer libreoffice-calc; \
 	  else \
-	    echo "LibreOffice is missing for the Word import tests: sudo apt-get install -y libreoffice-writer"; \
+	    echo "LibreOffice is missing for the Word import and spreadsheet tests: sudo apt-get install -y libreoffice-writer libreoffice-calc"; \
 	  fi; \
 	fi
 

@@ -580,6 +580,7 @@ class ExportKind(StrEnum):
 
 class ExportFormat(StrEnum):
     csv = "csv"
+    csv_id = "csv-id"  # CSV for Excel (Indonesia): ";", decimal comma, UTF-8 BOM, CRLF
     xlsx = "xlsx"
     jsonl = "jsonl"
 
@@ -588,7 +589,10 @@ class ExportFormat(StrEnum):
 def export(
     kind: Annotated[ExportKind, typer.Argument(help="What to export")],
     sitting: Annotated[int, typer.Option(help="The sitting's id")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="File format")] = ExportFormat.csv,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="File format; csv-id is the CSV for Excel (Indonesia)"),
+    ] = ExportFormat.csv,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File (default: stdout)")
     ] = None,

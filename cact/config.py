@@ -7,6 +7,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import available_timezones
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -89,6 +90,11 @@ class Settings(BaseSettings):
     )
     sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "info"
+    time_zone: str = Field(
+        default="Asia/Jakarta",
+        description="IANA zone of the pages not tied to a room (audit log, admin lists); a "
+        "room's own zone (room.time_zone) is used for its sittings.",
+    )
     embedded_pg_check_seconds: float = Field(
         default=1.0,
         gt=0,
@@ -162,6 +168,13 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment or parts.username or parts.password:
             raise ValueError("CACT_PUBLIC_BASE_URL takes no query, fragment or credentials")
         return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone_known(cls, value: str) -> str:
+        if value.strip() not in available_timezones():
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Asia/Jakarta)")
+        return value.strip()
 
     @field_validator("metrics_allow")
     @classmethod

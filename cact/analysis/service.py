@@ -94,5 +94,7 @@ async def analysis_chunks(
         names, rows = columns.ITEM_ANALYSIS, item_rows(analysis)
     else:
         names, rows = columns.SCALE_ANALYSIS, scale_rows(analysis)
-    async for chunk in writers.chunks(fmt, names, _iterate(rows), bom=bom, sheet=table):
+    async for chunk in writers.chunks(
+        fmt, names, _iterate(rows), bom=bom, sheet=table, identifiers=columns.IDENTIFIERS
+    ):
         yield chunk

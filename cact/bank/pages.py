@@ -3,7 +3,6 @@ retire, and the item as a participant sees it."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -236,7 +235,7 @@ async def _item_page(
             "retired_now": request.query_params.get("retired") == "1",
             "error": error,
             "reason": reason,
-            "when": partial(when, zone=True),
+            "when": when,
             "rich": rich,
         },
         status_code=status_code,

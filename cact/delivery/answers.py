@@ -68,14 +68,18 @@ WITH {_KIOSK},
         INSERT INTO response (attempt_item_id, attempt_id, option_id, doubtful, seq, saved_at,
                               first_answered_at, change_count)
         SELECT $2::bigint, attempt_id, $3::bigint, $4::boolean, $5::bigint, $6::timestamptz,
-               CASE WHEN $3::bigint IS NULL THEN NULL ELSE $6::timestamptz END, 1
+               CASE WHEN $3::bigint IS NULL THEN NULL ELSE $6::timestamptz END,
+               CASE WHEN $3::bigint IS NULL THEN 0 ELSE 1 END
         FROM accepted
         ON CONFLICT (attempt_item_id) DO UPDATE SET
             option_id = EXCLUDED.option_id,
             doubtful = EXCLUDED.doubtful,
             seq = EXCLUDED.seq,
             saved_at = EXCLUDED.saved_at,
-            change_count = response.change_count + 1,
+            -- a change of the chosen option; the same option again or ragu-ragu alone is not
+            change_count = response.change_count
+                + CASE WHEN response.option_id IS DISTINCT FROM EXCLUDED.option_id
+                       THEN 1 ELSE 0 END,
             first_answered_at = COALESCE(response.first_answered_at, EXCLUDED.first_answered_at)
         WHERE response.seq < EXCLUDED.seq
         RETURNING seq

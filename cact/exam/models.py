@@ -201,6 +201,8 @@ class Response(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     first_answered_at: Mapped[datetime | None]
     saved_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # How often the chosen option took a new value (the first choice and a clearing count; the
+    # same option again or a ragu-ragu toggle does not): docs/exports.md, responses.
     change_count: Mapped[int] = mapped_column(default=1)
 
 

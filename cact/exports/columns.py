@@ -9,9 +9,18 @@ from __future__ import annotations
 from typing import Literal
 
 Kind = Literal["responses", "results", "matrix", "audit"]
-Format = Literal["csv", "xlsx", "jsonl"]
+# csv-id: the CSV for Excel in an Indonesian locale (";", decimal comma, UTF-8 BOM, CRLF).
+Format = Literal["csv", "csv-id", "xlsx", "jsonl"]
 KINDS: tuple[Kind, ...] = ("responses", "results", "matrix", "audit")
-FORMATS: tuple[Format, ...] = ("csv", "xlsx", "jsonl")
+FORMATS: tuple[Format, ...] = ("csv", "csv-id", "xlsx", "jsonl")
+
+# Written as ="…" in every CSV so that a spreadsheet keeps them as text (the NIP's 18 digits,
+# leading zeros of a participant number, codes like 1.10 that would become numbers or dates).
+IDENTIFIERS: frozenset[str] = frozenset(
+    {"sitting_code", "participant_no", "nip", "position_code", "item_id", "competency"}
+)
+# Added after every export's UTC columns: the same moments on the room's wall clock.
+LOCAL: tuple[str, ...] = ("time_zone", "time_zone_label")
 
 RESPONSES: tuple[str, ...] = (
     "sitting_code",
@@ -34,6 +43,9 @@ RESPONSES: tuple[str, ...] = (
     "change_count",
     "close_reason",
     "close_note",
+    "first_answered_at_local",
+    "saved_at_local",
+    *LOCAL,
 )
 
 RESULTS: tuple[str, ...] = (
@@ -61,6 +73,11 @@ RESULTS: tuple[str, ...] = (
     "close_note",
     "scored",
     "in_distributions",
+    "category_pemetaan",
+    "category_seleksi",
+    "potential",
+    "scored_at_local",
+    *LOCAL,
 )
 
 # Followed by one column per item id, sorted; the cell is the item score, blank where the item
@@ -89,8 +106,12 @@ SCALE_ANALYSIS: tuple[str, ...] = (
     "sem",
 )
 
+# The sitting's audit events: the audit log's columns, then the local time.
+AUDIT_LOCAL: tuple[str, ...] = ("occurred_at_local", *LOCAL)
+
 MEDIA_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
+    "csv-id": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "jsonl": "application/x-ndjson; charset=utf-8",
 }

@@ -31,6 +31,7 @@ router = APIRouter(include_in_schema=False)
 DOWNLOADS: tuple[tuple[str, str, str], ...] = (
     ("csv", "csv", ""),
     ("csv_bom", "csv", "?bom=true"),
+    ("csv_id", "csv-id", ""),
     ("xlsx", "xlsx", ""),
     ("jsonl", "jsonl", ""),
 )
@@ -38,7 +39,7 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "responses": columns.RESPONSES,
     "results": columns.RESULTS,
     "matrix": columns.MATRIX_FIXED,
-    "audit": AUDIT_COLUMNS,
+    "audit": (*AUDIT_COLUMNS, *columns.AUDIT_LOCAL),
 }
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "items": columns.ITEM_ANALYSIS,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    text,
     true,
     union_all,
 )
@@ -24,7 +25,9 @@ from cact.bank.models import Item, ItemOption, ItemVersion
 from cact.blueprints.models import BlueprintSection
 from cact.exam.models import Attempt, AttemptItem, AttemptSection, Response, Sitting
 from cact.exam.statuses import FINISHED_ATTEMPT, AttemptStatus
+from cact.kit.timezones import INDONESIAN_LABELS
 from cact.participants.models import Participant
+from cact.rooms.models import Room
 from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
 from cact.standards.models import Position
 
@@ -79,6 +82,21 @@ def close_reason() -> ColumnElement[str | None]:
     return case((Attempt.close_reason == "submitted", "finished"), else_=Attempt.close_reason)
 
 
+def local_time(moment: Any) -> ColumnElement[Any]:
+    """The moment on the room's wall clock, to the second (a timestamp without zone)."""
+    return func.timezone(Room.time_zone, func.date_trunc("second", moment))
+
+
+def zone_label(moment: Any) -> ColumnElement[str]:
+    """WIB / WITA / WIT; any other zone as its offset at that moment, "UTC+01:00"."""
+    offset = func.timezone(Room.time_zone, moment) - func.timezone("UTC", moment)
+    sign = case((offset < text("interval '0'"), ""), else_=literal("+"))
+    return case(
+        *((Room.time_zone == name, literal(label)) for name, label in INDONESIAN_LABELS.items()),
+        else_=literal("UTC") + sign + func.to_char(offset, "HH24:MI"),
+    )
+
+
 def responses(sitting_id: int) -> Rows:
     return (
         _presented(
@@ -102,8 +120,13 @@ def responses(sitting_id: int) -> Rows:
             func.coalesce(Response.change_count, 0),
             close_reason(),
             Attempt.close_note,
+            local_time(Response.first_answered_at),
+            local_time(Response.saved_at),
+            Room.time_zone,
+            zone_label(Sitting.starts_at),
         )
         .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .join(Room, Room.id == Sitting.room_id)
         .join(Participant, Participant.id == Attempt.participant_id)
         .outerjoin(Position, Position.id == Participant.position_id)
         .join(AttemptSection, AttemptSection.id == AttemptItem.attempt_section_id)
@@ -150,12 +173,19 @@ def results(sitting_id: int) -> Rows:
             Attempt.close_note,
             true().label("scored"),
             _in_distributions().label("in_distributions"),
+            Result.details["categories"]["pemetaan"].astext.label("category_pemetaan"),
+            Result.details["categories"]["seleksi"].astext.label("category_seleksi"),
+            Result.details["potential"].astext.label("potential"),
+            local_time(Result.scored_at).label("scored_at_local"),
+            Room.time_zone.label("time_zone"),
+            zone_label(Result.scored_at).label("time_zone_label"),
         )
         .select_from(Result)
         .join(ResultCompetency, ResultCompetency.result_id == Result.id)
         .join(ScoringPolicy, ScoringPolicy.id == Result.policy_id)
         .join(Attempt, Attempt.id == Result.attempt_id)
         .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .join(Room, Room.id == Sitting.room_id)
         .join(Participant, Participant.id == Attempt.participant_id)
         .outerjoin(Position, Position.id == Participant.position_id)
         .where(Attempt.sitting_id == sitting_id, Result.is_current)
@@ -177,9 +207,14 @@ def results(sitting_id: int) -> Rows:
             Attempt.close_note,
             false(),
             false(),
+            *[blank] * 3,  # no categories, no potential
+            local_time(Attempt.scored_at),
+            Room.time_zone,
+            zone_label(Attempt.scored_at),
         )
         .select_from(Attempt)
         .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .join(Room, Room.id == Sitting.room_id)
         .join(Participant, Participant.id == Attempt.participant_id)
         .outerjoin(Position, Position.id == Participant.position_id)
         .where(
@@ -194,6 +229,15 @@ def results(sitting_id: int) -> Rows:
         select(*both.c)
         .order_by(both.c.attempt_id, both.c.competency.nulls_first())
         .execution_options(yield_per=YIELD_PER)
+    )
+
+
+def time_zone(sitting_id: int) -> Select[str]:
+    """The sitting's zone: its room's."""
+    return (
+        select(Room.time_zone)
+        .join(Sitting, Sitting.room_id == Room.id)
+        .where(Sitting.id == sitting_id)
     )
 
 

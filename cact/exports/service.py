@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC
 from typing import Any, BinaryIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -14,6 +13,7 @@ from cact.audit.repository import AuditRepository
 from cact.audit.schemas import AuditFilter
 from cact.exam import service as exam
 from cact.exports import columns, queries, writers
+from cact.kit import timezones
 
 
 async def sitting_code(session: AsyncSession, sitting_id: int) -> str:
@@ -55,16 +55,23 @@ async def _audit_rows(session: AsyncSession, sitting_id: int) -> AsyncIterator[S
         yield row
 
 
-async def _audit_plain(rows: AsyncIterator[Sequence[Any]]) -> AsyncIterator[dict[str, Any]]:
+AUDIT_AT = audit_export.COLUMNS.index("occurred_at")
+
+
+async def _audit_local(
+    rows: AsyncIterator[Sequence[Any]], zone: str, *, json_text: bool
+) -> AsyncIterator[Sequence[Any]]:
+    """The audit columns (details as JSON text for CSV and XLSX), then the room's local time."""
     async for row in rows:
-        record = dict(zip(audit_export.COLUMNS, row, strict=True))
-        record["occurred_at"] = record["occurred_at"].astimezone(UTC).isoformat()
-        yield record
-
-
-async def _encoded(chunks: AsyncIterator[str]) -> AsyncIterator[bytes]:
-    async for chunk in chunks:
-        yield chunk.encode()
+        at = row[AUDIT_AT]
+        local = timezones.local(at, zone).replace(tzinfo=None, microsecond=0)
+        cells = (
+            json.dumps(v, ensure_ascii=False, sort_keys=True)
+            if json_text and isinstance(v, dict)
+            else v
+            for v in row
+        )
+        yield (*cells, local, zone, timezones.label(zone, at))
 
 
 async def export_chunks(
@@ -76,6 +83,7 @@ async def export_chunks(
     if fmt not in columns.FORMATS:
         raise ValueError(f"unknown export format: {fmt}")
     code = await sitting_code(session, sitting_id)
+    zone = (await session.scalar(queries.time_zone(sitting_id))) or timezones.DEFAULT_ZONE
     names: Sequence[str]
     rows: AsyncIterator[Sequence[Any]]
     if kind == "responses":
@@ -87,31 +95,18 @@ async def export_chunks(
         names = (*columns.MATRIX_FIXED, *item_ids)
         rows = _matrix_rows(session, sitting_id, code, item_ids)
     else:
-        names, rows = audit_export.COLUMNS, _audit_rows(session, sitting_id)
-        if fmt == "csv":  # the audit domain's own CSV (formula guard, JSON details)
-            async for chunk in _encoded(audit_export.csv_chunks(_audit_plain(rows), bom=bom)):
-                yield chunk
-            return
-        if fmt == "jsonl":
-            async for chunk in _encoded(audit_export.jsonl_chunks(_audit_plain(rows))):
-                yield chunk
-            return
-        rows = _audit_xlsx_rows(rows)
-    async for chunk in writers.chunks(fmt, names, rows, bom=bom, sheet=kind):
+        names = (*audit_export.COLUMNS, *columns.AUDIT_LOCAL)
+        rows = _audit_local(_audit_rows(session, sitting_id), zone, json_text=fmt != "jsonl")
+    async for chunk in writers.chunks(
+        fmt, names, rows, bom=bom, sheet=kind, identifiers=columns.IDENTIFIERS
+    ):
         yield chunk
 
 
-async def _audit_xlsx_rows(rows: AsyncIterator[Sequence[Any]]) -> AsyncIterator[Sequence[Any]]:
-    async for row in rows:
-        yield tuple(
-            json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, dict) else v
-            for v in row
-        )
-
-
 def filename(code: str, kind: str, fmt: str) -> str:
+    """``CODE-results.csv``; the Indonesian-Excel CSV is ``CODE-results-excel-id.csv``."""
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in code)
-    return f"{safe}-{kind}.{fmt}"
+    return f"{safe}-{kind}-excel-id.csv" if fmt == "csv-id" else f"{safe}-{kind}.{fmt}"
 
 
 async def write_export(

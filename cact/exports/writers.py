@@ -1,7 +1,8 @@
 """Streaming writers: rows (tuples in column order) in, byte chunks out, constant memory.
 
 - CSV: RFC 4180 (comma, CRLF, quotes doubled), optional UTF-8 BOM so that Excel reads UTF-8;
-  a text cell that starts like a formula gets a leading apostrophe.
+  a text cell that starts like a formula gets a leading apostrophe; identifiers as ="…".
+- CSV for Excel (Indonesia), ``csv-id``: the same with ";", decimal comma and always the BOM.
 - XLSX: a minimal SpreadsheetML package written by hand into a streamed ZIP (inline strings, real
   Excel datetimes in UTC without tz). openpyxl's write_only mode was measured at ~1 ms per row
   here (without lxml), too slow for 1.5 million rows; the output is read back with openpyxl in
@@ -12,12 +13,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import zipfile
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import IO, Any, cast
@@ -32,39 +32,91 @@ EXCEL_EPOCH = datetime(1899, 12, 30)
 
 # ---------------------------------------------------------------- CSV
 
+# A spreadsheet reads 198601012010011001 as a number (1.98601E+17, 15 digits kept) and 0012 as
+# 12: identifier cells are written as the formula ="…", which Excel and Calc both show as that
+# exact text (docs/exports.md, "Identifiers").
+NUMERIC_LOOKING = re.compile(r"^[\s\d.,:/+\-eE%]+$")
 
-def _csv_cell(value: Any) -> Any:
+
+@dataclass(frozen=True)
+class CsvDialect:
+    separator: str
+    decimal_comma: bool
+    bom: bool
+
+
+STANDARD = CsvDialect(separator=",", decimal_comma=False, bom=False)
+# Excel and Calc in an Indonesian locale: ";" between fields, "0,75", a BOM so UTF-8 is read.
+EXCEL_ID = CsvDialect(separator=";", decimal_comma=True, bom=True)
+
+
+def identifier(text: str) -> str:
+    """``="…"``: kept as text, every digit and leading zero, by Excel and Calc alike."""
+    return '="' + text.replace('"', '""') + '"'
+
+
+def _csv_cell(value: Any, dialect: CsvDialect = STANDARD) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
+        if value.tzinfo is None:  # a local-time column: the wall clock, its zone named beside
+            return value.strftime("%Y-%m-%d %H:%M:%S")
         return value.astimezone(UTC).isoformat()
+    if isinstance(value, int | float | Decimal):
+        text = str(value)
+        return text.replace(".", ",") if dialect.decimal_comma else text
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
-    return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _quoted(text: str, separator: str) -> str:
+    """RFC 4180: a field with the separator, a quote or a line break is quoted, quotes doubled."""
+    if separator in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _field(value: Any, dialect: CsvDialect, ident: bool) -> str:
+    if ident and value is not None and value != "":
+        wrapped = identifier(str(value))
+        # ="…" left unquoted is what spreadsheets read as the formula; only a field that must
+        # be quoted (a separator or line break inside) is quoted.
+        if dialect.separator in wrapped or "\n" in wrapped or "\r" in wrapped:
+            return _quoted(wrapped, dialect.separator)
+        return wrapped
+    return _quoted(_csv_cell(value, dialect), dialect.separator)
+
+
+def _line(cells: Iterable[str], dialect: CsvDialect) -> str:
+    return dialect.separator.join(cells) + "\r\n"
 
 
 async def csv_chunks(
-    columns: Sequence[str], rows: AsyncIterator[Sequence[Any]], *, bom: bool = False
+    columns: Sequence[str],
+    rows: AsyncIterator[Sequence[Any]],
+    *,
+    bom: bool = False,
+    dialect: CsvDialect = STANDARD,
+    identifiers: Collection[str] = (),
 ) -> AsyncIterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if bom:
-        buffer.write(BOM)
-    writer.writerow(columns)
-    pending = 1
+    """``identifiers``: the columns written as ="…" (participant numbers, NIP, codes)."""
+    wrapped = [name in identifiers for name in columns]
+    header = [
+        _field(name, dialect, bool(NUMERIC_LOOKING.match(name))) for name in columns
+    ]  # a matrix column named by a numeric item id stays that id
+    lines = [(BOM if bom or dialect.bom else "") + _line(header, dialect)]
     async for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
-        pending += 1
-        if pending >= BATCH:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    yield buffer.getvalue().encode()
+        lines.append(
+            _line((_field(v, dialect, w) for v, w in zip(row, wrapped, strict=True)), dialect)
+        )
+        if len(lines) >= BATCH:
+            yield "".join(lines).encode()
+            lines = []
+    yield "".join(lines).encode()
 
 
 # ---------------------------------------------------------------- JSON Lines
@@ -141,7 +193,7 @@ def _xlsx_cell(ref: str, value: Any) -> str:
     if isinstance(value, int | float | Decimal):
         return f'<c r="{ref}"><v>{value}</v></c>'
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
+        if value.tzinfo is not None:  # UTC columns; a local-time column comes without a zone
             value = value.astimezone(UTC).replace(tzinfo=None)
         serial = (value - EXCEL_EPOCH).total_seconds() / 86400
         return f'<c r="{ref}" s="1"><v>{serial!r}</v></c>'
@@ -289,9 +341,13 @@ def chunks(
     *,
     bom: bool = False,
     sheet: str = "export",
+    identifiers: Collection[str] = (),
 ) -> AsyncIterator[bytes]:
+    """``identifiers``: columns a CSV writes as ="…" so that spreadsheets keep them as text."""
     if fmt == "csv":
-        return csv_chunks(columns, rows, bom=bom)
+        return csv_chunks(columns, rows, bom=bom, identifiers=identifiers)
+    if fmt == "csv-id":
+        return csv_chunks(columns, rows, dialect=EXCEL_ID, identifiers=identifiers)
     if fmt == "xlsx":
         return xlsx_chunks(columns, rows, sheet=sheet)
     if fmt == "jsonl":

@@ -16,32 +16,44 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import catalogue, request_language, translate
 from cact.kit.templates import render
+from cact.kit.timezones import Zone, default_zone, from_wall, local
 
 T = TypeVar("T")
 S = TypeVar("S", bound=BaseModel)
 
 
-def when(moment: datetime | None, *, zone: bool = False) -> str:
-    """The room server's local time: what the people in the room read on their clocks."""
-    if moment is None:
-        return "—"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z" if zone else "%Y-%m-%d %H:%M")
+def when(moment: datetime | None, zone: str | None = None) -> str:
+    """Local time with its label, "2026-12-02 11:36 WITA": in the room's zone when the page
+    belongs to a room, else in the configured default zone."""
+    return Zone(zone or default_zone()).when(moment)
 
 
-def local_input(moment: datetime | None) -> str:
-    """A value for ``<input type="datetime-local">`` in the room server's time."""
-    return moment.astimezone().strftime("%Y-%m-%dT%H:%M") if moment else ""
+def local_input(moment: datetime | None, zone: str | None = None) -> str:
+    """A value for ``<input type="datetime-local">`` on the zone's wall clock."""
+    return local(moment, zone or default_zone()).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
-def parse_local(text: str) -> datetime | None:
-    """``2026-11-23T08:00`` or ``2026-11-23 08:00`` read as the room server's local time."""
+def parse_local(text: str, zone: str | None = None) -> datetime | None:
+    """``2026-11-23T08:00`` or ``2026-11-23 08:00`` read on the zone's wall clock (the room's,
+    else the default zone); None when unreadable."""
     cleaned = " ".join(text.strip().replace("T", " ").split())
     for layout in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M"):
         try:
-            return datetime.strptime(cleaned, layout).astimezone()
+            return from_wall(datetime.strptime(cleaned, layout), zone or default_zone())
         except ValueError:
             continue
     return None
+
+
+def clock(zone: str | None = None) -> dict[str, Any]:
+    """What a template needs to show and read times in one zone: ``when``, ``local_input``
+    and ``time_zone`` (its name, label and "WITA (Asia/Makassar)" for the inputs' hints)."""
+    shown = Zone(zone or default_zone())
+    return {
+        "when": lambda moment, other=None: when(moment, other or shown.name),
+        "local_input": lambda moment, other=None: local_input(moment, other or shown.name),
+        "time_zone": shown,
+    }
 
 
 def say(error: CactError, lang: str) -> str:
@@ -65,7 +77,8 @@ def invalid(request: Request, error: ValidationError, prefix: str) -> str:
     first = error.errors()[0]
     name = str(first["loc"][0]) if first.get("loc") else ""
     label = translate(lang, f"{prefix}.{name}") if name else ""
-    return translate(lang, "admin.invalid_field", field=label, detail=first.get("msg", ""))
+    detail = _half(str(first.get("msg", "")), lang)  # "Indonesian. / English." messages
+    return translate(lang, "admin.invalid_field", field=label, detail=detail)
 
 
 def bind(request: Request, schema: type[S], data: dict[str, Any], prefix: str) -> S | str:
@@ -124,14 +137,15 @@ def admin_page(
     section: str,
     *,
     status_code: int = 200,
+    zone: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
+    """``zone``: the room's time zone when the page belongs to one (else the default zone)."""
     page = {
         "section": section,
         "flash": flash_text(request),
         "error": None,
-        "when": when,
-        "local_input": local_input,
+        **clock(zone),
         **context,
     }
     return render(request, f"admin/{template}", page, status_code=status_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from cact.kit.i18n import LANG_COOKIE, request_language, translate
+from cact.kit.timezones import Zone, default_zone
 from item_bank.problems import reading_order
+
+DAY_FIRST = "%d-%m-%Y %H:%M"
 
 UI_DIR = Path(__file__).resolve().parents[2] / "kiosk_ui"
 templates = Jinja2Templates(directory=str(UI_DIR / "templates"))
@@ -19,6 +23,14 @@ templates.env.filters["reading_order"] = reading_order
 
 def _replication(request: Request) -> Any:
     return getattr(getattr(request.scope.get("app"), "state", None), "replication", None)
+
+
+def local_time(moment: datetime | None, zone: str | None = None, layout: str = DAY_FIRST) -> str:
+    """ "02-12-2026 11:36 WITA": a stored UTC moment on the zone's clock, with its label."""
+    return Zone(zone or default_zone()).when(moment, layout)
+
+
+templates.env.globals["local_time"] = local_time
 
 
 def render(

@@ -25,6 +25,7 @@ from cact.exam.statuses import (
     SectionStatus,
     SittingStatus,
 )
+from cact.kit.timezones import Zone
 from cact.lockdown.repository import BrowserRefusalRepository, Shown
 from cact.proctoring.repository import (
     AuditLine,
@@ -281,6 +282,8 @@ def sitting_json(sitting: Sitting, room: Room) -> dict[str, Any]:
         "paused_at": iso(sitting.paused_at),
         "closed_at": iso(sitting.closed_at),
         "room": {"id": room.id, "code": room.code, "name": room.name},
+        # The dashboard shows the room's clock, never the browser's zone.
+        "time_zone": Zone(room.time_zone).as_json(),
     }
 
 

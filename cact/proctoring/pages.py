@@ -31,14 +31,18 @@ def _refused(request: Request, error: CactError) -> HTMLResponse:
 @router.get("/proctor", include_in_schema=False)
 async def sitting_list(user: ProctorUser, request: Request, db: DbSession) -> HTMLResponse:
     sittings = await assigned_sittings(db, user)
-    rooms = await DashboardRepository(db).sittings_with_rooms([s.id for s in sittings])
+    repository = DashboardRepository(db)
+    rooms = await repository.sittings_with_rooms([s.id for s in sittings])
+    zones = await repository.time_zones([s.id for s in sittings])
     rows = [
         {
             "id": s.id,
             "code": s.code,
             "title": s.title,
             "status": s.status,
-            "starts": printables.long_date(s.starts_at) + " " + printables.clock_time(s.starts_at),
+            "starts": printables.long_date(s.starts_at, zones.get(s.id))
+            + " "
+            + printables.clock_time(s.starts_at, zones.get(s.id)),
             "room": rooms.get(s.id, ("", 0))[0],
             "registered": rooms.get(s.id, ("", 0))[1],
         }
@@ -95,7 +99,7 @@ async def print_attendance(
     return render(
         request,
         "proctor/print_attendance.html",
-        {"h": header, "rows": roster, "fmt": printables},
+        {"h": header, "rows": roster, "fmt": printables.Formats(header.room.time_zone)},
     )
 
 
@@ -110,7 +114,9 @@ async def print_report(
         return _refused(request, exc)
     report = await printables.event_report(db, sitting_id, stream.utcnow())
     return render(
-        request, "proctor/print_report.html", {"r": report, "h": report.header, "fmt": printables}
+        request,
+        "proctor/print_report.html",
+        {"r": report, "h": report.header, "fmt": printables.Formats(report.header.room.time_zone)},
     )
 
 
@@ -131,7 +137,7 @@ async def print_cards(
     context = {
         "h": header,
         "rows": roster,
-        "fmt": printables,
+        "fmt": printables.Formats(header.room.time_zone),
         "token": header.sitting.token if token else None,
         "kiosk_url": str(request.base_url).rstrip("/") + "/kiosk",
     }

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.exam.models import Sitting
 from cact.exam.service import SittingNotFound
 from cact.exam.statuses import CLOSED_ATTEMPT, FINISHED_ATTEMPT, AttemptStatus
+from cact.kit import timezones
+from cact.kit.timezones import default_zone
 from cact.proctoring.repository import ROOM_ACTIONS, AuditLine, DashboardRepository, RosterRow
 from cact.rooms.models import Room
 
@@ -46,23 +48,38 @@ ACTION_LABELS = {
 }
 
 
-def local(moment: datetime | None) -> datetime | None:
-    """The room server's local time: what the people in the room read on their clocks."""
-    return moment.astimezone() if moment is not None else None
+def local(moment: datetime | None, zone: str | None = None) -> datetime | None:
+    """The room's wall clock: what the people in the room read (default zone without a room)."""
+    return timezones.local(moment, zone or default_zone()) if moment is not None else None
 
 
-def long_date(moment: datetime | None) -> str:
+def long_date(moment: datetime | None, zone: str | None = None) -> str:
     """ "Senin, 23 November 2026"."""
-    at = local(moment)
+    at = local(moment, zone)
     if at is None:
         return "—"
     return f"{DAYS[at.weekday()]}, {at.day} {MONTHS[at.month - 1]} {at.year}"
 
 
-def clock_time(moment: datetime | None) -> str:
-    """ "08.30 WIB" (Indonesian writes a full stop between hours and minutes)."""
-    at = local(moment)
-    return at.strftime("%H.%M %Z").strip() if at is not None else "—"
+def clock_time(moment: datetime | None, zone: str | None = None) -> str:
+    """ "08.30 WITA" (Indonesian writes a full stop between hours and minutes)."""
+    at = local(moment, zone)
+    if at is None or moment is None:
+        return "—"
+    return f"{at.strftime('%H.%M')} {timezones.label(zone or default_zone(), moment)}"
+
+
+@dataclass(frozen=True)
+class Formats:
+    """``long_date`` and ``clock_time`` in one room's zone: the printables' ``fmt``."""
+
+    zone: str
+
+    def long_date(self, moment: datetime | None) -> str:
+        return long_date(moment, self.zone)
+
+    def clock_time(self, moment: datetime | None) -> str:
+        return clock_time(moment, self.zone)
 
 
 @dataclass(frozen=True)

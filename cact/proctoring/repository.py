@@ -278,6 +278,17 @@ class DashboardRepository:
         rows = await self.session.execute(statement)
         return {sitting_id: (room, int(count)) for sitting_id, room, count in rows.all()}
 
+    async def time_zones(self, sitting_ids: Collection[int]) -> dict[int, str]:
+        """Each sitting's time zone: its room's."""
+        if not sitting_ids:
+            return {}
+        statement = (
+            select(Sitting.id, Room.time_zone)
+            .join(Room, Room.id == Sitting.room_id)
+            .where(Sitting.id.in_(list(sitting_ids)))
+        )
+        return {sitting_id: zone for sitting_id, zone in (await self.session.execute(statement))}
+
 
 def _roster_select() -> Select[*tuple[Any, ...]]:
     # NULL without an attempt (a scheduled sitting): coalesced to false below.

@@ -76,10 +76,14 @@ async def export_chunks(
     else:
         names = columns.RESPONSES if kind == "responses" else columns.RESULTS
         rows = _concatenated(session, kind, [sid for sid, _ in sittings])
-    async for chunk in writers.chunks(fmt, names, rows, bom=bom, sheet=kind):
+    async for chunk in writers.chunks(
+        fmt, names, rows, bom=bom, sheet=kind, identifiers=columns.IDENTIFIERS
+    ):
         yield chunk
 
 
 def filename(code: str, kind: str, fmt: str) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in code)
+    if fmt == "csv-id":
+        return f"programme-{safe}-{kind}-excel-id.csv"
     return f"programme-{safe}-{kind}.{fmt}"

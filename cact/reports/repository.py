@@ -16,6 +16,7 @@ from cact.competencies.models import Competency
 from cact.exam.models import Attempt, Enrollment, Sitting
 from cact.exam.statuses import FINISHED_ATTEMPT, AttemptStatus
 from cact.participants.models import Participant
+from cact.rooms.models import Room
 from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
 from cact.standards.models import Position
 
@@ -112,6 +113,13 @@ class ReportRepository:
 
     async def sitting(self, sitting_id: int) -> Sitting | None:
         return await self.session.get(Sitting, sitting_id)
+
+    async def time_zone(self, sitting: Sitting) -> str:
+        """The sitting's zone: its room's."""
+        zone: str | None = await self.session.scalar(
+            select(Room.time_zone).where(Room.id == sitting.room_id)
+        )
+        return zone or "Asia/Jakarta"
 
     async def current_results_of_sitting(self, sitting_id: int) -> list[Result]:
         statement = (

@@ -27,6 +27,9 @@ class SittingPart(BaseModel):
     title: str
     starts_at: datetime
     status: str
+    time_zone: str = Field(
+        default="Asia/Jakarta", description="the room's IANA zone: every time of the report"
+    )
 
 
 class CategoryPart(BaseModel):

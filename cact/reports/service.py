@@ -63,8 +63,9 @@ class NotScoredByPolicy(Conflict):
     )
 
 
-def _sitting_part(sitting: Sitting) -> SittingPart:
+def _sitting_part(sitting: Sitting, time_zone: str) -> SittingPart:
     return SittingPart(
+        time_zone=time_zone,
         id=sitting.id,
         code=sitting.code,
         title=sitting.title,
@@ -140,7 +141,7 @@ async def individual_report(db: AsyncSession, attempt_id: int) -> IndividualRepo
             unit=participant.unit,
             agency=participant.agency,
         ),
-        sitting=_sitting_part(header.sitting),
+        sitting=_sitting_part(header.sitting, await repository.time_zone(header.sitting)),
         result_id=result.id,
         result_version=result.version,
         result_reason=result.reason,
@@ -298,7 +299,7 @@ async def sitting_report(db: AsyncSession, sitting_id: int) -> SittingReport:
     registered, present_, finished, terminated = await repository.attendance(sitting_id)
     jpms = [r.jpm for r in results if r.jpm is not None]
     return SittingReport(
-        sitting=_sitting_part(sitting),
+        sitting=_sitting_part(sitting, await repository.time_zone(sitting)),
         results=len(every_result),
         left_out_of_distributions=len(every_result)
         - len(results)

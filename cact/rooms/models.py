@@ -4,6 +4,7 @@ from sqlalchemy import BigInteger, ForeignKey, Identity, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cact.kit.db import Base, CreatedAt
+from cact.kit.timezones import DEFAULT_ZONE
 
 
 class Room(CreatedAt, Base):
@@ -13,6 +14,10 @@ class Room(CreatedAt, Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     location: Mapped[str | None] = mapped_column(String(200))
+    # IANA name; every time shown or typed for the room's sittings is on this zone's clock.
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default=DEFAULT_ZONE, server_default=DEFAULT_ZONE
+    )
 
     seats: Mapped[list[Seat]] = relationship(
         lazy="raise", order_by="(Seat.grid_row, Seat.grid_col)", cascade="all, delete-orphan"

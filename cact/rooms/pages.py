@@ -18,6 +18,7 @@ from cact.kit.errors import CactError
 from cact.kit.i18n import request_language
 from cact.kit.limits import UPLOAD_BODY_BYTES
 from cact.kit.pages import admin_page, attempt, bind, error_page, say
+from cact.kit.timezones import DEFAULT_ZONE, SUGGESTED, label
 from cact.rooms import bindings, service
 from cact.rooms.schemas import PathId, Relabel, RoomCreate, RoomUpdate, SeatCreate, SeatUpdate
 
@@ -33,8 +34,11 @@ def _blank_none(value: str) -> str | None:
 async def _rooms_page(
     request: Request, db: AsyncSession, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    rooms = [{"room": room, "seats": count} for room, count in await service.list_rooms(db)]
-    page = {"rooms": rooms, "draft": {}, **context}
+    rooms = [
+        {"room": room, "seats": count, "zone": label(room.time_zone)}
+        for room, count in await service.list_rooms(db)
+    ]
+    page = {"rooms": rooms, "draft": {}, "zones": SUGGESTED, **context}
     return admin_page(request, "rooms.html", "rooms", status_code=status_code, **page)
 
 
@@ -54,8 +58,16 @@ async def room_create(
     rows: Text = "",
     cols: Text = "",
     labels: Text = "letter_number",
+    time_zone: Text = DEFAULT_ZONE,
 ) -> Response:
-    draft = {"code": code, "name": name, "location": location, "rows": rows, "cols": cols}
+    draft = {
+        "code": code,
+        "name": name,
+        "location": location,
+        "rows": rows,
+        "cols": cols,
+        "time_zone": time_zone,
+    }
     data = bind(
         request,
         RoomCreate,
@@ -66,6 +78,7 @@ async def room_create(
             "rows": rows,
             "cols": cols,
             "labels": labels,
+            "time_zone": time_zone,
         },
         "admin.rooms.field",
     )
@@ -93,8 +106,17 @@ async def _room_page(
     rows = max((s.grid_row for s in detail.seats), default=0)
     cols = max((s.grid_col for s in detail.seats), default=0)
     grid = {(s.grid_row, s.grid_col): s for s in detail.seats}
-    page = {"room": detail, "grid": grid, "grid_rows": rows, "grid_cols": cols, **context}
-    return admin_page(request, "room.html", "rooms", status_code=status_code, **page)
+    page = {
+        "room": detail,
+        "grid": grid,
+        "grid_rows": rows,
+        "grid_cols": cols,
+        "zones": SUGGESTED,
+        **context,
+    }
+    return admin_page(
+        request, "room.html", "rooms", status_code=status_code, zone=detail.time_zone, **page
+    )
 
 
 @router.get("/admin/rooms/{room_id}")
@@ -141,9 +163,10 @@ async def room_update(
     db: DbSession,
     name: Text = "",
     location: Text = "",
+    time_zone: Text = "",
 ) -> Response:
     actor = Actor.staff(admin, client_ip(request))
-    fields = {"name": name, "location": _blank_none(location)}
+    fields = {"name": name, "location": _blank_none(location), "time_zone": time_zone or None}
     return await _change(
         request,
         db,

@@ -4,7 +4,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstraints
+
+from cact.kit.timezones import DEFAULT_ZONE, check_zone
 
 # Row ids are PostgreSQL bigints: a larger number in a request is a 422, not a driver error.
 MAX_ID = 2**63 - 1
@@ -32,6 +34,9 @@ SeatLabel = Annotated[
     ),
 ]
 
+# An IANA name the zone database knows ("Asia/Makassar"); anything else is a 422 that says so.
+TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(check_zone)]
+
 MAX_ROWS = 26  # one letter per row
 MAX_COLS = 60
 
@@ -43,11 +48,13 @@ class RoomCreate(BaseModel):
     rows: int = Field(ge=1, le=MAX_ROWS)
     cols: int = Field(ge=1, le=MAX_COLS)
     labels: SeatLabelling = "letter_number"
+    time_zone: TimeZone = DEFAULT_ZONE
 
 
 class RoomUpdate(BaseModel):
     name: Text200 | None = None
     location: Text200 | None = None
+    time_zone: TimeZone | None = None
 
 
 class SeatCreate(BaseModel):
@@ -105,6 +112,7 @@ class RoomRead(BaseModel):
     code: str
     name: str
     location: str | None
+    time_zone: str
     created_at: datetime
     seat_count: int = 0
 

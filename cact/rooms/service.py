@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.kit.errors import Conflict, NotFound
+from cact.kit.timezones import DEFAULT_ZONE
 from cact.rooms.models import Room, Seat
 from cact.rooms.repository import RoomRepository, SeatRepository
 from cact.rooms.schemas import (
@@ -95,9 +96,10 @@ async def create_grid_room(
     *,
     labels: SeatLabelling = "letter_number",
     location: str | None = None,
+    time_zone: str = DEFAULT_ZONE,
 ) -> Room:
     """Seats labelled A01, A02 … row by row (row letters, column numbers), or 01, 02 …"""
-    room = Room(code=code, name=name, location=location, seats=[])
+    room = Room(code=code, name=name, location=location, time_zone=time_zone, seats=[])
     for row in range(1, rows + 1):
         for col in range(1, cols + 1):
             room.seats.append(
@@ -111,7 +113,7 @@ async def create_grid_room(
         "room.create",
         target_type="room",
         target_id=room.id,
-        details={"code": code, "seats": rows * cols},
+        details={"code": code, "seats": rows * cols, "time_zone": time_zone},
     )
     return room
 
@@ -134,6 +136,12 @@ async def list_rooms(db: AsyncSession) -> list[tuple[Room, int]]:
     return await RoomRepository(db).listing()
 
 
+async def time_zone_of(db: AsyncSession, room_id: int | None) -> str:
+    """The room's IANA zone; the default zone for no room or an unknown one."""
+    room = await RoomRepository(db).get(room_id) if room_id is not None else None
+    return room.time_zone if room is not None else DEFAULT_ZONE
+
+
 async def get_room(db: AsyncSession, room_id: int) -> Room:
     room = await RoomRepository(db).with_seats(room_id)
     if room is None:
@@ -153,6 +161,7 @@ async def detail(db: AsyncSession, room: Room) -> RoomDetail:
         code=room.code,
         name=room.name,
         location=room.location,
+        time_zone=room.time_zone,
         created_at=room.created_at,
         seat_count=len(room.seats),
         seats=[
@@ -176,6 +185,7 @@ async def create_room(db: AsyncSession, data: RoomCreate, actor: Actor) -> Room:
             actor,
             labels=data.labels,
             location=data.location,
+            time_zone=data.time_zone,
         )
 
     room = await _flushed(db, RoomCodeTaken(), create)
@@ -185,8 +195,9 @@ async def create_room(db: AsyncSession, data: RoomCreate, actor: Actor) -> Room:
 async def update_room(db: AsyncSession, room_id: int, data: RoomUpdate, actor: Actor) -> Room:
     room = await get_room(db, room_id)
     changes = data.model_dump(exclude_unset=True)
-    if changes.get("name") is None:
-        changes.pop("name", None)  # a room always has a name
+    for always in ("name", "time_zone"):  # a room always has a name and a zone
+        if changes.get(always) is None:
+            changes.pop(always, None)
     for field, value in changes.items():
         setattr(room, field, value)
     await db.flush()

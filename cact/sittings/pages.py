@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
 from cact.blueprints import service as blueprints
+from cact.exam import service as exam
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.i18n import request_language, translate
 from cact.kit.pages import admin_page, attempt, bind, error_page, parse_local, say
+from cact.kit.timezones import label as zone_label
 from cact.lockdown import service as browsers
 from cact.participants.roster_file import COLUMNS
 from cact.rooms import service as rooms
@@ -37,7 +39,7 @@ async def _choices(db: AsyncSession) -> dict[str, Any]:
     """What the forms offer: rooms, blueprints, scoring policies, proctor accounts."""
     return {
         "rooms": [
-            {"id": r.id, "label": f"{r.code} — {r.name} ({n})"}
+            {"id": r.id, "label": f"{r.code} — {r.name} ({n}) · {zone_label(r.time_zone)}"}
             for r, n in await rooms.list_rooms(db)
         ],
         "blueprints": [
@@ -127,7 +129,7 @@ async def sitting_create(
         {
             "code": code,
             "title": title,
-            "starts_at": parse_local(starts_at),
+            "starts_at": parse_local(starts_at, await rooms.time_zone_of(db, _number(room_id))),
             **_common(room_id, blueprint_id, scoring_policy_id, end_screen, proctor_ids),
         },
         FIELDS,
@@ -173,7 +175,8 @@ async def waves_create(
         "proctor_ids": _ids(proctor_ids),
     }
     lines = [line for line in starts.splitlines() if line.strip()]
-    times = [parse_local(line) for line in lines]
+    zone = await rooms.time_zone_of(db, _number(room_id))
+    times = [parse_local(line, zone) for line in lines]
     unreadable = [line.strip() for line, moment in zip(lines, times, strict=True) if not moment]
     if unreadable:
         error = translate(lang, "admin.waves.bad_start", value=unreadable[0])
@@ -206,6 +209,14 @@ async def waves_create(
 # --- one sitting --------------------------------------------------------------------------
 
 
+async def _own_zone(db: AsyncSession, sitting_id: int) -> str:
+    try:
+        sitting = await exam.get_sitting(db, sitting_id)
+    except CactError:
+        return await rooms.time_zone_of(db, None)
+    return await rooms.time_zone_of(db, sitting.room_id)
+
+
 async def render_sitting(
     request: Request,
     db: AsyncSession,
@@ -216,6 +227,7 @@ async def render_sitting(
 ) -> HTMLResponse:
     sitting = await admin.detail(db, sitting_id)
     room = await rooms.get_room(db, sitting.room_id)
+    context.setdefault("zone", sitting.time_zone)
     page = {
         "sitting": sitting,
         "seats": [{"id": s.id, "label": s.label} for s in room.seats],
@@ -278,10 +290,15 @@ async def sitting_update(
     scoring_policy_id: Text = "",
     end_screen: Text = "",
 ) -> Response:
+    # The start is read in the zone of the room it will have (a new room's, else its own).
+    if room_id:
+        zone = await rooms.time_zone_of(db, _number(room_id))
+    else:
+        zone = await _own_zone(db, sitting_id)
     fields: dict[str, Any] = {
         "code": code,
         "title": title,
-        "starts_at": parse_local(starts_at),
+        "starts_at": parse_local(starts_at, zone),
         "scoring_policy_id": _number(scoring_policy_id),
         "end_screen": end_screen or None,
     }

@@ -18,7 +18,7 @@ from cact.standards.models import Position
 class SittingAdminRepository(Repository[Sitting]):
     model = Sitting
 
-    async def listing(self) -> list[tuple[Sitting, str, str, int, int]]:
+    async def listing(self) -> list[tuple[Sitting, tuple[str, str], str, int, int]]:
         enrolled = (
             select(func.count(Enrollment.id))
             .where(Enrollment.sitting_id == Sitting.id)
@@ -32,13 +32,13 @@ class SittingAdminRepository(Repository[Sitting]):
             .scalar_subquery()
         )
         statement = (
-            select(Sitting, Room.code, Blueprint.code, enrolled, seated)
+            select(Sitting, Room.code, Room.time_zone, Blueprint.code, enrolled, seated)
             .join(Room, Room.id == Sitting.room_id)
             .join(Blueprint, Blueprint.id == Sitting.blueprint_id)
             .order_by(Sitting.starts_at.desc(), Sitting.id.desc())
         )
         rows = await self.session.execute(statement)
-        return [(s, room, bp, int(n), int(m)) for s, room, bp, n, m in rows]
+        return [(s, (room, zone), bp, int(n), int(m)) for s, room, zone, bp, n, m in rows]
 
     async def proctors(self, sitting_ids: Collection[int]) -> dict[int, list[StaffUser]]:
         found: dict[int, list[StaffUser]] = {sitting_id: [] for sitting_id in sitting_ids}

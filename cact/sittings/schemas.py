@@ -111,6 +111,7 @@ class SittingRead(BaseModel):
     status: str
     room_id: RowId
     room_code: str
+    time_zone: str = Field(description="the room's IANA time zone, inherited by the sitting")
     blueprint_id: RowId
     blueprint_code: str
     scoring_policy_id: RowId | None

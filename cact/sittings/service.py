@@ -66,7 +66,7 @@ def _proctor(user: StaffUser) -> ProctorRead:
 
 def _read(
     sitting: Sitting,
-    room_code: str,
+    room: tuple[str, str],
     blueprint_code: str,
     counts: tuple[int, int],
     proctors: list[StaffUser],
@@ -77,7 +77,8 @@ def _read(
         title=sitting.title,
         status=sitting.status,
         room_id=sitting.room_id,
-        room_code=room_code,
+        room_code=room[0],
+        time_zone=room[1],
         blueprint_id=sitting.blueprint_id,
         blueprint_code=blueprint_code,
         scoring_policy_id=sitting.scoring_policy_id,
@@ -109,7 +110,9 @@ async def detail(db: AsyncSession, sitting_id: int) -> SittingDetail:
     listed = await repository.roster(sitting.id)
     proctors = await repository.proctors([sitting.id])
     counts = (len(listed), sum(1 for _, _, seat, _ in listed if seat is not None))
-    summary = _read(sitting, room.code, blueprint.code, counts, proctors[sitting.id])
+    summary = _read(
+        sitting, (room.code, room.time_zone), blueprint.code, counts, proctors[sitting.id]
+    )
     enrollments = [
         EnrollmentRead(
             id=e.id,

@@ -3,8 +3,6 @@ finished demo sitting (docs/item-analysis.md)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import random
@@ -17,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.analysis.stats import Cell, analyse, flags_for
 from cact.exports import columns
-from tests.exports.support import finished_sitting
+from tests.exports.support import csv_records, csv_rows, finished_sitting
 from tests.fixtures.factories import create_staff, login
 
 # 5 people × 3 keyed items (1 point), one competency; labels chosen, "" = blank.
@@ -177,9 +175,8 @@ async def test_api_on_a_finished_sitting_matches_numpy_on_its_matrix(
             assert scale["alpha"] is None
 
     table = await client.get(f"/api/sittings/{sitting_id}/item-analysis/items.csv")
-    reader = csv.DictReader(io.StringIO(table.text, newline=""))
-    assert tuple(reader.fieldnames or ()) == columns.ITEM_ANALYSIS
-    assert len(list(reader)) == len(body["items"])
+    assert tuple(csv_rows(table.text)[0]) == columns.ITEM_ANALYSIS
+    assert len(csv_records(table.text)) == len(body["items"])
     scales = await client.get(f"/api/sittings/{sitting_id}/item-analysis/scales.jsonl")
     assert [tuple(json.loads(x)) for x in scales.text.splitlines()] == [
         columns.SCALE_ANALYSIS

@@ -3,8 +3,6 @@ exported tables), flags highlighted, an honest empty state, a 404 page, and admi
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 import pytest
@@ -17,7 +15,7 @@ from cact.analysis.service import item_analysis
 from cact.analysis.stats import Analysis, analyse
 from cact.competencies.models import Competency
 from tests.analysis.test_item_analysis import _hand_cells
-from tests.exports.support import finished_sitting
+from tests.exports.support import csv_records, finished_sitting
 from tests.fixtures.factories import create_staff, login
 from tests.fixtures.html import table_rows
 from tests.fixtures.sittings import open_sitting
@@ -108,7 +106,7 @@ async def test_the_page_shows_the_numbers_of_item_analysis(
     assert f'href="{link}"' in page.text
     table = await client.get(link)
     assert table.status_code == 200 and table.headers["content-type"].startswith("text/csv")
-    exported = {r["item_id"]: r for r in csv.DictReader(io.StringIO(table.text, newline=""))}
+    exported = {r["item_id"]: r for r in csv_records(table.text)}
     for row in table_rows(page.text, "items"):
         record = exported[row[1]]
         assert int(record["n"]) == int(row[2]) <= len(attempts)

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,7 +49,8 @@ async def test_the_page_filters_and_pages_the_log(client: AsyncClient, db: Async
     (only,) = table_rows(by_actor.text, "audit")
     assert only[2] == "attempt.extra_time" and "Ruang Melati" in only[6] and only[7] == "10.0.0.7"
 
-    later = (datetime.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    wib = datetime.now(ZoneInfo("Asia/Jakarta"))  # the filters read the default zone's clock
+    later = (wib + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     none_yet = await client.get("/admin/audit", params={"since": later}, headers=HTML)
     assert 'data-testid="audit"' not in none_yet.text and "0 kejadian." in none_yet.text
     bad = await client.get("/admin/audit", params={"since": "kemarin"}, headers=HTML)

@@ -178,7 +178,10 @@ async def kiosk_context(browser: Browser) -> AsyncIterator[BrowserContext]:
 
 @pytest.fixture
 async def proctor_context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    """The proctor's PC: a 1280×800 window."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
+    """The proctor's PC: a 1280×800 window, its clock set to another zone than the room's (the
+    dashboard must show the room's time, never the browser's)."""
+    context = await browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="id-ID", timezone_id="America/Sao_Paulo"
+    )
     yield context
     await context.close()

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -356,8 +357,12 @@ async def test_the_dashboard_at_1280x800(
     token = await page.get_by_test_id("projector-token").text_content()
     assert token == live_server.token
     await expect(page.get_by_test_id("projector-clock")).to_have_text(
-        re.compile(r"^\d\d:\d\d:\d\d$")
+        re.compile(r"^\d\d:\d\d:\d\d WIB$")  # the room's zone (default Asia/Jakarta)
     )
+    shown = str(await page.get_by_test_id("server-clock").text_content())
+    wib = datetime.now(ZoneInfo("Asia/Jakarta"))
+    hours = {(wib + timedelta(minutes=d)).strftime("%H") for d in (-1, 0, 1)}
+    assert shown.endswith(" WIB") and shown[:2] in hours, shown  # not São Paulo's hour
     if os.environ.get("CACT_UPDATE_SCREENSHOTS") == "1":
         target = Path(__file__).resolve().parents[2] / "docs" / "proctor-projector-1280x800.png"
         await page.screenshot(path=str(target))

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from cact.kit.db import create_engine
 from tests.conftest import TEST_SECRET, recreate_database
+from tests.exports.support import csv_records
 from tests.fixtures.database import TestServer
 from tests.fixtures.images import png
 
@@ -183,7 +184,6 @@ async def test_items_import_stores_the_images_beside_the_files(
 async def test_export_writes_a_finished_sitting_and_refuses_an_unknown_one(
     scratch_env: dict[str, str], tmp_path: Path
 ) -> None:
-    import csv
 
     from cact.kit import migrate
     from cact.kit.db import create_sessionmaker
@@ -213,9 +213,24 @@ async def test_export_writes_a_finished_sitting_and_refuses_an_unknown_one(
     assert done.returncode == 0, done.stderr
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(data.decode("utf-8-sig").splitlines()))
+    rows = csv_records(data.decode("utf-8"))
     assert len(rows) == 2 * 29
     assert {"participant_no", "item_id", "answer", "score"} <= set(rows[0])
+    indonesian = tmp_path / "responses-excel-id.csv"
+    done = run_cact(
+        "export",
+        "responses",
+        "--sitting",
+        str(opened.sitting.id),
+        "--format",
+        "csv-id",
+        "-o",
+        str(indonesian),
+        env=scratch_env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert indonesian.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert len(csv_records(indonesian.read_text("utf-8"), ";")) == 2 * 29
     missing = run_cact("export", "results", "--sitting", "999999", env=scratch_env)
     assert missing.returncode == 1
     # The sitting's id, as the after-exam export needs it (deploy/AFTER-EXAM.md).

@@ -109,6 +109,40 @@ async def test_saves_apply_only_with_a_higher_seq_and_every_applied_one_is_logge
     assert summary["answered_count"] == 1
 
 
+async def test_change_count_counts_changes_of_the_chosen_option_only(
+    kiosk: KioskClient, db: AsyncSession
+) -> None:
+    """The first choice counts, so does every other option and a clearing; the same option
+    again or a ragu-ragu toggle is a save (logged) but no change (docs/exports.md)."""
+    section = await _first_section(kiosk)
+    item, other = section["items"][0], section["items"][1]  # type: ignore[index]
+    a, b = item["options"][0]["option_id"], item["options"][1]["option_id"]
+    steps = [
+        (a, False, 1),  # first choice
+        (a, False, 1),  # the same option saved again
+        (a, True, 1),  # ragu-ragu on
+        (a, False, 1),  # ragu-ragu off
+        (b, False, 2),  # another option
+        (None, False, 3),  # cleared
+        (None, True, 3),  # ragu-ragu on a blank item
+        (a, True, 4),  # chosen again
+    ]
+    for option, doubtful, count in steps:
+        saved = await kiosk.answer(item["item_id"], option, doubtful=doubtful)
+        assert saved.json()["applied"] is True
+        stored = await db.get(Response, item["item_id"], populate_existing=True)
+        assert stored is not None and stored.change_count == count, (option, doubtful)
+    logged = await db.scalar(
+        select(func.count())
+        .select_from(AnswerLog)
+        .where(AnswerLog.attempt_item_id == item["item_id"])
+    )
+    assert logged == len(steps)  # every accepted save is still in the answer log
+    await kiosk.answer(other["item_id"], None, doubtful=True)  # flagged, never answered
+    blank = await db.get(Response, other["item_id"], populate_existing=True)
+    assert blank is not None and blank.change_count == 0
+
+
 async def test_clearing_an_answer_is_a_save_with_no_option(kiosk: KioskClient) -> None:
     section = await _first_section(kiosk)
     item = section["items"][0]  # type: ignore[index]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,3 +35,22 @@ async def finished_sitting(
         attempts.append(kiosk.attempt_id)
     client.headers.pop("Authorization", None)
     return opened, attempts
+
+
+def unwrap(cell: str) -> str:
+    """An identifier cell ``="…"`` (docs/exports.md) read back as its text."""
+    if cell.startswith('="') and cell.endswith('"'):
+        return cell[2:-1].replace('""', '"')
+    return cell
+
+
+def csv_rows(text: str, separator: str = ",") -> list[list[str]]:
+    """Every row of a CSV export, identifiers unwrapped."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=separator)
+    return [[unwrap(cell) for cell in row] for row in reader]
+
+
+def csv_records(text: str, separator: str = ",") -> list[dict[str, str]]:
+    """The records of a CSV export by column name, identifiers unwrapped."""
+    header, *rows = csv_rows(text, separator)
+    return [dict(zip(header, row, strict=True)) for row in rows]

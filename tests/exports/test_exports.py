@@ -3,7 +3,6 @@ values (docs/exports.md)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import datetime
@@ -23,7 +22,7 @@ from cact.exports import columns
 from cact.exports.service import write_export
 from cact.exports.writers import xlsx_chunks
 from cact.scoring.models import Result, ResultCompetency
-from tests.exports.support import finished_sitting
+from tests.exports.support import csv_records, csv_rows, finished_sitting
 from tests.fixtures.factories import create_staff, login
 
 Expected = dict[tuple[int, int], dict[str, Any]]
@@ -98,9 +97,8 @@ async def test_responses_csv_with_and_without_bom(
         assert "responses.csv" in response.headers["content-disposition"]
         assert response.content.startswith(b"\xef\xbb\xbf") is bom
         text = response.content.decode("utf-8-sig")
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        assert tuple(reader.fieldnames or ()) == columns.RESPONSES
-        records = list(reader)
+        assert tuple(csv_rows(text)[0]) == columns.RESPONSES
+        records = csv_records(text)
         _check_rows(records, expected)
         answered = next(r for r in records if r["answer"])
         datetime.fromisoformat(answered["saved_at"])
@@ -178,12 +176,10 @@ async def test_matrix_has_one_row_per_attempt_and_sorted_item_columns(
     sitting_id, attempts = finished
     expected = await _expected(db, attempts)
     response = await client.get(f"/api/sittings/{sitting_id}/exports/matrix.csv")
-    reader = csv.reader(io.StringIO(response.text, newline=""))
-    header = next(reader)
+    header, *rows = csv_rows(response.text)
     items = header[len(columns.MATRIX_FIXED) :]
     assert tuple(header[: len(columns.MATRIX_FIXED)]) == columns.MATRIX_FIXED
     assert items == sorted(items) and len(items) == len(set(items))
-    rows = list(reader)
     assert sorted(int(r[1]) for r in rows) == sorted(attempts)
     for row in rows:
         attempt_id = int(row[1])
@@ -198,9 +194,8 @@ async def test_audit_export_and_refusals(
     sitting_id, _ = finished
     await client.get(f"/api/sittings/{sitting_id}/exports/results.csv")
     response = await client.get(f"/api/sittings/{sitting_id}/exports/audit.csv")
-    reader = csv.DictReader(io.StringIO(response.text, newline=""))
-    assert tuple(reader.fieldnames or ()) == AUDIT_COLUMNS
-    records = list(reader)
+    assert tuple(csv_rows(response.text)[0]) == (*AUDIT_COLUMNS, *columns.AUDIT_LOCAL)
+    records = csv_records(response.text)
     assert any(r["action"] == "sitting.export" for r in records)
     assert all(r["sitting_id"] == str(sitting_id) for r in records)
     book = openpyxl.load_workbook(
@@ -208,7 +203,7 @@ async def test_audit_export_and_refusals(
         read_only=True,
     )
     rows = list(book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
-    assert rows[0] == AUDIT_COLUMNS
+    assert rows[0] == (*AUDIT_COLUMNS, *columns.AUDIT_LOCAL)
     assert len(rows) == len(records) + 2  # the header and the xlsx request's own event
     book.close()
 
@@ -255,3 +250,49 @@ async def test_xlsx_continues_on_further_sheets_and_cleans_text() -> None:
     assert [v[0] for v in seen] == [0, 1, 2, 3, 4]
     assert seen[0][1:4] == ("=cmd|0", " spaced ", "badchar")  # a string, never a formula
     book.close()
+
+
+async def test_results_carry_both_categories_and_the_potential(
+    client: AsyncClient, db: AsyncSession, finished: tuple[int, list[int]]
+) -> None:
+    sitting_id, _ = finished
+    lines = (await client.get(f"/api/sittings/{sitting_id}/exports/results.jsonl")).text
+    records = [json.loads(line) for line in lines.splitlines()]
+    assert records and tuple(records[0]) == columns.RESULTS
+    for record in records:
+        result = await db.scalar(
+            select(Result).where(Result.attempt_id == record["attempt_id"], Result.is_current)
+        )
+        assert result is not None
+        categories = result.details.get("categories") or {}
+        assert record["category_pemetaan"] == categories.get("pemetaan")
+        assert record["category_seleksi"] == categories.get("seleksi")
+        assert record["potential"] == result.details.get("potential")
+        assert record["time_zone"] == "Asia/Jakarta" and record["time_zone_label"] == "WIB"
+        assert record["scored_at_local"] is not None and "+" not in record["scored_at_local"]
+
+
+async def test_the_csv_for_indonesian_excel(
+    client: AsyncClient, finished: tuple[int, list[int]]
+) -> None:
+    sitting_id, _ = finished
+    served = await client.get(f"/api/sittings/{sitting_id}/exports/results.csv-id")
+    assert served.status_code == 200
+    assert served.headers["content-type"].startswith("text/csv")
+    assert served.headers["content-disposition"].endswith('-results-excel-id.csv"')
+    data = served.content
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.count("\r\n") == text.count("\n")  # CRLF only
+    header, first, *_ = text.split("\r\n")
+    assert header.split(";") == list(columns.RESULTS)
+    cells = first.split(";")
+    at = {name: n for n, name in enumerate(columns.RESULTS)}
+    assert cells[at["participant_no"]].startswith('="') and cells[at["nip"]].startswith('="')
+    assert "," in cells[at["index"]] and "." not in cells[at["index"]]  # "0,7500"
+    standard = (await client.get(f"/api/sittings/{sitting_id}/exports/results.csv")).text
+    plain = standard.split("\r\n")[1].split(",")
+    assert "." in plain[at["index"]]
+    assert (
+        await client.get(f"/api/sittings/{sitting_id}/exports/results.csv-x")
+    ).status_code == 422

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from httpx import ASGITransport, AsyncClient
@@ -157,7 +157,12 @@ async def test_login_cards_leave_the_token_blank_unless_asked(
 
 
 def test_dates_and_times_are_written_the_indonesian_way() -> None:
-    moment = datetime(2026, 11, 23, 8, 5).astimezone()
+    moment = datetime(2026, 11, 23, 1, 5, tzinfo=UTC)  # 08.05 WIB, 09.05 WITA, 10.05 WIT
     assert long_date(moment) == "Senin, 23 November 2026"
-    assert clock_time(moment).startswith("08.05")
+    assert clock_time(moment) == "08.05 WIB"  # the default zone, Asia/Jakarta
+    assert clock_time(moment, "Asia/Makassar") == "09.05 WITA"
+    assert clock_time(moment, "Asia/Jayapura") == "10.05 WIT"
+    assert long_date(datetime(2026, 11, 23, 16, 30, tzinfo=UTC), "Asia/Jayapura").startswith(
+        "Selasa"
+    )
     assert long_date(None) == "—" and clock_time(None) == "—"

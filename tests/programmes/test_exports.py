@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import pytest
 from httpx import AsyncClient
 
 from cact.programmes.models import Programme
+from tests.exports.support import csv_rows
 
 
 def _csv(content: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(content.decode())))
+    return csv_rows(content.decode())
 
 
 @pytest.mark.parametrize("kind", ["responses", "results"])

@@ -42,14 +42,24 @@ function pad(n) {
   return n < 10 ? '0' + n : String(n);
 }
 
-/** HH:MM:SS of an epoch-milliseconds instant, in this browser's time zone. */
-export function wallTime(ms) {
-  const d = new Date(ms);
-  return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+// The room's zone as the server gives it ({name, label, offset_minutes}); never the browser's.
+function roomClock(ms, zone) {
+  const offset = zone && isFinite(zone.offset_minutes) ? zone.offset_minutes : 0;
+  return new Date(ms + offset * 60000);
 }
 
-/** "14.05" — how the berita acara and the room write times. */
-export function shortTime(ms) {
-  const d = new Date(ms);
-  return pad(d.getHours()) + '.' + pad(d.getMinutes());
+function withLabel(text, zone) {
+  return zone && zone.label ? text + ' ' + zone.label : text;
+}
+
+/** "HH:MM:SS WITA" of an epoch-milliseconds instant, on the room's clock. */
+export function wallTime(ms, zone) {
+  const d = roomClock(ms, zone);
+  return withLabel(pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ':' + pad(d.getUTCSeconds()), zone);
+}
+
+/** "14.05 WITA" — how the berita acara and the room write times. */
+export function shortTime(ms, zone) {
+  const d = roomClock(ms, zone);
+  return withLabel(pad(d.getUTCHours()) + '.' + pad(d.getUTCMinutes()), zone);
 }

@@ -125,7 +125,7 @@ class Dashboard {
       const tile = item.attempt_id === null ? null : this.tileOfAttempt(item.attempt_id);
       list.append(
         h('li', { testid: 'incident' },
-          h('time', null, isFinite(at) ? shortTime(at) : ''),
+          h('time', null, isFinite(at) ? shortTime(at, this.sitting.time_zone) : ''),
           tile ? h('strong', null, tile.name + ' (' + tile.number + '): ') : null,
           item.note || '',
           h('span', { class: 'pd-by' }, ' — ' + (item.by || ''))),
@@ -192,14 +192,14 @@ class Dashboard {
     const matches = document.getElementById('filter-matches');
     const filtering = this.filter.status || this.filter.q.trim();
     matches.textContent = filtering ? t('proctor.filter.matches', { n: shown, total: this.tiles.size }) : '';
-    const clock = wallTime(now);
+    const clock = wallTime(now, this.sitting.time_zone);
     this.root.querySelector('[data-testid="server-clock"]').textContent = clock;
     this.root.querySelector('[data-testid="projector-clock"]').textContent = clock;
     const previous = this.root.querySelector('[data-testid="token-previous"]');
     const until = parseServerTime(this.sitting.previous_token_valid_until);
     const graceLeft = isFinite(until) && this.sitting.previous_token ? until - now : 0;
     previous.hidden = graceLeft <= 0;
-    if (graceLeft > 0) previous.textContent = t('proctor.token.previous', { token: this.sitting.previous_token, time: wallTime(until) });
+    if (graceLeft > 0) previous.textContent = t('proctor.token.previous', { token: this.sitting.previous_token, time: wallTime(until, this.sitting.time_zone) });
     this.tickDetail(now);
   }
 
