@@ -93,7 +93,7 @@ async def test_the_policy_decides_whether_a_terminated_attempt_is_scored_and_cou
     others = [r for r in rows if r["attempt_id"] == finished.attempt_id]
     assert others and {(r["scored"], r["in_distributions"]) for r in others} == {(True, True)}
     csv_header = (await admin_client.get(f"{base}/results.csv")).text.splitlines()[0]
-    assert csv_header.endswith(",scored,in_distributions")
+    assert ",close_note,scored,in_distributions," in csv_header
 
     # The sitting report: distributions over the counted attempts only.
     report = (await admin_client.get(f"/api/reports/sittings/{opened.sitting.id}")).json()
