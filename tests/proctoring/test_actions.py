@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,26 +14,6 @@ from cact.exam.models import AttemptSection, Enrollment, SittingProctor
 from cact.exam.repository import AttemptRepository
 from tests.fixtures.factories import create_staff, login
 from tests.fixtures.sittings import KioskClient, OpenSitting, open_sitting
-
-
-@pytest.fixture
-async def opened(db: AsyncSession) -> OpenSitting:
-    return await open_sitting(db, participants=3)
-
-
-@pytest.fixture
-async def proctor(app: object, db: AsyncSession, opened: OpenSitting) -> AsyncClient:
-    """A second client for the proctor (the test's `client` is a participant's kiosk)."""
-    user = await create_staff(db, "proctor")
-    db.add(SittingProctor(sitting_id=opened.sitting.id, staff_user_id=user.id))
-    await db.flush()
-    http = AsyncClient(
-        transport=ASGITransport(app=app),  # type: ignore[arg-type]
-        base_url="http://testserver",
-        headers={"Accept": "application/json"},
-    )
-    await login(http, user)
-    return http
 
 
 async def _started(client: AsyncClient, opened: OpenSitting, n: int = 0) -> KioskClient:

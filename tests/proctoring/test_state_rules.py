@@ -5,34 +5,11 @@ clear error, not only hidden on the dashboard. Repeated wrong kiosk logins show 
 
 from __future__ import annotations
 
-import pytest
-from httpx import ASGITransport, AsyncClient
-from sqlalchemy.ext.asyncio import AsyncSession
+from httpx import AsyncClient
 
-from cact.exam.models import SittingProctor
-from tests.fixtures.factories import create_staff, login
-from tests.fixtures.sittings import KioskClient, OpenSitting, open_sitting
+from tests.fixtures.sittings import KioskClient, OpenSitting
 
 LOGIN = "/api/kiosk/v1/login"
-
-
-@pytest.fixture
-async def opened(db: AsyncSession) -> OpenSitting:
-    return await open_sitting(db, participants=3)
-
-
-@pytest.fixture
-async def proctor(app: object, db: AsyncSession, opened: OpenSitting) -> AsyncClient:
-    user = await create_staff(db, "proctor")
-    db.add(SittingProctor(sitting_id=opened.sitting.id, staff_user_id=user.id))
-    await db.flush()
-    http = AsyncClient(
-        transport=ASGITransport(app=app),  # type: ignore[arg-type]
-        base_url="http://testserver",
-        headers={"Accept": "application/json"},
-    )
-    await login(http, user)
-    return http
 
 
 async def _tile(proctor: AsyncClient, sitting_id: int, number: str) -> dict[str, object]:
