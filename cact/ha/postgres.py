@@ -11,7 +11,6 @@ the app's guard (``cact/ha/guard.py``) as the standby comes and goes, never by h
 from __future__ import annotations
 
 import os
-import pwd
 import re
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cact.kit.embedded_pg import DATABASE, SERVER_SETTINGS, bin_dir, system_user
+from cact.kit.embedded_pg import DATABASE, SERVER_SETTINGS, bin_dir, system_account, system_user
 
 REPLICATION_ROLE = "cact_replicator"
 DEFAULT_STANDBY_NAME = "cact_standby"
@@ -69,9 +68,8 @@ class Node:
 
 
 def _own(path: Path) -> None:
-    user = system_user()
-    if user is not None:
-        entry = pwd.getpwnam(user)
+    entry = system_account()
+    if entry is not None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
@@ -270,11 +268,10 @@ def promote(node: Node) -> None:
 def exec_server(node: Node) -> None:
     """Replace this process with the PostgreSQL server (in the foreground, for systemd)."""
     program = str(bin_dir() / "postgres")
-    user = system_user()
-    if user is not None:
-        entry = pwd.getpwnam(user)
+    entry = system_account()
+    if entry is not None:
         os.setgid(entry.pw_gid)
-        os.initgroups(user, entry.pw_gid)
+        os.initgroups(entry.pw_name, entry.pw_gid)
         os.setuid(entry.pw_uid)
     os.execv(program, [program, "-D", str(node.pgdata)])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pwd
 import subprocess
 import warnings
 from pathlib import Path
@@ -53,6 +54,19 @@ def bin_dir() -> Path:
 def system_user() -> str | None:
     """PostgreSQL refuses to run as root: then it runs as the wheel's own user, as here."""
     return "pgserver" if os.geteuid() == 0 else None
+
+
+def system_account() -> pwd.struct_passwd | None:
+    """The account PostgreSQL runs as when started by root, created on a fresh machine the way
+    the wheel creates it (a standby may be set up before any embedded server ever ran)."""
+    user = system_user()
+    if user is None:
+        return None
+    try:
+        return pwd.getpwnam(user)
+    except KeyError:
+        subprocess.run(["useradd", "-s", "/bin/bash", user], check=True, capture_output=True)
+        return pwd.getpwnam(user)
 
 
 def _alive(pid: int) -> bool:
