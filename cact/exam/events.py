@@ -65,6 +65,9 @@ async def publish(db: AsyncSession, event: RoomEvent) -> None:
     )
 
 
+RECONNECT_SECONDS = 1.0  # between tries: a standby or a dead server is not polled in a busy loop
+
+
 class Hub(Protocol):
     """What a room's listeners need of the process's hub (the dashboard's feeds, the kiosks'
     control push)."""
@@ -121,14 +124,18 @@ class EventHub:
             logger.warning("ignored a malformed room event: %.200s", payload)
 
     async def _listen_forever(self) -> None:
+        on_standby = False
         while True:
             try:
                 connection = await asyncpg.connect(self.dsn)
             except (OSError, asyncpg.PostgresError):
-                await asyncio.sleep(1)
+                await asyncio.sleep(RECONNECT_SECONDS)
                 continue
             try:
                 await connection.add_listener(CHANNEL, self._on_notify)
+                if on_standby:
+                    logger.info("room events: the database was promoted; listening")
+                on_standby = False
                 self.connected.set()
                 # After a reconnect, events may have been missed: every dashboard resyncs.
                 for sitting_id in list(self._subscribers):
@@ -136,12 +143,18 @@ class EventHub:
                 lost = asyncio.Event()
                 connection.add_termination_listener(lambda _conn, gone=lost: gone.set())
                 await lost.wait()
+            except asyncpg.ReadOnlySQLTransactionError:
+                # A standby refuses LISTEN until it is promoted: say so once, then wait quietly.
+                if not on_standby:
+                    logger.info("room events: the database is a standby; waiting for promotion")
+                on_standby = True
             except (OSError, asyncpg.PostgresError):
                 logger.warning("room event listener lost its connection; reconnecting")
             finally:
                 self.connected.clear()
                 with contextlib.suppress(Exception):
                     await connection.close()
+            await asyncio.sleep(RECONNECT_SECONDS)
 
 
 def asyncpg_dsn(url: str) -> str:
