@@ -1,5 +1,6 @@
 """Every table, imported in one place so that Alembic and the tests see the whole schema."""
 
+from cact.analysis.models import ItemCalibration
 from cact.audit.models import AuditEvent
 from cact.auth.models import StaffSession, StaffUser
 from cact.bank.models import Item, ItemOption, ItemVersion, Media
@@ -40,6 +41,7 @@ __all__ = [
     "CompetencyStandard",
     "Enrollment",
     "Item",
+    "ItemCalibration",
     "ItemOption",
     "ItemVersion",
     "Media",

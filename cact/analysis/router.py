@@ -11,7 +11,10 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.analysis import service
-from cact.auth.deps import AdminUser
+from cact.analysis.calibration import CalibrationRepository
+from cact.analysis.models import ItemCalibration
+from cact.audit.service import Actor
+from cact.auth.deps import AdminUser, client_ip
 from cact.exports.columns import MEDIA_TYPES, Format
 from cact.exports.service import filename, sitting_code
 from cact.kit.db import DbSession
@@ -21,9 +24,47 @@ router = APIRouter(prefix="/api/sittings", tags=["item analysis"])
 
 @router.get("/{sitting_id}/item-analysis", responses={404: {"description": "no such sitting"}})
 async def get_item_analysis(sitting_id: int, admin: AdminUser, db: DbSession) -> dict[str, Any]:
-    """Per item: n, facility, item–rest discrimination, option distribution, flags; per
-    competency scale: Cronbach's alpha and SEM (docs/item-analysis.md)."""
-    return asdict(await service.item_analysis(db, sitting_id))
+    """Per item: n, facility, item–rest discrimination, option distribution, flags, Rasch
+    difficulty and fit; per competency scale: reliability on sampled forms, the Rasch
+    calibration (docs/item-analysis.md). The first one after close stores the calibration."""
+    return asdict(await service.calibrated_analysis(db, sitting_id))
+
+
+@router.get(
+    "/{sitting_id}/item-analysis/calibration",
+    responses={404: {"description": "no such sitting"}},
+)
+async def get_calibration(sitting_id: int, admin: AdminUser, db: DbSession) -> dict[str, Any]:
+    """The stored calibration: difficulty, SE, infit, outfit per item version."""
+    await sitting_code(db, sitting_id)
+    rows = await CalibrationRepository(db).of_sitting(sitting_id)
+    return {"sitting_id": sitting_id, "items": [_calibration_row(r) for r in rows]}
+
+
+@router.post(
+    "/{sitting_id}/item-analysis/calibration",
+    responses={404: {"description": "no such sitting"}, 409: {"description": "not closed"}},
+)
+async def recalibrate(
+    sitting_id: int, admin: AdminUser, request: Request, db: DbSession
+) -> dict[str, Any]:
+    """Calibrate again and replace the stored calibration (audited)."""
+    stored = await service.recalibrate(db, sitting_id, Actor.staff(admin, client_ip(request)))
+    return {"sitting_id": sitting_id, "stored": stored}
+
+
+def _calibration_row(row: ItemCalibration) -> dict[str, Any]:
+    return {
+        "item_version_id": row.item_version_id,
+        "competency": row.competency_code,
+        "difficulty": row.difficulty,
+        "se": row.se,
+        "infit": row.infit,
+        "outfit": row.outfit,
+        "n": row.n,
+        "model": row.model,
+        "calibrated_at": row.calibrated_at.isoformat(),
+    }
 
 
 async def _chunks(

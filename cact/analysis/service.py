@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cact.analysis import calibration
+from cact.analysis.calibration import CalibrationRepository
 from cact.analysis.stats import Analysis, Cell, analyse
+from cact.audit.service import Actor
+from cact.exam import service as exam
+from cact.exam.statuses import SittingStatus
 from cact.exports import columns, queries, writers
 from cact.exports.service import sitting_code
+from cact.kit.errors import Conflict
 
 TABLES = ("items", "scales")
 
@@ -28,10 +35,50 @@ async def item_analysis(session: AsyncSession, sitting_id: int) -> Analysis:
     result = await session.stream(queries.scored_cells(sitting_id))
     async for partition in result.partitions():
         cells.extend(
-            Cell(attempt_id, competency, item_id, float(score), float(top), label)
-            for attempt_id, competency, item_id, score, top, label in partition
+            Cell(attempt_id, competency, item_id, float(score), float(top), label, version)
+            for attempt_id, competency, item_id, score, top, label, version in partition
         )
-    return analyse(cells, labels)
+    # CPU-bound (seconds on a large sitting): off the event loop.
+    return await asyncio.to_thread(compute, cells, labels)
+
+
+def compute(cells: Sequence[Cell], labels: Mapping[str, Sequence[str]]) -> Analysis:
+    """Classical statistics, then the Rasch calibration of every scale (no database)."""
+    analysis = analyse(cells, labels)
+    calibration.calibrate_scales(cells, analysis)
+    return analysis
+
+
+async def calibrated_analysis(session: AsyncSession, sitting_id: int) -> Analysis:
+    """The item analysis; the first one computed after the sitting closed stores its
+    calibration (audited as the system)."""
+    analysis = await item_analysis(session, sitting_id)
+    sitting = await exam.get_sitting(session, sitting_id)
+    if (
+        sitting.status == SittingStatus.CLOSED
+        and analysis.calibrations
+        and not await CalibrationRepository(session).exists(sitting_id)
+    ):
+        await calibration.store(
+            session, sitting_id, analysis, Actor.system(), reason="first analysis after close"
+        )
+    return analysis
+
+
+class SittingNotClosed(Conflict):
+    code = "sitting_not_closed"
+    message = (
+        "Kalibrasi hanya disimpan untuk sesi yang sudah ditutup. / "
+        "Calibrations are stored for closed sittings only."
+    )
+
+
+async def recalibrate(session: AsyncSession, sitting_id: int, actor: Actor) -> int:
+    """Compute the analysis again and replace the stored calibration (a staff action)."""
+    if (await exam.get_sitting(session, sitting_id)).status != SittingStatus.CLOSED:
+        raise SittingNotClosed()
+    analysis = await item_analysis(session, sitting_id)
+    return await calibration.store(session, sitting_id, analysis, actor, reason="on demand")
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
@@ -58,6 +105,11 @@ def item_rows(analysis: Analysis) -> list[tuple[Any, ...]]:
                 }
                 for o in item.options
             ],
+            item.discrimination_basis,
+            _round(item.difficulty),
+            _round(item.difficulty_se),
+            _round(item.infit),
+            _round(item.outfit),
         )
         for item in analysis.items
     ]
@@ -73,6 +125,13 @@ def scale_rows(analysis: Analysis) -> list[tuple[Any, ...]]:
             _round(s.sd_total),
             _round(s.alpha),
             _round(s.sem),
+            s.n,
+            _round(s.form_items),
+            _round(s.alpha_form),
+            _round(s.person_reliability),
+            _round(s.person_separation),
+            _round(s.marginal_reliability),
+            s.model,
         )
         for s in analysis.scales
     ]

@@ -1,7 +1,8 @@
 """The statistics, on plain Python numbers (no database): see docs/item-analysis.md.
 
 Every scale is one competency: an item's "rest" total is the sum of the scores of the OTHER
-items of the same competency that the participant was presented."""
+items of the same competency that the participant was presented — or, when the scale's forms
+hold too few items for that (``MIN_REST_ITEMS``), of every other item of the test."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cact.analysis.rasch import Calibration
+
 # Flag thresholds (configurable constants).
 LOW_DISCRIMINATION = 0.2  # item–rest correlation below this (and ≥ 0): "low_discrimination"
 TOO_EASY = 0.9  # facility above this: "too_easy"
 TOO_HARD = 0.2  # facility below this: "too_hard"
 BLANK = ""  # the option label of "no answer" in the distribution
+MIN_FLAG_N = 30  # no flag on an item presented to fewer attempts
+MIN_REST_ITEMS = 3  # fewer other scale items per form (on average): rest = the whole test
+MIN_RELIABILITY_N = 10  # no reliability on a scale with fewer attempts
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Cell:
     score: float
     max_score: float
     label: str | None
+    item_version_id: int | None = None
 
 
 @dataclass
@@ -48,6 +55,11 @@ class ItemStat:
     discrimination: float | None
     options: list[OptionStat] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    discrimination_basis: str = "scale"  # "scale": rest of the competency; "test": of the test
+    difficulty: float | None = None  # Rasch (filled in by the calibration)
+    difficulty_se: float | None = None
+    infit: float | None = None
+    outfit: float | None = None
 
 
 @dataclass
@@ -55,16 +67,25 @@ class ScaleStat:
     competency: str
     items: int
     n_complete: int  # attempts presented every item of the scale: alpha's sample
-    mean_total: float | None
+    mean_total: float | None  # over every attempt: its raw total over its own form
     sd_total: float | None
-    alpha: float | None
-    sem: float | None
+    alpha: float | None  # complete cases only (blank on sampled forms)
+    sem: float | None  # sd_total · sqrt(1 − alpha_form), or of alpha on complete cases
+    n: int = 0  # attempts presented at least one item of the scale
+    form_items: float = 0.0  # mean number of the scale's items per form
+    alpha_form: float | None = None  # pairwise-available alpha of a form of form_items items
+    person_reliability: float | None = None  # Rasch (filled in by the calibration)
+    person_separation: float | None = None
+    marginal_reliability: float | None = None
+    model: str | None = None
 
 
 @dataclass
 class Analysis:
     items: list[ItemStat]
     scales: list[ScaleStat]
+    calibrations: dict[str, Calibration] = field(default_factory=dict)  # by competency
+    versions: dict[int, str] = field(default_factory=dict)  # item version id → item id
 
 
 def mean(values: Sequence[float]) -> float:
@@ -90,8 +111,43 @@ def pearson(x: Sequence[float], y: Sequence[float]) -> float | None:
     return sxy / math.sqrt(sxx * syy)
 
 
-def flags_for(facility: float | None, discrimination: float | None) -> list[str]:
-    found = []
+def covariance(x: Sequence[float], y: Sequence[float]) -> float:
+    """Sample covariance (n − 1) of paired values."""
+    mx, my = mean(x), mean(y)
+    return math.fsum((a - mx) * (b - my) for a, b in zip(x, y, strict=True)) / (len(x) - 1)
+
+
+def pairwise_alpha(by_item: Mapping[str, Mapping[int, float]], length: float) -> float | None:
+    """Alpha of a form of ``length`` items drawn from the pool, from the pairwise-available
+    item variances and covariances: L·c̄ / (v̄ + (L − 1)·c̄), v̄ the mean item variance, c̄ the
+    mean covariance over the pairs presented together (≥ 2 attempts). Equals Cronbach's alpha
+    when every attempt saw every item (L = k). None without a co-presented pair."""
+    item_ids = sorted(by_item)
+    variances = [variance(list(by_item[i].values())) for i in item_ids if len(by_item[i]) >= 2]
+    covariances = []
+    for a, first in enumerate(item_ids):
+        for second in item_ids[a + 1 :]:
+            both = sorted(set(by_item[first]) & set(by_item[second]))
+            if len(both) >= 2:
+                x = [by_item[first][p] for p in both]
+                y = [by_item[second][p] for p in both]
+                covariances.append(covariance(x, y))
+    if not variances or not covariances or length <= 0:
+        return None
+    v, c = mean(variances), mean(covariances)
+    denominator = v + (length - 1) * c
+    if denominator <= 0:
+        return None
+    return length * c / denominator
+
+
+def flags_for(
+    facility: float | None, discrimination: float | None, n: int = MIN_FLAG_N
+) -> list[str]:
+    """The item's flags; none at all when ``n < MIN_FLAG_N``."""
+    found: list[str] = []
+    if n < MIN_FLAG_N:
+        return found
     if discrimination is not None:
         if discrimination < 0:
             found.append("negative_discrimination")
@@ -130,12 +186,19 @@ def analyse(cells: Iterable[Cell], labels: Mapping[str, Sequence[str]] | None = 
 
     items: list[ItemStat] = []
     scales: list[ScaleStat] = []
+    test_totals: dict[int, float] = defaultdict(float)
+    for by_item in scores.values():
+        for by_attempt in by_item.values():
+            for attempt_id, score in by_attempt.items():
+                test_totals[attempt_id] += score
     for competency in sorted(scores):
         by_item = scores[competency]
         totals: dict[int, float] = defaultdict(float)
         for by_attempt in by_item.values():
             for attempt_id, score in by_attempt.items():
                 totals[attempt_id] += score
+        scale = _scale(competency, by_item, totals)
+        basis = "test" if scale.form_items - 1 < MIN_REST_ITEMS else "scale"
         for item_id in sorted(by_item):
             items.append(
                 _item(
@@ -143,12 +206,14 @@ def analyse(cells: Iterable[Cell], labels: Mapping[str, Sequence[str]] | None = 
                     item_id,
                     by_item[item_id],
                     totals,
+                    test_totals if basis == "test" else totals,
                     chosen[item_id],
                     maxima,
                     (labels or {}).get(item_id, ()),
+                    basis,
                 )
             )
-        scales.append(_scale(competency, by_item))
+        scales.append(scale)
     return Analysis(items, scales)
 
 
@@ -157,13 +222,15 @@ def _item(
     item_id: str,
     by_attempt: Mapping[int, float],
     totals: Mapping[int, float],
+    rest_totals: Mapping[int, float],
     chosen: Mapping[int, str],
     maxima: Mapping[str, float],
     bank_labels: Sequence[str],
+    basis: str,
 ) -> ItemStat:
     attempts = sorted(by_attempt)
     x = [by_attempt[a] for a in attempts]
-    rest = [totals[a] - by_attempt[a] for a in attempts]
+    rest = [rest_totals[a] - by_attempt[a] for a in attempts]
     n = len(attempts)
     top = maxima[item_id]
     mean_score = mean(x)
@@ -191,24 +258,34 @@ def _item(
         facility,
         discrimination,
         options,
-        flags_for(facility, discrimination),
+        flags_for(facility, discrimination, n),
+        basis,
     )
 
 
-def _scale(competency: str, by_item: Mapping[str, Mapping[int, float]]) -> ScaleStat:
+def _scale(
+    competency: str, by_item: Mapping[str, Mapping[int, float]], totals: Mapping[int, float]
+) -> ScaleStat:
     item_ids = sorted(by_item)
     complete = sorted(set.intersection(*(set(by_item[i]) for i in item_ids)))
     columns = [[by_item[i][a] for a in complete] for i in item_ids]
-    totals = [math.fsum(by_item[i][a] for i in item_ids) for a in complete]
     alpha = cronbach_alpha(columns) if complete else None
-    sd = math.sqrt(variance(totals)) if len(totals) >= 2 else None
-    sem = sd * math.sqrt(1 - alpha) if sd is not None and alpha is not None else None
+    every = list(totals.values())
+    n = len(every)
+    form_items = sum(len(by_item[i]) for i in item_ids) / n if n else 0.0
+    alpha_form = pairwise_alpha(by_item, form_items) if n >= MIN_RELIABILITY_N else None
+    sd = math.sqrt(variance(every)) if n >= 2 else None
+    reliable = alpha_form if alpha_form is not None else alpha
+    sem = sd * math.sqrt(1 - reliable) if sd is not None and reliable is not None else None
     return ScaleStat(
         competency,
         len(item_ids),
         len(complete),
-        mean(totals) if totals else None,
+        mean(every) if every else None,
         sd,
         alpha,
         sem,
+        n,
+        form_items,
+        alpha_form,
     )

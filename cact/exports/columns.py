@@ -94,6 +94,11 @@ ITEM_ANALYSIS: tuple[str, ...] = (
     "discrimination",
     "flags",
     "options",
+    "discrimination_basis",
+    "difficulty",
+    "difficulty_se",
+    "infit",
+    "outfit",
 )
 
 SCALE_ANALYSIS: tuple[str, ...] = (
@@ -104,6 +109,13 @@ SCALE_ANALYSIS: tuple[str, ...] = (
     "sd_total",
     "alpha",
     "sem",
+    "n",
+    "form_items",
+    "alpha_form",
+    "person_reliability",
+    "person_separation",
+    "marginal_reliability",
+    "model",
 )
 
 # The sitting's audit events: the audit log's columns, then the local time.

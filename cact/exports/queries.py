@@ -265,8 +265,8 @@ def matrix_cells(sitting_id: int) -> Rows:
 
 
 def scored_cells(sitting_id: int) -> Rows:
-    """(attempt id, competency, item id, score, max, option label) of the closed attempts
-    (submitted or expired): the item analysis's input, ordered by attempt."""
+    """(attempt id, competency, item id, score, max, option label, item version id) of the
+    closed attempts (submitted or expired): the item analysis's input, ordered by attempt."""
     return (
         _presented(
             Attempt.id,
@@ -275,6 +275,7 @@ def scored_cells(sitting_id: int) -> Rows:
             item_score(),
             item_max(),
             Chosen.label,
+            ItemVersion.id,
         )
         .where(
             Attempt.sitting_id == sitting_id,

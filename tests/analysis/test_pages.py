@@ -43,11 +43,14 @@ async def _expected_scales(db: AsyncSession, analysis: Analysis) -> list[list[st
             s.competency,
             names[s.competency],
             str(s.items),
-            str(s.n_complete),
+            f"{s.form_items:.1f}",
+            str(s.n),
             _two(s.mean_total),
             _two(s.sd_total),
-            _two(s.alpha),
+            _two(s.alpha_form),
             _two(s.sem),
+            _two(s.person_reliability),
+            _two(s.person_separation),
         ]
         for s in analysis.scales
     ]
@@ -68,7 +71,10 @@ def _expected_items(analysis: Analysis) -> list[list[str]]:
                 f"{i.max_score:g}",
                 _two(i.mean_score),
                 _two(i.facility),
-                _two(i.discrimination),
+                _two(i.discrimination) + ("T" if i.discrimination_basis == "test" else ""),
+                _two(i.difficulty)
+                + ("" if i.difficulty_se is None else f" ±{_two(i.difficulty_se)}"),
+                f"{_two(i.infit)} / {_two(i.outfit)}",
                 ", ".join(FLAGS_ID[f] for f in i.flags),
                 options,
             ]
@@ -110,12 +116,15 @@ async def test_the_page_shows_the_numbers_of_item_analysis(
     for row in table_rows(page.text, "items"):
         record = exported[row[1]]
         assert int(record["n"]) == int(row[2]) <= len(attempts)
-        for shown, written in ((row[5], record["facility"]), (row[6], record["discrimination"])):
+        for shown, written in (
+            (row[5], record["facility"]),
+            (row[6].removesuffix("T"), record["discrimination"]),
+        ):
             if written == "":
                 assert shown == "—"
             else:
                 assert float(shown) == pytest.approx(float(written), abs=0.005 + 1e-9)
-        shown_flags = [CODES[text] for text in row[7].split(", ") if text]
+        shown_flags = [CODES[text] for text in row[9].split(", ") if text]
         assert record["flags"].split() == shown_flags
     for fmt in ("xlsx", "csv?bom=true"):
         assert f'href="/api/sittings/{sitting_id}/item-analysis/scales.{fmt}"' in page.text
@@ -135,16 +144,19 @@ async def test_the_hand_computed_example_reads_as_in_the_docs(
     monkeypatch.setattr(service, "item_analysis", fake)
     page = await client.get(f"/admin/sittings/{opened.sitting.id}/item-analysis", headers=HTML)
     assert page.status_code == 200, page.text
+    # Five attempts: below MIN_RELIABILITY_N, so alpha (forms) and Rasch stay blank; the SEM
+    # falls back to the complete-case alpha (every attempt saw all three items).
     assert table_rows(page.text, "scales") == [
-        ["M.01", "Integritas", "3", "5", "1.40", "1.14", "0.58", "0.74"]
+        ["M.01", "Integritas", "3", "3.0", "5", "1.40", "1.14", "—", "0.74", "—", "—"]
     ]
     items = table_rows(page.text, "items")
-    assert [row[:8] for row in items] == [
-        ["M.01", "I1", "5", "1", "0.60", "0.60", "0.33", ""],
-        ["M.01", "I2", "5", "1", "0.60", "0.60", "0.33", ""],
-        ["M.01", "I3", "5", "1", "0.20", "0.20", "0.53", ""],
+    # Three items per form leave two others: the rest is the whole test (here the same scale).
+    assert [row[:10] for row in items] == [
+        ["M.01", "I1", "5", "1", "0.60", "0.60", "0.33T", "—", "— / —", ""],
+        ["M.01", "I2", "5", "1", "0.60", "0.60", "0.33T", "—", "— / —", ""],
+        ["M.01", "I3", "5", "1", "0.20", "0.20", "0.53T", "—", "— / —", ""],
     ]
-    assert items[2][8] == (
+    assert items[2][10] == (
         "A: 2 · 40% · 1.50 B: 1 · 20% · 3.00 C: 1 · 20% · 1.00 D: 0 · 0% · — "
         "(kosong): 1 · 20% · 0.00"
     )
