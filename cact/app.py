@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cact import sweeper
+from cact.analysis.dif_pages import router as dif_pages
 from cact.analysis.pages import router as analysis_pages
 from cact.analysis.router import router as analysis_router
 from cact.auditlog.pages import router as audit_pages
@@ -116,6 +117,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     analysis_router,
     exports_pages,
     analysis_pages,
+    dif_pages,
     programmes_router,
     programmes_pages,
 )

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cact.analysis import service
+from cact.analysis import dif_service, service
 from cact.analysis.calibration import CalibrationRepository
+from cact.analysis.dif_service import Criterion
+from cact.analysis.groups import Attribute
 from cact.analysis.models import ItemCalibration
 from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
@@ -95,3 +97,27 @@ async def export_item_analysis(
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@router.get(
+    "/{sitting_id}/dif",
+    responses={404: {"description": "no such sitting"}, 422: {"description": "bad groups"}},
+)
+async def get_dif(
+    sitting_id: int,
+    admin: AdminUser,
+    db: DbSession,
+    attribute: Annotated[Attribute, Query(description="the roster attribute to group by")],
+    reference: Annotated[str | None, Query(max_length=200)] = None,
+    focal: Annotated[str | None, Query(max_length=200)] = None,
+    criterion: Annotated[Criterion, Query(description="what the matching total sums")] = "kind",
+) -> dict[str, Any]:
+    """Mantel–Haenszel DIF (keyed items) and Mantel / SMD (weighted items) with ETS A/B/C
+    classes, for ``focal`` against ``reference`` (default: the two largest groups); see
+    docs/item-analysis.md, "DIF"."""
+    report = await dif_service.sitting_dif(db, sitting_id, attribute, reference, focal, criterion)
+    body = asdict(report)
+    for row, item in zip(body["items"], report.items, strict=True):
+        row["flagged"] = item.flagged
+    body["flagged"] = [item.item_id for item in report.flagged]
+    return body
