@@ -576,6 +576,9 @@ class ExportKind(StrEnum):
     results = "results"
     matrix = "matrix"
     audit = "audit"
+    winsteps = "winsteps"  # a ZIP (data + control file) whatever --format says
+    quest = "quest"  # a ZIP (data + command file)
+    mirt = "mirt"  # a ZIP (CSV with NA + codebook) for R mirt / eRm
 
 
 class ExportFormat(StrEnum):

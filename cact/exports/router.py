@@ -6,14 +6,15 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
-from cact.exports import service
+from cact.exports import psychometric, service
 from cact.exports.columns import MEDIA_TYPES, Format, Kind
+from cact.exports.psychometric import Tool
 from cact.kit.db import DbSession
 
 router = APIRouter(prefix="/api/sittings", tags=["exports"])
@@ -62,5 +63,36 @@ async def export_sitting(
     return StreamingResponse(
         chunks,
         media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/{sitting_id}/exports/psychometric/{tool}.zip",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/zip": {}}},
+        404: {"description": "no such sitting"},
+        409: {"description": "a weight that is not a one-digit whole number"},
+    },
+)
+async def export_psychometric(
+    sitting_id: int, tool: Tool, admin: AdminUser, request: Request, db: DbSession
+) -> Response:
+    """The closed attempts' response matrix for Winsteps (data + control file), Quest (data +
+    command file) or R mirt / eRm (CSV with NA + codebook), as a ZIP (docs/exports.md)."""
+    name, body = await psychometric.export_zip(db, sitting_id, tool)
+    await audit.record(
+        db,
+        Actor.staff(admin, client_ip(request)),
+        "sitting.export",
+        target_type="sitting",
+        target_id=sitting_id,
+        sitting_id=sitting_id,
+        details={"kind": tool, "format": "zip"},
+    )
+    return Response(
+        body,
+        media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

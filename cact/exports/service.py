@@ -12,7 +12,7 @@ from cact.audit import export as audit_export
 from cact.audit.repository import AuditRepository
 from cact.audit.schemas import AuditFilter
 from cact.exam import service as exam
-from cact.exports import columns, queries, writers
+from cact.exports import columns, psychometric, queries, writers
 from cact.kit import timezones
 
 
@@ -123,10 +123,19 @@ async def write_export(
     Raises SittingNotFound for an unknown sitting (before anything is written) and ValueError
     for an unknown kind or format."""
     if isinstance(db, AsyncSession):
-        async for chunk in export_chunks(db, kind, sitting_id, fmt, bom=bom):
-            out.write(chunk)
+        await _write(db, kind, sitting_id, fmt, out, bom=bom)
         return
     sessions = db if isinstance(db, async_sessionmaker) else async_sessionmaker(db)
     async with sessions() as session, session.begin():
-        async for chunk in export_chunks(session, kind, sitting_id, fmt, bom=bom):
-            out.write(chunk)
+        await _write(session, kind, sitting_id, fmt, out, bom=bom)
+
+
+async def _write(
+    session: AsyncSession, kind: str, sitting_id: int, fmt: str, out: BinaryIO, *, bom: bool
+) -> None:
+    if kind in psychometric.TOOLS:  # a ZIP whatever the format
+        _, body = await psychometric.export_zip(session, sitting_id, kind)
+        out.write(body)
+        return
+    async for chunk in export_chunks(session, kind, sitting_id, fmt, bom=bom):
+        out.write(chunk)
