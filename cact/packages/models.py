@@ -21,7 +21,7 @@ class PackageReceipt(Base):
     kind: Mapped[str] = mapped_column(String(16))
     sender: Mapped[str] = mapped_column(String(16))  # the signer's fingerprint
     sitting_external_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    version: Mapped[int]
+    version: Mapped[int] = mapped_column(BigInteger)  # ms since the epoch for waves
     sha256: Mapped[str] = mapped_column(String(64))  # of the whole file
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
     applied_at: Mapped[datetime | None]

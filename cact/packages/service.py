@@ -16,7 +16,14 @@ from cact.audit.service import Actor, record
 from cact.keys.identity import Identity, PublicKey
 from cact.keys.service import active_key, public_key_of
 from cact.kit.errors import Conflict, InvalidInput
-from cact.packages.envelope import Header, OpenedPackage, open_envelope, read_header
+from cact.packages.envelope import (
+    Header,
+    OpenedPackage,
+    encode_payload,
+    open_envelope,
+    read_header,
+    seal,
+)
 from cact.packages.models import PackageReceipt
 from cact.packages.repository import ReceiptRepository
 
@@ -147,3 +154,44 @@ async def preview_package(
         await savepoint.rollback()
     session.expunge_all()
     return _result(opened, summary)
+
+
+async def export_wave(
+    session: AsyncSession, sitting_id: int, identity: Identity, recipient: PublicKey, actor: Actor
+) -> bytes:
+    """The sitting's wave package, signed by this server and encrypted to the room's key."""
+    from cact.packages.wave_export import wave_records
+
+    records = await wave_records(session, sitting_id)
+    external_id = uuid.UUID(records["sitting"]["external_id"])
+    # Milliseconds since the epoch: a package made later carries a higher version.
+    version = int(datetime.now(UTC).timestamp() * 1000)
+    data = seal(
+        encode_payload(records),
+        kind="wave",
+        sitting_external_id=external_id,
+        version=version,
+        identity=identity,
+        recipient=recipient,
+    )
+    await record(
+        session,
+        actor,
+        "package.exported",
+        target_type="sitting",
+        target_id=sitting_id,
+        sitting_id=sitting_id,
+        details={
+            "kind": "wave",
+            "package_id": str(read_header(data).package_id),
+            "version": version,
+            "recipient": recipient.fingerprint,
+            "recipient_name": recipient.name,
+            "participants": len(records["participants"]),
+            "items": len(records["items"]),
+        },
+    )
+    return data
+
+
+import cact.packages.wave  # noqa: E402, F401  registers APPLIERS["wave"]

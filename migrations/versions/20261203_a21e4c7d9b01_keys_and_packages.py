@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("sender", sa.String(16), nullable=False),
         sa.Column("sitting_external_id", sa.Uuid(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column(
             "received_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
