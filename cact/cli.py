@@ -22,10 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import cact.models  # noqa: F401  every table mapped before the first query
 from cact.bank.schemas import ImportOutcome
 from cact.config import Settings
+from cact.keys.cli import keys_app
 from cact.kit.database import export_database_url, resolve_database_url
 from cact.kit.embedded_pg import EmbeddedPostgres
 from cact.kit.http_protocol import PROTOCOL
 from cact.kit.pg_supervisor import PostgresSupervisor
+from cact.packages.cli import package_app
 from item_bank.problems import Problem
 
 # Open dashboard streams must not hold a restart for minutes; kiosks retry what is cut.
@@ -41,6 +43,8 @@ ha_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(ha_app, name="ha")
+app.add_typer(keys_app, name="keys")
+app.add_typer(package_app, name="package")
 
 PgData = Annotated[Path, typer.Option("--pgdata", help="This server's PostgreSQL data folder")]
 ReplicationPassword = Annotated[

@@ -16,9 +16,11 @@ from cact.exam.models import (
     Sitting,
     SittingProctor,
 )
+from cact.keys.models import TrustedKey
 from cact.kit.db import Base
 from cact.kit.ratelimit import RateLimitBucket
 from cact.lockdown.models import BrowserPolicy, BrowserRefusal
+from cact.packages.models import PackageReceipt
 from cact.participants.models import Participant
 from cact.programmes.models import Programme, ProgrammeMember
 from cact.rooms.models import Room, Seat
@@ -45,6 +47,7 @@ __all__ = [
     "ItemOption",
     "ItemVersion",
     "Media",
+    "PackageReceipt",
     "Participant",
     "Position",
     "Programme",
@@ -60,4 +63,5 @@ __all__ = [
     "SittingProctor",
     "StaffSession",
     "StaffUser",
+    "TrustedKey",
 ]

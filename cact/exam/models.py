@@ -3,6 +3,7 @@ presented, answers and the answer log. Every workflow reads and changes these.""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    Uuid,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,6 +42,10 @@ class Sitting(CreatedAt, Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
+    # The id every server knows the sitting by (packages between the office and the room).
+    external_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, unique=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )
     title: Mapped[str] = mapped_column(String(200))
     room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="RESTRICT"), index=True)
     blueprint_id: Mapped[int] = mapped_column(ForeignKey("blueprint.id", ondelete="RESTRICT"))
