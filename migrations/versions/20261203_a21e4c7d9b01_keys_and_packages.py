@@ -1,7 +1,7 @@
 """Server keys and packages: trusted keys, package receipts, and a global id per sitting.
 
 Revision ID: a21e4c7d9b01
-Revises: 5b7d9f1e3a20
+Revises: a7c3e5f19b42
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a21e4c7d9b01"
-down_revision = "5b7d9f1e3a20"
+down_revision = "a7c3e5f19b42"
 branch_labels = None
 depends_on = None
 
