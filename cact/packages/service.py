@@ -26,6 +26,7 @@ from cact.packages.envelope import (
 )
 from cact.packages.models import PackageReceipt
 from cact.packages.repository import ReceiptRepository
+from cact.packages.wave_export import wave_records
 
 # await applier(session, header, records, actor, dry_run) -> summary {"created.x": n, ...}.
 # A preview runs the applier for real inside a savepoint that is rolled back, so an applier
@@ -160,8 +161,6 @@ async def export_wave(
     session: AsyncSession, sitting_id: int, identity: Identity, recipient: PublicKey, actor: Actor
 ) -> bytes:
     """The sitting's wave package, signed by this server and encrypted to the room's key."""
-    from cact.packages.wave_export import wave_records
-
     records = await wave_records(session, sitting_id)
     external_id = uuid.UUID(records["sitting"]["external_id"])
     # Milliseconds since the epoch: a package made later carries a higher version.
