@@ -12,12 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.analysis.dif import DifCell, ItemDif, dif
 from cact.analysis.groups import Attribute, Person, value
-from cact.bank.models import Item, ItemVersion
+from cact.bank.models import Item
 from cact.competencies.models import Competency
-from cact.exam.models import Attempt, AttemptItem, Response, Sitting
+from cact.exam.models import Attempt, Sitting
 from cact.exam.statuses import FINISHED_ATTEMPT
 from cact.exports import queries
-from cact.exports.queries import Chosen
 from cact.exports.service import sitting_code
 from cact.kit.errors import CactError
 from cact.participants.models import Participant
@@ -52,24 +51,15 @@ class DifReport:
 
 
 def _cells(sitting_id: int) -> Select[*tuple[Any, ...]]:
-    return (
-        select(
-            Attempt.id,
-            Item.id,
-            Item.competency_code,
-            Item.kind,
-            Competency.kind,
-            queries.item_score(),
-        )
-        .select_from(AttemptItem)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-        .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
-        .join(Item, Item.id == ItemVersion.item_id)
-        .join(Competency, Competency.code == Item.competency_code)
-        .outerjoin(Response, Response.attempt_item_id == AttemptItem.id)
-        .outerjoin(Chosen, Chosen.id == Response.option_id)
-        .where(Attempt.sitting_id == sitting_id, Attempt.status.in_(FINISHED_ATTEMPT))
-    )
+    return queries.closed_cells(
+        sitting_id,
+        Attempt.id,
+        Item.id,
+        Item.competency_code,
+        Item.kind,
+        Competency.kind,
+        queries.item_score(),
+    ).join(Competency, Competency.code == Item.competency_code)
 
 
 def _people(sitting_id: int) -> Select[*tuple[Any, ...]]:

@@ -21,15 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.bank.models import Item, ItemVersion
 from cact.exam import service as exam
-from cact.exam.models import Attempt, AttemptItem, Response
-from cact.exam.statuses import FINISHED_ATTEMPT
+from cact.exam.models import Attempt
 from cact.exports import queries
-from cact.exports.queries import Chosen
 from cact.kit.errors import CactError
 from cact.participants.models import Participant
 
@@ -70,7 +68,8 @@ class Matrix:
 
 def _cells(sitting_id: int) -> Select[*tuple[Any, ...]]:
     return (
-        select(
+        queries.closed_cells(
+            sitting_id,
             Attempt.id,
             Participant.participant_no,
             Item.id,
@@ -81,14 +80,7 @@ def _cells(sitting_id: int) -> Select[*tuple[Any, ...]]:
             queries.item_score(),
             queries.item_max(),
         )
-        .select_from(AttemptItem)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
         .join(Participant, Participant.id == Attempt.participant_id)
-        .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
-        .join(Item, Item.id == ItemVersion.item_id)
-        .outerjoin(Response, Response.attempt_item_id == AttemptItem.id)
-        .outerjoin(Chosen, Chosen.id == Response.option_id)
-        .where(Attempt.sitting_id == sitting_id, Attempt.status.in_(FINISHED_ATTEMPT))
         .order_by(Attempt.id, Item.id)
     )
 

@@ -76,6 +76,14 @@ def _presented(*columns: Any) -> Rows:
     )
 
 
+def closed_cells(sitting_id: int, *columns: Any) -> Rows:
+    """The presented items of the sitting's closed attempts (submitted or expired), with their
+    response and chosen option: what the item analysis, DIF and the psychometric files read."""
+    return _presented(*columns).where(
+        Attempt.sitting_id == sitting_id, Attempt.status.in_(FINISHED_ATTEMPT)
+    )
+
+
 def close_reason() -> ColumnElement[str | None]:
     """How the attempt ended: finished | deadline | sitting_closed | terminated (blank while it
     runs); "submitted", the older name of "finished", is read as "finished"."""
@@ -268,7 +276,8 @@ def scored_cells(sitting_id: int) -> Rows:
     """(attempt id, competency, item id, score, max, option label, item version id) of the
     closed attempts (submitted or expired): the item analysis's input, ordered by attempt."""
     return (
-        _presented(
+        closed_cells(
+            sitting_id,
             Attempt.id,
             Item.competency_code,
             Item.id,
@@ -276,10 +285,6 @@ def scored_cells(sitting_id: int) -> Rows:
             item_max(),
             Chosen.label,
             ItemVersion.id,
-        )
-        .where(
-            Attempt.sitting_id == sitting_id,
-            Attempt.status.in_(FINISHED_ATTEMPT),
         )
         .order_by(AttemptItem.attempt_id, AttemptItem.number)
         .execution_options(yield_per=YIELD_PER)
