@@ -48,6 +48,7 @@ class PostgresSupervisor:
         self.restarts = 0
         self.last_restart_at: str | None = None
         self.last_error: str | None = None
+        self.checked_at: str | None = None
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pg-supervisor", daemon=True)
 
@@ -71,11 +72,13 @@ class PostgresSupervisor:
                 logger.exception("the PostgreSQL supervisor's check failed")
 
     def check(self) -> None:
+        """One look; the status file says when it was taken, so a reader knows the next one is
+        an interval away (the fault test kills PostgreSQL right after a look)."""
+        self.checked_at = datetime.now(UTC).isoformat()
         pid = self.embedded.postmaster_pid()
         if pid is not None:
-            if self.last_error is not None:
-                self.last_error = None
-                self._write("running", pid)
+            self.last_error = None
+            self._write("running", pid)
             return
         logger.error("embedded PostgreSQL is not running; restarting it")
         self._write("restarting", None)
@@ -102,6 +105,7 @@ class PostgresSupervisor:
             "restarts": self.restarts,
             "last_restart_at": self.last_restart_at,
             "last_error": self.last_error,
+            "checked_at": self.checked_at,
             "postmaster_pid": pid,
             "supervisor_pid": os.getpid(),
         }
