@@ -94,7 +94,9 @@ async def _answer(db: AsyncSession, sitting: Sitting, present: dict[int, float])
         .order_by(ItemOption.item_version_id, ItemOption.position)
     ):
         options[option.item_version_id].append(option)
-    responses, log, seqs = [], [], defaultdict(int)
+    responses: list[dict[str, object]] = []
+    log: list[dict[str, object]] = []
+    seqs: dict[int, int] = defaultdict(int)
     for row in rows:
         theta = present.get(row.participant_id)
         if theta is None:
