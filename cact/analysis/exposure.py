@@ -6,6 +6,8 @@ item_calibration when a sitting's analysis is stored); nothing here computes a s
 from __future__ import annotations
 
 import math
+import statistics
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,11 +21,15 @@ MAX_SITTINGS = 5  # shown in more sittings than this
 MAX_SEEN = 1000  # shown to more attempts than this, all sittings together
 # Drifting: between two sittings, each with n ≥ DRIFT_MIN_N for this version (the next such
 # sitting in time), the facility moved by more than DRIFT_FACILITY, or the calibrated Rasch
-# difficulty by more than DRIFT_LOGITS and by more than DRIFT_SE_FACTOR joint standard errors.
+# difficulty by more than DRIFT_LOGITS and by more than DRIFT_SE_FACTOR joint standard errors
+# once the two sittings' logit frames are linked (each sitting centres its scale's items on 0):
+# minus the median change of the scale's versions calibrated in both on n ≥ DRIFT_MIN_N, of
+# which there must be at least LINK_MIN_ITEMS (else the difficulty is not compared).
 DRIFT_MIN_N = MIN_FLAG_N
 DRIFT_FACILITY = 0.15
 DRIFT_LOGITS = 0.5
 DRIFT_SE_FACTOR = 2.0
+LINK_MIN_ITEMS = 3
 
 OVER_EXPOSED = "over_exposed"
 DRIFTING = "drifting"
@@ -52,7 +58,7 @@ class SittingEntry:
     calibration_n: int | None = None
     flags: list[str] = field(default_factory=list)  # over_exposed (rate), drifting (vs before)
     facility_change: float | None = None  # against the previous sitting compared (n ≥ min)
-    difficulty_change: float | None = None
+    difficulty_change: float | None = None  # linked to the previous sitting's frame
 
     @property
     def rate(self) -> float | None:
@@ -103,6 +109,36 @@ class VersionHistory:
         return known[-1] if known else None
 
 
+@dataclass(frozen=True)
+class Calibrated:
+    """One stored calibration: an item version's difficulty in one sitting."""
+
+    competency: str
+    sitting_id: int
+    item_version_id: int
+    difficulty: float
+    n: int
+
+
+class Link:
+    """The shift between two sittings' logit frames of one scale: the median change of the
+    difficulties of the versions calibrated in both on n ≥ DRIFT_MIN_N."""
+
+    def __init__(self, calibrations: Iterable[Calibrated]) -> None:
+        self.frames: dict[tuple[str, int], dict[int, float]] = defaultdict(dict)
+        for c in calibrations:
+            if c.n >= DRIFT_MIN_N:
+                self.frames[(c.competency, c.sitting_id)][c.item_version_id] = c.difficulty
+
+    def shift(self, competency: str, before: int, after: int) -> float | None:
+        first = self.frames.get((competency, before), {})
+        second = self.frames.get((competency, after), {})
+        common = sorted(set(first) & set(second))
+        if len(common) < LINK_MIN_ITEMS:
+            return None
+        return statistics.median(second[v] - first[v] for v in common)
+
+
 def over_exposed_in(entry: SittingEntry) -> bool:
     rate = entry.rate
     return entry.started >= MIN_EXPOSURE_ATTEMPTS and rate is not None and rate > MAX_EXPOSURE_RATE
@@ -126,8 +162,9 @@ def _difficulty_drifts(before: SittingEntry, after: SittingEntry, change: float)
     return abs(change) > DRIFT_SE_FACTOR * joint
 
 
-def assess(history: VersionHistory) -> VersionHistory:
-    """Orders the sittings oldest first and sets the flags of the version and its sittings."""
+def assess(history: VersionHistory, link: Link | None = None) -> VersionHistory:
+    """Orders the sittings oldest first and sets the flags of the version and its sittings.
+    Without ``link`` the difficulties are compared as stored (one frame assumed)."""
     history.sittings.sort(key=lambda s: (s.starts_at, s.sitting_id))
     reasons: list[str] = []
     for entry in history.sittings:
@@ -155,6 +192,9 @@ def assess(history: VersionHistory) -> VersionHistory:
                     if "facility" not in reasons:
                         reasons.append("facility")
             change = _difficulty_moved(previous, entry)
+            if change is not None and link is not None:
+                shift = link.shift(history.competency, previous.sitting_id, entry.sitting_id)
+                change = None if shift is None else change - shift
             if change is not None:
                 entry.difficulty_change = change
                 if _difficulty_drifts(previous, entry, change):
@@ -176,13 +216,15 @@ def assess(history: VersionHistory) -> VersionHistory:
     return history
 
 
-def ranked(histories: Iterable[VersionHistory], limit: int) -> list[VersionHistory]:
-    """Every flagged version, then the most exposed of the others, up to ``limit`` in all
-    (flagged ones are never cut); most seen first within each."""
-    assessed = [assess(h) for h in histories]
+def ranked(
+    histories: Iterable[VersionHistory], limit: int, link: Link | None = None
+) -> list[VersionHistory]:
+    """Every flagged version, then the ``limit`` most exposed of the others; most seen first
+    within each."""
+    assessed = [assess(h, link) for h in histories]
     flagged = sorted((h for h in assessed if h.flags), key=_order)
     others = sorted((h for h in assessed if not h.flags), key=_order)
-    return [*flagged, *others[: max(limit - len(flagged), 0)]]
+    return [*flagged, *others[: max(limit, 0)]]
 
 
 def _order(history: VersionHistory) -> tuple[int, str, int]:
@@ -200,6 +242,7 @@ def thresholds() -> dict[str, float]:
         "drift_facility": DRIFT_FACILITY,
         "drift_logits": DRIFT_LOGITS,
         "drift_se_factor": DRIFT_SE_FACTOR,
+        "link_min_items": LINK_MIN_ITEMS,
     }
 
 

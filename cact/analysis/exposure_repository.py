@@ -106,8 +106,9 @@ class ExposureRepository:
         )
         return (await self.session.scalars(statement)).all()
 
-    async def calibrations(self, versions: Collection[int] | None) -> Sequence[ItemCalibration]:
+    async def calibrations(self, sittings: Collection[int] | None) -> Sequence[ItemCalibration]:
+        """Every stored calibration of these sittings (None: of every sitting)."""
         statement = select(ItemCalibration).order_by(ItemCalibration.id)
-        if versions is not None:
-            statement = statement.where(ItemCalibration.item_version_id.in_(versions))
+        if sittings is not None:
+            statement = statement.where(ItemCalibration.sitting_id.in_(sittings))
         return (await self.session.scalars(statement)).all()

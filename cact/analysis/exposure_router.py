@@ -29,7 +29,7 @@ async def get_exposure(
         exposure_service.OVERVIEW_LIMIT
     ),
 ) -> dict[str, Any]:
-    """The bank's flagged item versions (all of them), then the most exposed others up to
-    ``limit``; with how many versions were ever shown, over-exposed and drifting."""
+    """The bank's flagged item versions (all of them), then the ``limit`` most exposed others;
+    with how many versions were ever shown, over-exposed and drifting."""
     ranked, counts = await exposure_service.bank_exposure(db, limit)
     return exposure_service.overview_body(ranked, counts)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.analysis import exposure, service
-from cact.analysis.exposure import SittingEntry, VersionHistory
+from cact.analysis.exposure import Calibrated, Link, SittingEntry, VersionHistory
 from cact.analysis.exposure_repository import ExposureRepository, ItemStatisticRepository
 from cact.bank import service as bank
 
@@ -37,8 +37,9 @@ async def fill_statistics(session: AsyncSession, sitting_ids: Collection[int]) -
 
 async def _histories(
     session: AsyncSession, versions: Collection[int] | None
-) -> dict[int, VersionHistory]:
-    """Every version (of ``versions``, or of the bank) that a started attempt was shown."""
+) -> tuple[dict[int, VersionHistory], Link]:
+    """Every version (of ``versions``, or of the bank) that a started attempt was shown, with
+    the link between the logit frames of the sittings it was shown in (not yet assessed)."""
     repository = ExposureRepository(session)
     sightings = await repository.sightings(versions)
     sitting_ids = {row[4] for row in sightings}
@@ -62,23 +63,28 @@ async def _histories(
             found.n, found.facility = stat.n, stat.facility
             found.discrimination = stat.discrimination
             found.discrimination_basis = stat.discrimination_basis
-    for calibration in await repository.calibrations(chosen):
+    calibrations = await repository.calibrations(sitting_ids if versions is not None else None)
+    for calibration in calibrations:
         found = entries.get((calibration.item_version_id, calibration.sitting_id))
         if found is not None:
             found.difficulty, found.difficulty_se = calibration.difficulty, calibration.se
             found.calibration_n = calibration.n
-    for history in histories.values():
-        exposure.assess(history)
-    return histories
+    link = Link(
+        Calibrated(c.competency_code, c.sitting_id, c.item_version_id, c.difficulty, c.n)
+        for c in calibrations
+    )
+    return histories, link
 
 
 async def item_history(session: AsyncSession, item_id: str) -> ItemHistory:
     """Every version of the item (newest first) with its sittings; ItemNotFound if unknown."""
     item, _ = await bank.get_item(session, item_id)
     versions = await bank.history(session, item_id)
-    found = await _histories(session, [v.id for v in versions])
+    found, link = await _histories(session, [v.id for v in versions])
     histories = [
-        found.get(v.id) or VersionHistory(item.id, v.version, v.id, item.competency_code)
+        exposure.assess(found[v.id], link)
+        if v.id in found
+        else VersionHistory(item.id, v.version, v.id, item.competency_code)
         for v in sorted(versions, key=lambda v: v.version, reverse=True)
     ]
     return ItemHistory(item.id, item.competency_code, item.kind, item.current_version, histories)
@@ -87,10 +93,12 @@ async def item_history(session: AsyncSession, item_id: str) -> ItemHistory:
 async def bank_exposure(
     session: AsyncSession, limit: int = OVERVIEW_LIMIT
 ) -> tuple[list[VersionHistory], dict[str, int]]:
-    """Every flagged version, then the most exposed others up to ``limit``; with the counts of
+    """Every flagged version, then the ``limit`` most exposed others; with the counts of
     versions ever shown, over-exposed and drifting."""
-    histories = list((await _histories(session, None)).values())
-    return exposure.ranked(histories, limit), exposure.totals(histories)
+    found, link = await _histories(session, None)
+    histories = list(found.values())
+    ranked = exposure.ranked(histories, limit, link)
+    return ranked, exposure.totals(histories)
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
