@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cact import sweeper
 from cact.analysis.dif_pages import router as dif_pages
+from cact.analysis.exposure_pages import router as exposure_pages
+from cact.analysis.exposure_router import router as exposure_router
 from cact.analysis.pages import router as analysis_pages
 from cact.analysis.router import router as analysis_router
 from cact.auditlog.pages import router as audit_pages
@@ -118,6 +120,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     exports_pages,
     analysis_pages,
     dif_pages,
+    exposure_router,
+    exposure_pages,
     programmes_router,
     programmes_pages,
 )

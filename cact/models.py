@@ -1,6 +1,6 @@
 """Every table, imported in one place so that Alembic and the tests see the whole schema."""
 
-from cact.analysis.models import ItemCalibration
+from cact.analysis.models import ItemCalibration, ItemStatistic
 from cact.audit.models import AuditEvent
 from cact.auth.models import StaffSession, StaffUser
 from cact.bank.models import Item, ItemOption, ItemVersion, Media
@@ -45,6 +45,7 @@ __all__ = [
     "Item",
     "ItemCalibration",
     "ItemOption",
+    "ItemStatistic",
     "ItemVersion",
     "Media",
     "PackageReceipt",
