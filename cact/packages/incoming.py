@@ -10,9 +10,11 @@ import time
 from pathlib import Path
 
 from cact.kit.errors import InvalidInput, NotFound
+from cact.kit.limits import UPLOAD_BODY_BYTES
 
-# A 900-participant wave with its media is a few MiB; room for a large item bank's pictures.
-PACKAGE_BODY_BYTES = 256 * 1024 * 1024
+# The uploads' limit, which nginx also sets (deploy/nginx): a 900-participant wave is a few MiB;
+# a larger package (an item bank heavy with pictures) goes by `cact package import`.
+PACKAGE_BODY_BYTES = UPLOAD_BODY_BYTES
 KEEP_SECONDS = 24 * 3600
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -281,7 +281,10 @@ async def test_import_previews_asks_applies_once_and_refuses_older_and_opened(
     _bilingual(output, "lebih lama dari paket", "older than the one already applied")
     assert await room_counts(servers.room_url) == after
 
-    await _sql(servers.room_url, "UPDATE sitting SET status = 'open', opened_at = now() WHERE code = 'WAVE-1'")
+    await _sql(
+        servers.room_url,
+        "UPDATE sitting SET status = 'open', opened_at = now() WHERE code = 'WAVE-1'",
+    )
     third = await _export(servers, servers.office, "room.key", "third.cactpkg")
     code, output = await cact("package", "import", third, "--yes", env=room)
     assert code == 1

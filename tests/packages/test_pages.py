@@ -230,7 +230,9 @@ async def test_the_keys_page_creates_the_identity_and_trusts_after_the_fingerpri
     assert download.text == identity.public.to_file()
     assert "attachment" in download.headers["content-disposition"]
     again = await client.post("/admin/keys/init", data={"name": "Lain"}, headers=HTML)
-    assert again.status_code == 409 and load_identity(server_dir).fingerprint == identity.fingerprint
+    assert (
+        again.status_code == 409 and load_identity(server_dir).fingerprint == identity.fingerprint
+    )
 
     key_file = ("lab.json", office.public.to_file().encode(), "application/json")
     check = await client.post(
