@@ -73,9 +73,19 @@ def summary_lines(summary: dict[str, int]) -> list[Line]:
     lines = []
     for key, count in summary.items():
         outcome, _, what = key.partition(".")
-        lines.append(Line(outcome, what or outcome, int(count)))
+        if int(count):  # "removed 0" says nothing
+            lines.append(Line(outcome, what or outcome, int(count)))
     rank = {outcome: n for n, outcome in enumerate(OUTCOMES)}
     return sorted(lines, key=lambda line: (rank.get(line.outcome, len(OUTCOMES)), line.what))
+
+
+def totals(summary: dict[str, int]) -> list[tuple[str, int]]:
+    """Rows per outcome, the changes only: ``[("created", 161), ("updated", 9)]``."""
+    added: dict[str, int] = {}
+    for line in summary_lines(summary):
+        if line.outcome not in ("unchanged", "reused"):
+            added[line.outcome] = added.get(line.outcome, 0) + line.count
+    return list(added.items())
 
 
 async def _overview(

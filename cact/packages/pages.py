@@ -223,7 +223,7 @@ async def _packages_page(
             or str(receipt.sitting_external_id),
             "zone": zone,
             "sender": name or grouped(receipt.sender),
-            "lines": overview.summary_lines(dict(receipt.summary)),
+            "totals": overview.totals(dict(receipt.summary)),
         }
         for receipt, code, title, zone, name in await ReceiptListing(db).recent()
     ]

@@ -42,8 +42,10 @@ class Side:
     data_dir: Path
 
 
-def _port() -> int:
+def _port(after: int = 0) -> int:
     for port in PORTS:
+        if port <= after:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
@@ -63,8 +65,8 @@ async def _copy_database(server: TestServer, source: str, name: str) -> str:
     return server.database_url(name)
 
 
-def _serve(url: str, data_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    port = _port()
+def _serve(url: str, data_dir: Path, after: int = 0) -> tuple[str, subprocess.Popen[bytes]]:
+    port = _port(after)
     env = {
         **os.environ,
         "CACT_DATABASE_URL": url,
@@ -96,7 +98,9 @@ async def two_servers(
         await engine.dispose()
     office_base, office_process = _serve(office_url, work / "office")
     try:
-        room_base, room_process = _serve(room_url, work / "room")
+        # Past the office's port: it may not be bound yet while its process starts.
+        office_port = int(office_base.rsplit(":", 1)[1])
+        room_base, room_process = _serve(room_url, work / "room", after=office_port)
         try:
             await asyncio.to_thread(_wait_ready, office_base, office_process)
             await asyncio.to_thread(_wait_ready, room_base, room_process)
@@ -141,9 +145,10 @@ async def test_keys_export_preview_and_apply_between_two_servers(
     two_servers: tuple[Side, Side, int], browser: Browser, tmp_path: Path
 ) -> None:
     office, room, sitting_id = two_servers
-    context = await browser.new_context(
-        viewport={"width": 1024, "height": 768}, locale="id-ID", accept_downloads=True
-    )
+    # Two browsers' worth of cookies: both servers are 127.0.0.1, and cookies ignore the port.
+    options = {"viewport": {"width": 1024, "height": 768}, "locale": "id-ID"}
+    context = await browser.new_context(**options, accept_downloads=True)  # type: ignore[arg-type]
+    office_context = await browser.new_context(**options, accept_downloads=True)  # type: ignore[arg-type]
     try:
         # The room: no keys yet → the button makes them; its public-key file is downloaded.
         at_room = await context.new_page()
@@ -172,7 +177,7 @@ async def test_keys_export_preview_and_apply_between_two_servers(
         await engine.dispose()
 
         # The office: upload the room's key → the fingerprint first → trust it.
-        at_office = await context.new_page()
+        at_office = await office_context.new_page()
         await _login(at_office, office, "/admin/keys")
         trust = at_office.get_by_test_id("trust-form")
         await trust.locator('input[name="file"]').set_input_files(room_key)
@@ -216,6 +221,8 @@ async def test_keys_export_preview_and_apply_between_two_servers(
         await _shot(at_room, tmp_path, "packages-result-1024x768.png")
         await at_room.goto(f"{room.base_url}/admin/packages")
         await expect(at_room.get_by_test_id("receipts")).to_contain_text("WAVE-1")
+        await at_room.get_by_test_id("receipts").scroll_into_view_if_needed()
         await _shot(at_room, tmp_path, "packages-list-1024x768.png")
     finally:
         await context.close()
+        await office_context.close()

@@ -1,6 +1,7 @@
 """``cact package export | import`` as a technician runs them, on two real databases (the office
 and the room, committed, as the command leaves them) and two data folders with their own keys.
-Every refusal exits 1 with its sentence in both languages and leaves the room's rows as they were."""
+Every refusal exits 1 with its sentence in both languages and leaves the room's rows as they
+were."""
 
 from __future__ import annotations
 
