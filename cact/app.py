@@ -51,6 +51,8 @@ from cact.kit.security_headers import SecurityHeadersMiddleware
 from cact.kit.templates import UI_DIR
 from cact.monitoring.router import router as monitoring_router
 from cact.monitoring.service import keep_counting
+from cact.packages.pages import router as packages_pages  # pkgcli21
+from cact.packages.router import router as packages_router  # pkgcli21
 from cact.participants.router import router as participants_router
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
@@ -124,6 +126,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     exposure_pages,
     programmes_router,
     programmes_pages,
+    packages_router,  # pkgcli21
+    packages_pages,  # pkgcli21
 )
 
 
