@@ -49,6 +49,7 @@ from cact.kit.security_headers import SecurityHeadersMiddleware
 from cact.kit.templates import UI_DIR
 from cact.monitoring.router import router as monitoring_router
 from cact.monitoring.service import keep_counting
+from cact.packages.results_router import router as results_refusals_router  # results21
 from cact.participants.router import router as participants_router
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
@@ -120,6 +121,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     dif_pages,
     programmes_router,
     programmes_pages,
+    results_refusals_router,  # results21: GET /api/packages/refusals
 )
 
 

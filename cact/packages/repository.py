@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cact.audit.models import AuditEvent
 from cact.kit.repository import Repository
-from cact.packages.models import PackageReceipt, PackageRefusal
+from cact.packages.models import PackageReceipt, PackageRefusal, ResultsSource
 
 
 class ReceiptRepository(Repository[PackageReceipt]):
@@ -85,3 +85,13 @@ class RefusalRepository(Repository[PackageRefusal]):
             select(PackageRefusal).order_by(PackageRefusal.id.desc()).limit(limit)
         )
         return list(rows)
+
+
+class SourceRepository(Repository[ResultsSource]):
+    model = ResultsSource
+
+    async def listing(self, sitting_external_id: uuid.UUID | None) -> list[ResultsSource]:
+        statement = select(ResultsSource).order_by(ResultsSource.received_at)
+        if sitting_external_id is not None:
+            statement = statement.where(ResultsSource.sitting_external_id == sitting_external_id)
+        return list(await self.session.scalars(statement))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,7 @@ from cact.packages.service import export_wave, import_package, preview_package
 from cact.proctoring import service as proctoring
 from cact.scoring.closing import close_and_score
 from cact.scoring.models import Result, ResultCompetency
+from tests.fixtures.factories import create_staff, login
 from tests.packages.conftest import ACTOR, scheduled_wave
 
 pytestmark = pytest.mark.usefixtures("room_trusts_office")
@@ -290,7 +292,12 @@ async def test_a_room_the_wave_was_not_sent_to_is_refused(
 
 
 async def test_a_conflicting_attempt_from_another_room_is_refused_and_shown(
-    db: AsyncSession, room_db: AsyncSession, office: Identity, room: Identity, tmp_path: Path
+    client: AsyncClient,
+    db: AsyncSession,
+    room_db: AsyncSession,
+    office: Identity,
+    room: Identity,
+    tmp_path: Path,
 ) -> None:
     backup = init_identity(tmp_path / "backup", "Lab cadangan")
     sitting, there = await _wave_in_room(db, room_db, office, room, also_to=backup)
@@ -322,6 +329,24 @@ async def test_a_conflicting_attempt_from_another_room_is_refused_and_shown(
         (backup.fingerprint, participant, room_records["attempts"][0]["external_id"])
     ]
     assert refusals[0].kind == "results" and "already received" in refusals[0].reason
+
+    # The admin sees it over the API: the refusal and where the merged results came from.
+    await login(client, await create_staff(db, "admin"))
+    shown = await client.get(
+        "/api/packages/refusals", params={"sitting_external_id": str(sitting_external_id)}
+    )
+    assert shown.status_code == 200, shown.text
+    body = shown.json()
+    assert [(r["sender"], r["participant_no"]) for r in body["refusals"]] == [
+        (backup.fingerprint, participant)
+    ]
+    assert [s["sender"] for s in body["sources"]] == [room.fingerprint]
+    latest = (await client.get("/api/packages/refusals")).json()["refusals"]
+    assert latest[0]["package_id"] == body["refusals"][0]["package_id"]
+    for bad in ({"sitting_external_id": "not-a-uuid"}, {"limit": "0"}, {"limit": "501"}):
+        assert (await client.get("/api/packages/refusals", params=bad)).status_code == 422
+    await login(client, await create_staff(db, "proctor"))
+    assert (await client.get("/api/packages/refusals")).status_code == 403
 
 
 async def _refusal(db: AsyncSession, data: bytes, office: Identity, preview: bool = False) -> str:
