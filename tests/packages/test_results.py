@@ -4,6 +4,7 @@ a damaged, foreign or conflicting package writes nothing (a conflict leaves a re
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,8 +14,11 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from typer.testing import CliRunner
+from typer.testing import Result as CliResult
 
 from cact.audit.models import AuditEvent
+from cact.cli import app
 from cact.exam import opening
 from cact.exam.models import AnswerLog, Attempt, AttemptItem, Response, Sitting
 from cact.exam.statuses import AttemptStatus
@@ -370,3 +374,27 @@ async def test_without_a_wave_receipt_the_room_must_name_the_office(
     with pytest.raises(ResultsRefused) as unknown:
         await import_package(db, data, ACTOR, office)
     assert "not on this server" in str(unknown.value.detail)
+
+
+async def test_the_results_command_refuses_with_a_message_and_writes_no_file(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, office: Identity
+) -> None:
+    monkeypatch.setenv("CACT_DATABASE_URL", database_url)
+    monkeypatch.setenv("CACT_DATA_DIR", str(tmp_path / "room-cli"))
+    runner = CliRunner()
+    out = tmp_path / "results.cactpkg"
+
+    def run(*args: str) -> CliResult:
+        return runner.invoke(app, ["package", "results", *args, "-o", str(out)])
+
+    no_keys = await asyncio.to_thread(run, "--sitting", "1")
+    assert no_keys.exit_code == 1 and "keys init" in no_keys.output
+    init_identity(tmp_path / "room-cli", "Lab CLI")
+    (tmp_path / "junk.key").write_text("bukan kunci", "utf-8")
+    bad_key = await asyncio.to_thread(run, "--sitting", "1", "--to", str(tmp_path / "junk.key"))
+    assert bad_key.exit_code == 1 and bad_key.output.strip()
+    office_key = tmp_path / "office.key"
+    office_key.write_text(office.public.to_file(), "utf-8")
+    unknown = await asyncio.to_thread(run, "--sitting", "987654321", "--to", str(office_key))
+    assert unknown.exit_code == 1 and "No such sitting" in unknown.output
+    assert not out.exists()
