@@ -51,8 +51,9 @@ from cact.kit.security_headers import SecurityHeadersMiddleware
 from cact.kit.templates import UI_DIR
 from cact.monitoring.router import router as monitoring_router
 from cact.monitoring.service import keep_counting
-from cact.packages.pages import router as packages_pages  # pkgcli21
-from cact.packages.router import router as packages_router  # pkgcli21
+from cact.packages.pages import router as packages_pages
+from cact.packages.results_router import router as results_refusals_router
+from cact.packages.router import router as packages_router
 from cact.participants.router import router as participants_router
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
@@ -126,8 +127,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     exposure_pages,
     programmes_router,
     programmes_pages,
-    packages_router,  # pkgcli21
-    packages_pages,  # pkgcli21
+    packages_router,
+    packages_pages,
+    results_refusals_router,
 )
 
 

@@ -20,7 +20,7 @@ from cact.keys.models import TrustedKey
 from cact.kit.db import Base
 from cact.kit.ratelimit import RateLimitBucket
 from cact.lockdown.models import BrowserPolicy, BrowserRefusal
-from cact.packages.models import PackageReceipt
+from cact.packages.models import PackageReceipt, PackageRefusal, ResultsSource
 from cact.participants.models import Participant
 from cact.programmes.models import Programme, ProgrammeMember
 from cact.rooms.models import Room, Seat
@@ -49,6 +49,7 @@ __all__ = [
     "ItemVersion",
     "Media",
     "PackageReceipt",
+    "PackageRefusal",
     "Participant",
     "Position",
     "Programme",
@@ -57,6 +58,7 @@ __all__ = [
     "Response",
     "Result",
     "ResultCompetency",
+    "ResultsSource",
     "Room",
     "ScoringPolicy",
     "Seat",

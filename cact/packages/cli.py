@@ -20,7 +20,6 @@ package_app = typer.Typer(
     no_args_is_help=True,
 )
 
-# --- export / import (pkgcli21) ---------------------------------------------------------------
 
 OUTCOME_WORDS = {
     "created": "dibuat / create",
@@ -166,4 +165,44 @@ def package_import(
     typer.echo(f"Diterapkan / Applied: {changed} perubahan / changes.")
 
 
-# --- end export / import (pkgcli21) -----------------------------------------------------------
+@package_app.command("results")
+def package_results(
+    sitting: Annotated[int, typer.Option("--sitting", help="The sitting's id on this server")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The package file to write")],
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            help="The office's public-key file (default: the trusted key that signed the "
+            "sitting's wave package)",
+        ),
+    ] = None,
+) -> None:
+    """Write the sitting's results package: signed by this room, encrypted to the office."""
+    from cact.audit.service import Actor
+    from cact.kit.cli_support import run_in_transaction
+    from cact.packages.envelope import read_header
+    from cact.packages.results_export import export_results
+
+    settings = Settings()
+    try:
+        identity = load_identity(settings.data_dir)
+        recipient = read_key_file(to) if to is not None else None
+    except CactError as exc:
+        raise _fail(exc) from exc
+    if not output.parent.is_dir():
+        raise _refuse(f"-o: folder {output.parent} tidak ada. / -o: no folder {output.parent}.")
+    url = _database_url(settings)
+    actor = Actor.system("cact package results")
+    try:
+        data = run_in_transaction(
+            url, lambda db: export_results(db, sitting, identity, recipient, actor)
+        )
+    except CactError as exc:
+        raise _fail(exc) from exc
+    _write_atomically(output, data)
+    header = read_header(data)
+    typer.echo(
+        f"{output}: hasil / results, sesi / sitting {header.sitting_external_id}, "
+        f"versi / version {header.version}, untuk / for {grouped(header.recipient)}"
+    )
