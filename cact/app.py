@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cact import sweeper
 from cact.analysis.dif_pages import router as dif_pages
+from cact.analysis.exposure_pages import router as exposure_pages
+from cact.analysis.exposure_router import router as exposure_router
 from cact.analysis.pages import router as analysis_pages
 from cact.analysis.router import router as analysis_router
 from cact.auditlog.pages import router as audit_pages
@@ -49,6 +51,9 @@ from cact.kit.security_headers import SecurityHeadersMiddleware
 from cact.kit.templates import UI_DIR
 from cact.monitoring.router import router as monitoring_router
 from cact.monitoring.service import keep_counting
+from cact.packages.pages import router as packages_pages
+from cact.packages.results_router import router as results_refusals_router
+from cact.packages.router import router as packages_router
 from cact.participants.router import router as participants_router
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
@@ -118,8 +123,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     exports_pages,
     analysis_pages,
     dif_pages,
+    exposure_router,
+    exposure_pages,
     programmes_router,
     programmes_pages,
+    packages_router,
+    packages_pages,
+    results_refusals_router,
 )
 
 

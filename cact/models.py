@@ -1,6 +1,6 @@
 """Every table, imported in one place so that Alembic and the tests see the whole schema."""
 
-from cact.analysis.models import ItemCalibration
+from cact.analysis.models import ItemCalibration, ItemStatistic
 from cact.audit.models import AuditEvent
 from cact.auth.models import StaffSession, StaffUser
 from cact.bank.models import Item, ItemOption, ItemVersion, Media
@@ -20,7 +20,7 @@ from cact.keys.models import TrustedKey
 from cact.kit.db import Base
 from cact.kit.ratelimit import RateLimitBucket
 from cact.lockdown.models import BrowserPolicy, BrowserRefusal
-from cact.packages.models import PackageReceipt
+from cact.packages.models import PackageReceipt, PackageRefusal, ResultsSource
 from cact.participants.models import Participant
 from cact.programmes.models import Programme, ProgrammeMember
 from cact.rooms.models import Room, Seat
@@ -45,9 +45,11 @@ __all__ = [
     "Item",
     "ItemCalibration",
     "ItemOption",
+    "ItemStatistic",
     "ItemVersion",
     "Media",
     "PackageReceipt",
+    "PackageRefusal",
     "Participant",
     "Position",
     "Programme",
@@ -56,6 +58,7 @@ __all__ = [
     "Response",
     "Result",
     "ResultCompetency",
+    "ResultsSource",
     "Room",
     "ScoringPolicy",
     "Seat",

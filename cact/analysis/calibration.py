@@ -1,5 +1,6 @@
 """Rasch calibration of every scale of an analysed sitting, and its storage per item version
-(``item_calibration``) for drift and equating (docs/item-analysis.md)."""
+(``item_calibration``) for drift and equating, with the classical statistics of each item
+version (``item_statistic``) for its history across sittings (docs/item-analysis.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cact.analysis.exposure_repository import ItemStatisticRepository
 from cact.analysis.models import ItemCalibration
 from cact.analysis.rasch import Calibration, calibrate
 from cact.analysis.stats import MIN_RELIABILITY_N, Analysis, Cell
@@ -98,12 +100,38 @@ def calibration_rows(sitting_id: int, analysis: Analysis) -> list[dict[str, obje
     ]
 
 
+def statistic_rows(sitting_id: int, analysis: Analysis) -> list[dict[str, object]]:
+    """The item analysis's numbers per item version; an item the sitting presented in more
+    than one version has none (its numbers mix the versions)."""
+    by_item: dict[str, list[int]] = defaultdict(list)
+    for version, item_id in analysis.versions.items():
+        by_item[item_id].append(version)
+    return [
+        {
+            "item_version_id": by_item[item.item_id][0],
+            "sitting_id": sitting_id,
+            "competency_code": item.competency,
+            "n": item.n,
+            "max_score": item.max_score,
+            "mean_score": item.mean_score,
+            "facility": item.facility,
+            "discrimination": item.discrimination,
+            "discrimination_basis": item.discrimination_basis,
+        }
+        for item in analysis.items
+        if len(by_item.get(item.item_id, [])) == 1
+    ]
+
+
 async def store(
     session: AsyncSession, sitting_id: int, analysis: Analysis, actor: Actor, *, reason: str
 ) -> int:
-    """Replace the sitting's stored calibration with this analysis's; audited."""
+    """Replace the sitting's stored calibration and item statistics with this analysis's;
+    audited. Returns the number of calibrated item versions."""
     rows = calibration_rows(sitting_id, analysis)
     await CalibrationRepository(session).replace(sitting_id, rows)
+    statistics = statistic_rows(sitting_id, analysis)
+    await ItemStatisticRepository(session).replace(sitting_id, statistics)
     await audit.record(
         session,
         actor,
@@ -114,6 +142,7 @@ async def store(
         reason=reason,
         details={
             "items": len(rows),
+            "statistics": len(statistics),
             "scales": {
                 code: {"model": c.model, "persons": len(c.persons), "items": len(c.items)}
                 for code, c in sorted(analysis.calibrations.items())

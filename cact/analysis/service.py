@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.analysis import calibration
-from cact.analysis.calibration import CalibrationRepository
+from cact.analysis.exposure_repository import ItemStatisticRepository
 from cact.analysis.stats import Analysis, Cell, analyse
 from cact.audit.service import Actor
 from cact.exam import service as exam
@@ -51,13 +51,13 @@ def compute(cells: Sequence[Cell], labels: Mapping[str, Sequence[str]]) -> Analy
 
 async def calibrated_analysis(session: AsyncSession, sitting_id: int) -> Analysis:
     """The item analysis; the first one computed after the sitting closed stores its
-    calibration (audited as the system)."""
+    calibration and item statistics (audited as the system)."""
     analysis = await item_analysis(session, sitting_id)
     sitting = await exam.get_sitting(session, sitting_id)
     if (
         sitting.status == SittingStatus.CLOSED
-        and analysis.calibrations
-        and not await CalibrationRepository(session).exists(sitting_id)
+        and analysis.items
+        and not await ItemStatisticRepository(session).exists(sitting_id)
     ):
         await calibration.store(
             session, sitting_id, analysis, Actor.system(), reason="first analysis after close"

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Identity, String, Text, func
+from sqlalchemy import BigInteger, ForeignKey, Identity, String, Text, Uuid, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,3 +30,7 @@ class AuditEvent(Base):
         ForeignKey("sitting.id", ondelete="RESTRICT"), index=True
     )
     ip: Mapped[str | None] = mapped_column(String(64))
+    # The id every server knows the event by (a results package copies it to the office once).
+    external_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, unique=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )

@@ -128,6 +128,13 @@ class Attempt(CreatedAt, Base):
     last_seen_at: Mapped[datetime | None]
     last_ip: Mapped[str | None] = mapped_column(String(64))
     scored_at: Mapped[datetime | None]
+    # The id every server knows the attempt by (results packages, room → office); on the
+    # office, the room whose results package wrote it and that package's version.
+    external_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, unique=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )
+    origin_server: Mapped[str | None] = mapped_column(String(16))
+    origin_version: Mapped[int | None] = mapped_column(BigInteger)
 
     __mapper_args__ = {"eager_defaults": True}
 
@@ -227,3 +234,7 @@ class AnswerLog(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
     ip: Mapped[str | None] = mapped_column(String(64))
+    # The id every server knows the row by (a results package appends it once, never again).
+    external_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, unique=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )

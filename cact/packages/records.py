@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, LargeBinary
+from sqlalchemy import Date, DateTime, LargeBinary, Numeric
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -35,6 +36,8 @@ def values_of(
             value = datetime.fromisoformat(value)
         elif value is not None and isinstance(column_type, Date):
             value = date.fromisoformat(value)
+        elif value is not None and isinstance(column_type, Numeric):
+            value = Decimal(str(value))
         elif value is not None and isinstance(column_type, LargeBinary):
             value = base64.b64decode(value)
         values[name] = value

@@ -193,4 +193,5 @@ async def export_wave(
     return data
 
 
+import cact.packages.results  # noqa: E402  registers APPLIERS["results"]
 import cact.packages.wave  # noqa: E402, F401  registers APPLIERS["wave"]

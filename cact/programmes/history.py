@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cact.kit import timezones
 from cact.kit.errors import NotFound
 from cact.programmes.models import DEFAULT_VALIDITY_MONTHS
 from cact.programmes.repository import HistoryRepository, HistoryRow
 from cact.programmes.schemas import HistoryResult, PersonHistory
-
-DEFAULT_ZONE = "Asia/Jakarta"  # WIB, the spec's default room zone
 
 
 class PersonNotFound(NotFound):
@@ -77,6 +75,7 @@ async def person_history(
                 programme_code=r.programme_code,
                 assessed_at=r.assessed_at,
                 valid_until=valid_until(r.assessed_at, r.validity_months),
+                time_zone=r.time_zone,
                 valid=is_valid(r.assessed_at, r.validity_months, moment),
                 latest_valid=latest is not None and r.attempt_id == latest.attempt_id,
                 jpm=r.jpm,
@@ -88,7 +87,6 @@ async def person_history(
     )
 
 
-def local_date(moment: datetime, zone: str = DEFAULT_ZONE) -> date:
-    """The calendar date in the room's zone. Rooms have no zone of their own yet: the
-    default zone (WIB) until the per-room zone lands; stored times stay UTC."""
-    return moment.astimezone(ZoneInfo(zone)).date()
+def local_date(moment: datetime, zone: str | None) -> date:
+    """The calendar date in the room's zone (stored times stay UTC)."""
+    return timezones.local(moment, zone).date()

@@ -446,7 +446,7 @@ async def person_page(
         return error_page(request, exc)
     points: dict[str, list[tuple[str, int]]] = {}
     for r in found.results:
-        day = history.local_date(r.assessed_at).isoformat()
+        day = history.local_date(r.assessed_at, r.time_zone).isoformat()
         for code, level in sorted(r.levels.items()):
             points.setdefault(code, []).append((day, level))
     lang = request_language(request)

@@ -23,7 +23,7 @@ from cact.exam.statuses import (
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
 from cact.programmes.models import Programme, ProgrammeMember
-from cact.rooms.models import Seat
+from cact.rooms.models import Room, Seat
 from cact.scoring.models import Result, ResultCompetency
 from cact.standards.models import Position
 
@@ -213,6 +213,7 @@ class HistoryRow:
     jpm: Decimal | None
     category: str | None
     result_id: int
+    time_zone: str  # the sitting's room's: the zone a person reads the date in
 
 
 class HistoryRepository:
@@ -240,10 +241,12 @@ class HistoryRepository:
                 Result.jpm,
                 Result.category,
                 Result.id,
+                Room.time_zone,
             )
             .select_from(Result)
             .join(Attempt, Attempt.id == Result.attempt_id)
             .join(Sitting, Sitting.id == Attempt.sitting_id)
+            .join(Room, Room.id == Sitting.room_id)
             .outerjoin(Programme, Programme.id == Sitting.programme_id)
             .where(
                 Attempt.participant_id == participant_id,

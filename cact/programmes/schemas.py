@@ -154,6 +154,7 @@ class HistoryResult(BaseModel):
     programme_code: str | None
     assessed_at: datetime
     valid_until: datetime
+    time_zone: str = Field(description="the room's IANA zone; dates on the pages are read in it")
     valid: bool
     latest_valid: bool
     jpm: Decimal | None

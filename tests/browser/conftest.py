@@ -59,10 +59,17 @@ class LiveServer:
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """Any free port; within ``CACT_TEST_PORTS`` ("18100-18199") when a shared machine asks."""
+    low, _, high = os.environ.get("CACT_TEST_PORTS", "0-0").partition("-")
+    for candidate in range(int(low), int(high or low) + 1):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            port: int = sock.getsockname()[1]
+            return port
+    raise RuntimeError(f"no free port in CACT_TEST_PORTS={os.environ['CACT_TEST_PORTS']}")
 
 
 def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:

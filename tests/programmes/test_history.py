@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.programmes.history import add_months, is_valid, valid_until
+from cact.rooms.models import Room
 from tests.programmes import seed
 
 TICK = timedelta(microseconds=1)
@@ -65,3 +67,25 @@ async def test_the_latest_valid_result_at_its_boundary(
     unknown = await admin_client.get("/api/people/199901012020011999/history")
     assert unknown.status_code == 404 and unknown.json()["error"] == "person_not_found"
     assert (await admin_client.get("/api/people/12345/history")).status_code == 422
+
+
+async def test_the_person_page_reads_each_date_in_the_zone_of_the_room_it_was_taken_in(
+    admin_client: AsyncClient, db: AsyncSession
+) -> None:
+    programme = await seed.programme(db, validity_months=12)
+    guru = await seed.position(db, "GURU-Z", "guru", {"M.01": 3})
+    west = await seed.sitting(db, programme, "ZONE-WIB")
+    east = await seed.sitting(db, programme, "ZONE-WIT")
+    (await db.get(Room, east.room_id)).time_zone = "Asia/Jayapura"  # type: ignore[union-attr]
+    budi = await seed.person(db, "Budi", "SD 2", guru, programme)
+    evening = datetime(2025, 3, 4, 16, 30, tzinfo=UTC)  # 23.30 WIB on the 4th, 01.30 WIT on the 5th
+    await seed.result(db, west, budi, {"M.01": (3, 3)}, closed_at=evening, jpm="100.00")
+    await seed.result(db, east, budi, {"M.01": (3, 3)}, closed_at=evening + TICK, jpm="100.00")
+    await db.flush()
+    body = (await admin_client.get(f"/api/people/{budi.nip}/history")).json()
+    assert [r["time_zone"] for r in body["results"]] == ["Asia/Jakarta", "Asia/Jayapura"]
+    page = (await admin_client.get(f"/admin/people/{budi.id}")).text
+    rows = re.findall(
+        r"<td class=\"ed-nowrap\">(\d{4}-\d\d-\d\d)</td><td>[^<]*</td><td><a[^>]*>(ZONE-\w+)", page
+    )
+    assert rows == [("2025-03-04", "ZONE-WIB"), ("2025-03-05", "ZONE-WIT")]

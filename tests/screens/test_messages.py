@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cact.analysis.exposure import DRIFTING, OVER_EXPOSED, REASONS
 from cact.auth.models import ROLES
 from cact.bank.models import ItemStatus
 from cact.exam.statuses import AttemptStatus, Attendance, SectionStatus, SittingStatus
@@ -62,6 +63,8 @@ BUILT_VALUES: dict[str, set[str] | None] = {
     "proctor.live.": {"live", "connecting", "lost", "forbidden"},
     "legend.": {"answered", "doubtful", "unanswered", "current"},
     "editor.kind.": {"weighted", "keyed"},
+    "exposure.flag.": {OVER_EXPOSED, DRIFTING},
+    "exposure.reason.": set(REASONS),
     "admin.audit.kind.": {"staff", "participant", "system"},
     "admin.rating.": set(RATINGS),
     "reports.rating.": set(RATINGS),
