@@ -227,10 +227,11 @@ def dif(
         info[cell.item_id] = (cell.competency, cell.keyed, cell.criterion)
         totals[cell.criterion, cell.attempt_id] += cell.score
     results = []
+    rounded = {key: round(total, 6) for key, total in totals.items()}  # once per attempt
     for item_id in sorted(scores, key=lambda i: (info[i][0], i)):
         competency, keyed, criterion = info[item_id]
         by_attempt = scores[item_id]
-        matching = {a: round(totals[criterion, a], 6) for a in by_attempt}
+        matching = {a: rounded[criterion, a] for a in by_attempt}
         results.append(
             item_dif(item_id, competency, keyed, by_attempt, matching, groups, reference, focal)
         )

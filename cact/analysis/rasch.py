@@ -79,6 +79,8 @@ class _Data:
     category: Ints
     m: Ints  # highest category per item
     offset: Ints  # first column of item i in the stacked category columns
+    # The cells of each item, found once: the Newton loops over persons ask for them each step.
+    cells_of: list[Ints] = field(default_factory=list)
 
     @property
     def columns(self) -> Ints:
@@ -111,14 +113,16 @@ def _categorise(
     raw_arr = np.asarray(raw)
     scores: list[list[float]] = []
     category = np.zeros(len(raw), dtype=np.int64)
+    cells_of = []
     for i in range(len(items)):
-        mask = item_arr == i
-        levels = np.unique(raw_arr[mask])
+        where = np.flatnonzero(item_arr == i)
+        levels = np.unique(raw_arr[where])
         scores.append([float(v) for v in levels])
-        category[mask] = np.searchsorted(levels, raw_arr[mask])
+        category[where] = np.searchsorted(levels, raw_arr[where])
+        cells_of.append(where)
     m = np.asarray([len(s) - 1 for s in scores], dtype=np.int64)
     offset = np.concatenate(([0], np.cumsum(m + 1)[:-1])).astype(np.int64)
-    data = _Data(np.asarray(p_index, dtype=np.int64), item_arr, category, m, offset)
+    data = _Data(np.asarray(p_index, dtype=np.int64), item_arr, category, m, offset, cells_of)
     return list(persons), list(items), scores, data
 
 
@@ -220,8 +224,8 @@ def _item_se(data: _Data, deltas: list[Floats], posterior: Floats, nodes: Floats
     for i, m in enumerate(sizes):
         if m == 0:
             continue
-        mask = data.item == i
-        people, k = data.person[mask], data.category[mask]
+        where = data.cells_of[i]
+        people, k = data.person[where], data.category[where]
         p = category_probabilities(nodes, deltas[i])
         at_least = np.cumsum(p[:, ::-1], axis=1)[:, ::-1][:, 1:]  # Q × m
         expected = posterior[people] @ at_least  # persons × m: E_post[P(X ≥ h)]
@@ -247,14 +251,14 @@ def _expectations(theta: Floats, deltas: list[Floats], data: _Data) -> tuple[Flo
     expected = np.zeros(len(data.person))
     variance = np.zeros(len(data.person))
     for i, delta in enumerate(deltas):
-        mask = data.item == i
-        if not mask.any() or len(delta) == 0:
+        where = data.cells_of[i]
+        if len(where) == 0 or len(delta) == 0:
             continue
-        p = category_probabilities(theta[data.person[mask]], delta)
+        p = category_probabilities(theta[data.person[where]], delta)
         k = np.arange(p.shape[1])
         e = p @ k
-        expected[mask] = e
-        variance[mask] = p @ k**2 - e**2
+        expected[where] = e
+        variance[where] = p @ k**2 - e**2
     return expected, variance
 
 
@@ -334,6 +338,7 @@ def calibrate(
     eap = posterior @ nodes - shift
     eap_var = posterior @ nodes**2 - (posterior @ nodes) ** 2
     counts = np.bincount(data.item, minlength=n_items)
+    presented = np.bincount(data.person, minlength=n_persons)
     items = [
         ItemMeasure(
             key,
@@ -351,7 +356,7 @@ def calibrate(
     persons = [
         PersonMeasure(
             key,
-            int(np.count_nonzero(data.person == p)),
+            int(presented[p]),
             float(score[p]),
             float(top[p]),
             float(theta[p]),

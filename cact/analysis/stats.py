@@ -125,9 +125,10 @@ def pairwise_alpha(by_item: Mapping[str, Mapping[int, float]], length: float) ->
     item_ids = sorted(by_item)
     variances = [variance(list(by_item[i].values())) for i in item_ids if len(by_item[i]) >= 2]
     covariances = []
+    seen = {i: set(by_item[i]) for i in item_ids}  # once per item, not once per pair
     for a, first in enumerate(item_ids):
         for second in item_ids[a + 1 :]:
-            both = sorted(set(by_item[first]) & set(by_item[second]))
+            both = sorted(seen[first] & seen[second])
             if len(both) >= 2:
                 x = [by_item[first][p] for p in both]
                 y = [by_item[second][p] for p in both]

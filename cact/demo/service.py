@@ -16,7 +16,7 @@ from cact.bank import service as bank
 from cact.blueprints import service as blueprints
 from cact.blueprints.repository import BlueprintRepository
 from cact.competencies import service as competencies
-from cact.demo import people
+from cact.demo import analysis, people
 from cact.demo.programme import load_programme
 from cact.exam import opening
 from cact.exam.models import Sitting, SittingProctor
@@ -59,6 +59,7 @@ class DemoData:
     sitting: dict[str, object] | None = None
     participants: list[str] = field(default_factory=list)
     programme: dict[str, object] | None = None
+    analysis: dict[str, object] | None = None
 
 
 async def _ensure_staff(db: AsyncSession, staff: DemoStaff) -> bool:
@@ -162,6 +163,13 @@ async def open_demo_sitting(db: AsyncSession, participants: int = DEMO_PARTICIPA
     return await opening.open_sitting(db, sitting.id, DEMO_ACTOR)
 
 
+async def load_analysis_sitting(db: AsyncSession, now: datetime | None = None) -> Sitting:
+    """The closed sitting the item analysis is shown on: the demo roster (DEMO-001 …
+    DEMO-120) on the demo blueprint, answered and closed (cact/demo/analysis.py)."""
+    roster = await _participants(db, analysis.PARTICIPANTS)
+    return await analysis.load_analysis_sitting(db, roster, DEMO_ACTOR, now or datetime.now(UTC))
+
+
 async def load(db: AsyncSession) -> DemoData:
     data = DemoData()
     data.competencies = await competencies.load_standard_dictionary(db, DEMO_ACTOR)
@@ -178,6 +186,8 @@ async def load(db: AsyncSession) -> DemoData:
     sitting = await open_demo_sitting(db)
     await _assign_proctors(db, sitting)
     data.sitting = {"id": sitting.id, "code": sitting.code, "token": sitting.token}
+    closed = await load_analysis_sitting(db)
+    data.analysis = {"id": closed.id, "code": closed.code}
     data.participants = [f"DEMO-{n:03d}" for n in range(1, DEMO_PARTICIPANTS + 1)]
     return data
 
@@ -200,6 +210,7 @@ def summary(base_url: str, data: DemoData) -> dict[str, object]:
         "participants": data.participants,
         "competencies": data.competencies,
         "programme": data.programme,
+        "analysis": data.analysis,
     }
 
 
@@ -216,5 +227,10 @@ def describe(base_url: str, data: DemoData, demo_file: Path) -> str:
         lines += ["", f"  Sitting {data.sitting['id']}: token {data.sitting['token']}"]
     if data.participants:
         lines.append(f"  Participants: {', '.join(data.participants[:5])} …")
+    if data.analysis:
+        lines.append(
+            f"  Item analysis (closed sitting {data.analysis['code']}): "
+            f"{base_url}/admin/sittings/{data.analysis['id']}/item-analysis"
+        )
     lines += ["", f"  Written to {demo_file}", ""]
     return "\n".join(lines)

@@ -1,5 +1,6 @@
 """Admin page for one sitting's exports: a download link for every kind × format, the item-analysis
-tables, and how many attempts are closed, so that the admin knows whether the files are final."""
+tables, the psychometric tools' ZIPs, and how many attempts are closed, so that the admin knows
+whether the files are final."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from cact.auth.deps import AdminUser
 from cact.exam.models import Sitting
 from cact.exam.statuses import SittingStatus
 from cact.exports import columns
+from cact.exports.psychometric import TOOLS
 from cact.kit.db import DbSession
 from cact.kit.errors import CactError
 from cact.kit.pages import admin_page, error_page
@@ -104,6 +106,9 @@ def _files(sitting_id: int) -> dict[str, Any]:
         "tables": [
             {"table": table, "columns": names, "links": downloads(f"{analysis}/{table}")}
             for table, names in TABLE_COLUMNS.items()
+        ],
+        "psychometric": [
+            {"tool": tool, "href": f"{exports}/psychometric/{tool}.zip"} for tool in TOOLS
         ],
     }
 

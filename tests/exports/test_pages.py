@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from datetime import UTC, datetime
 from html import unescape
 
@@ -33,6 +34,12 @@ HEADERS = {
     "item-analysis/scales": columns.SCALE_ANALYSIS,
 }
 FORMATS = ("csv", "csv?bom=true", "csv-id", "xlsx", "jsonl")
+# The members of each psychometric ZIP by the end of their names (the sitting code before it).
+ZIPS = {
+    "winsteps": ("-winsteps-codebook.csv", "-winsteps-control.txt", "-winsteps-data.txt"),
+    "quest": ("-quest-codebook.csv", "-quest-data.txt", "-quest.qst"),
+    "mirt": ("-mirt-codebook.csv", "-mirt-codebook.md", "-mirt-responses.csv"),
+}
 
 
 def _links(html: str, sitting_id: int) -> set[str]:
@@ -74,7 +81,9 @@ async def test_the_page_of_a_finished_sitting_links_every_file_and_each_one_down
 
     links = _links(page.text, sitting_id)
     expected = {f"/api/sittings/{sitting_id}/{base}.{fmt}" for base in HEADERS for fmt in FORMATS}
-    assert links == expected
+    zips = {f"/api/sittings/{sitting_id}/exports/psychometric/{tool}.zip" for tool in ZIPS}
+    assert links == expected | zips
+    links -= zips  # downloaded in the test below
 
     for link in sorted(links):
         response = await client.get(link)
@@ -99,6 +108,40 @@ async def test_the_page_of_a_finished_sitting_links_every_file_and_each_one_down
     assert {int(r["attempt_id"]) for r in records} == set(attempts)
     assert {r["sitting_code"] for r in records} == {opened.sitting.code}
     assert sum(1 for r in records if r["answer"]) == 4 + 5 + 6
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_the_psychometric_zips_are_linked_explained_and_download(
+    client: AsyncClient, db: AsyncSession, lang: str
+) -> None:
+    opened, attempts = await finished_sitting(client, db)
+    await admin_login(client, db)
+    sitting_id = opened.sitting.id
+    page = await client.get(f"/admin/sittings/{sitting_id}/exports?lang={lang}", headers=HTML)
+    assert page.status_code == 200 and untranslated(page.text) == []
+    section = page.text.split('data-testid="psychometric-files"', 1)[1].split("</table>", 1)[0]
+    explained = {
+        "id": ("Winsteps", "berkas kontrol", "Quest", ".qst", "R mirt / eRm", "NA"),
+        "en": ("Winsteps", "control file", "Quest", ".qst", "R mirt / eRm", "NA"),
+    }[lang]
+    assert all(words in section for words in explained), section
+    rows = re.findall(r'<tr data-tool="(\w+)">(.*?)</tr>', section, re.S)
+    assert [tool for tool, _ in rows] == list(ZIPS)
+    for tool, row in rows:
+        hrefs = re.findall(r'href="([^"]+)"', row)
+        assert hrefs == [f"/api/sittings/{sitting_id}/exports/psychometric/{tool}.zip"], row
+        response = await client.get(hrefs[0])
+        assert response.status_code == 200, (tool, response.text)
+        assert response.headers["content-type"] == "application/zip"
+        assert "attachment" in response.headers["content-disposition"]
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            assert archive.testzip() is None
+            names = sorted(archive.namelist())
+            assert [n.removeprefix(opened.sitting.code) for n in names] == list(ZIPS[tool])
+            data = next(n for n in names if n.endswith(("-data.txt", "-responses.csv")))
+            lines = archive.read(data).decode("utf-8").splitlines()
+        header = 1 if tool == "mirt" else 0  # the CSV has a header row
+        assert len(lines) - header == len(attempts), (tool, lines)
 
 
 async def test_counts_by_status_and_final_once_the_sitting_is_closed(
