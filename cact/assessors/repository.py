@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, Select, String, column, delete, func, or_, select, table
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from cact.assessors.models import (
     AssessmentMethod,
@@ -338,7 +339,7 @@ class RatingRepository(Repository[AssessorRating]):
         statement = (
             select(AssessorRating)
             .where(AssessorRating.assignment_id.in_(list(assignment_ids)))
-            .distinct(AssessorRating.assignment_id, AssessorRating.competency_code)
+            .ext(distinct_on(AssessorRating.assignment_id, AssessorRating.competency_code))
             .order_by(
                 AssessorRating.assignment_id,
                 AssessorRating.competency_code,
@@ -364,7 +365,7 @@ class RatingRepository(Repository[AssessorRating]):
         programme = func.coalesce(AssessorAssignment.programme_id, Sitting.programme_id)
         latest = (
             select(AssessorRating.id)
-            .distinct(AssessorRating.assignment_id, AssessorRating.competency_code)
+            .ext(distinct_on(AssessorRating.assignment_id, AssessorRating.competency_code))
             .order_by(
                 AssessorRating.assignment_id,
                 AssessorRating.competency_code,
