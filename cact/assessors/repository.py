@@ -10,7 +10,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, String, column, delete, func, or_, select, table
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    String,
+    any_,
+    column,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from cact.assessors.models import (
@@ -224,8 +236,8 @@ class ScopeLookup:
             .where(
                 StaffUser.is_active,
                 or_(
-                    StaffUser.roles.any("assessor"),  # type: ignore[arg-type]
-                    StaffUser.roles.any("lead_assessor"),  # type: ignore[arg-type]
+                    literal("assessor") == any_(StaffUser.roles),
+                    literal("lead_assessor") == any_(StaffUser.roles),
                 ),
             )
             .order_by(StaffUser.full_name, StaffUser.id)
