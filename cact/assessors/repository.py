@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Numeric,
     Select,
     String,
     any_,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import distinct_on
 
@@ -33,9 +35,10 @@ from cact.assessors.models import (
 )
 from cact.auth.models import StaffUser
 from cact.competencies.models import Competency
-from cact.exam.models import Enrollment, Sitting
+from cact.exam.models import Attempt, Enrollment, Sitting
 from cact.kit.repository import Repository
 from cact.participants.models import Participant
+from cact.scoring.models import Result, ResultCompetency
 from cact.standards.models import Position
 
 PROGRAMME = table(
@@ -416,3 +419,90 @@ class RatingRepository(Repository[AssessorRating]):
         if programme_id is not None:
             statement = statement.where(programme == programme_id)
         return [EvidenceRow(*row) for row in await self.session.execute(statement)]
+
+
+EVIDENCE_COLUMNS: tuple[str, ...] = (
+    "programme_code",
+    "participant_no",
+    "nip",
+    "name",
+    "competency",
+    "method",
+    "instrument_version",
+    "assessor",
+    "raw",
+    "level",
+    "notes",
+    "recorded_at",
+)
+
+
+def evidence_export(programme_id: int, programme_code: str) -> Select[*tuple[Any, ...]]:
+    """The programme's evidence in long form, one row per person × competency × method ×
+    assessor: the CACT part from each attempt's current result (instrument version = sitting
+    code and result version), then every assessor's current rating (= rating version)."""
+    method_order = literal(0)
+    cact = (
+        select(
+            literal(programme_code).label("programme_code"),
+            Participant.participant_no,
+            Participant.nip,
+            Participant.name,
+            ResultCompetency.competency_code.label("competency"),
+            literal("CACT").label("method"),
+            func.concat(Sitting.code, "#r", Result.version).label("instrument_version"),
+            literal(None, String).label("assessor"),
+            ResultCompetency.raw_score.label("raw"),
+            ResultCompetency.attained_level.label("level"),
+            literal(None, String).label("notes"),
+            Result.scored_at.label("recorded_at"),
+            method_order.label("method_order"),
+        )
+        .join(Attempt, Attempt.id == Result.attempt_id)
+        .join(Sitting, Sitting.id == Attempt.sitting_id)
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .join(ResultCompetency, ResultCompetency.result_id == Result.id)
+        .where(Sitting.programme_id == programme_id, Result.is_current)
+    )
+    programme = func.coalesce(AssessorAssignment.programme_id, Sitting.programme_id)
+    latest = (
+        select(AssessorRating.id)
+        .ext(distinct_on(AssessorRating.assignment_id, AssessorRating.competency_code))
+        .order_by(
+            AssessorRating.assignment_id,
+            AssessorRating.competency_code,
+            AssessorRating.version.desc(),
+        )
+        .scalar_subquery()
+    )
+    rated = (
+        select(
+            literal(programme_code),
+            Participant.participant_no,
+            Participant.nip,
+            Participant.name,
+            AssessorRating.competency_code,
+            AssessmentMethod.code,
+            func.concat("r", AssessorRating.version),
+            StaffUser.full_name,
+            literal(None, Numeric),
+            AssessorRating.level,
+            AssessorRating.evidence,
+            AssessorRating.rated_at,
+            AssessmentMethod.id,
+        )
+        .join(AssessorAssignment, AssessorAssignment.id == AssessorRating.assignment_id)
+        .join(AssessmentMethod, AssessmentMethod.id == AssessorAssignment.method_id)
+        .join(StaffUser, StaffUser.id == AssessorAssignment.assessor_id)
+        .join(Participant, Participant.id == AssessorAssignment.participant_id)
+        .outerjoin(Sitting, Sitting.id == AssessorAssignment.sitting_id)
+        .where(AssessorRating.id.in_(latest), programme == programme_id)
+    )
+    both = union_all(cact, rated).subquery()
+    return select(*(both.c[name] for name in EVIDENCE_COLUMNS)).order_by(
+        both.c.participant_no,
+        both.c.competency,
+        both.c.method_order,
+        both.c.assessor,
+        both.c.recorded_at,
+    )

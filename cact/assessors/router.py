@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cact.assessors import service, sheet
+from cact.assessors import exports, service, sheet
 from cact.assessors.deps import AssessorUser, LeadOrAdmin
 from cact.assessors.schemas import (
     AssignmentCreate,
@@ -27,8 +29,10 @@ from cact.assessors.schemas import (
     SavedRatings,
     SheetReport,
 )
+from cact.audit import service as audit
 from cact.audit.service import Actor
 from cact.auth.deps import AdminUser, client_ip
+from cact.exports.columns import MEDIA_TYPES, Format
 from cact.kit.db import DbSession
 from cact.kit.errors import InvalidInput
 from cact.kit.i18n import request_language
@@ -184,3 +188,46 @@ async def evidence(
 ) -> list[EvidenceRead]:
     """Per participant × competency, the current ratings by method: the integration's input."""
     return await service.evidence(db, participant_id, programme_id)
+
+
+async def _evidence_chunks(
+    sessionmaker: async_sessionmaker[AsyncSession], programme_id: int, fmt: str, bom: bool
+) -> AsyncIterator[bytes]:
+    # Its own session: the request's is closed before the response streams.
+    async with sessionmaker() as session, session.begin():
+        async for chunk in exports.evidence_chunks(session, programme_id, fmt, bom=bom):
+            yield chunk
+
+
+@router.get(
+    "/api/programmes/{programme_id}/assessment-evidence.{fmt}",
+    response_class=StreamingResponse,
+    responses={200: {"content": {m.split(";")[0]: {} for m in MEDIA_TYPES.values()}}},
+)
+async def export_evidence(
+    programme_id: PathId,
+    fmt: Format,
+    admin: AdminUser,
+    request: Request,
+    db: DbSession,
+    bom: Annotated[bool, Query(description="start the CSV with a UTF-8 BOM (Excel)")] = False,
+) -> StreamingResponse:
+    """Every method's evidence in long form: the CACT part (current results of the programme's
+    sittings) and every assessor's current rating (columns in docs/assessors.md)."""
+    programme = await service.programme(db, programme_id)
+    await audit.record(
+        db,
+        Actor.staff(admin, client_ip(request)),
+        "assessment_evidence.export",
+        target_type="programme",
+        target_id=programme_id,
+        details={"format": fmt},
+    )
+    chunks = _evidence_chunks(request.app.state.sessionmaker, programme_id, fmt, bom)
+    return StreamingResponse(
+        chunks,
+        media_type=MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{exports.filename(programme.code, fmt)}"'
+        },
+    )
