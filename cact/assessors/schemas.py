@@ -158,6 +158,7 @@ class SavedRatings(BaseModel):
 class SheetReport(BaseModel):
     file: str
     valid: bool
+    dry_run: bool = False
     rows: int
     changed: int = 0
     unchanged: int = 0

@@ -234,7 +234,9 @@ async def import_sheet(
                 RatingInput(competency=r.competency, level=level, evidence=r.note)
             )
     found = sorted(problems.found, key=lambda p: (p.row or 0, len(p.column or ""), p.column or ""))
-    report = SheetReport(file=filename, valid=not found, rows=filled, problems=found)
+    report = SheetReport(
+        file=filename, valid=not found, dry_run=dry_run, rows=filled, problems=found
+    )
     if found or dry_run:
         return report
     rows_by_id = {rows[0].id: rows[0] for rows in mine.values() if len(rows) == 1}

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,7 @@ async def _count(db: AsyncSession) -> int:
     return int(await db.scalar(select(func.count()).select_from(AssessorRating)) or 0)
 
 
-async def _rate(client: AsyncClient, assignment: int, *ratings: dict[str, object]) -> object:
+async def _rate(client: AsyncClient, assignment: int, *ratings: dict[str, object]) -> Response:
     return await client.put(
         f"/api/assessor/assignments/{assignment}/ratings", json={"ratings": list(ratings)}
     )
@@ -63,8 +63,8 @@ async def test_a_bad_rating_is_refused_and_nothing_is_saved(
     interview = w.mine[f"{w.people[0].participant_no} WAWANCARA"]
     good = {"competency": "M.02", "level": 4}
     answer = await _rate(client, interview, good, rating)
-    assert answer.status_code == 422, answer.text  # type: ignore[attr-defined]
-    body = answer.json()  # type: ignore[attr-defined]
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
     assert body["error"] == "invalid_ratings"
     assert [d["code"] for d in body["detail"]] == [code]
     assert await _count(db) == 0
@@ -73,13 +73,14 @@ async def test_a_bad_rating_is_refused_and_nothing_is_saved(
 async def test_wrong_shapes_are_refused(client: AsyncClient, db: AsyncSession, w: World) -> None:
     await as_user(client, w.assessor)
     interview = w.mine[f"{w.people[0].participant_no} WAWANCARA"]
-    for body in (
+    bodies: tuple[dict[str, object], ...] = (
         {"ratings": []},
         {"ratings": [{"competency": "M.01", "level": "tiga"}]},
         {"ratings": [{"competency": "M.01"}]},
         {"ratings": [{"competency": "M.01", "level": 3, "extra": 1}]},
         {"ratings": [{"competency": "M.01", "level": 3}, {"competency": "M.01", "level": 2}]},
-    ):
+    )
+    for body in bodies:
         answer = await client.put(f"/api/assessor/assignments/{interview}/ratings", json=body)
         assert answer.status_code == 422, body
     assert await _count(db) == 0
@@ -91,16 +92,16 @@ async def test_ratings_are_versioned_and_audited(
     await as_user(client, w.assessor)
     interview = w.mine[f"{w.people[0].participant_no} WAWANCARA"]
     first = await _rate(client, interview, {"competency": "M.01", "level": 3, "evidence": "Jelas"})
-    assert first.json() == {"changed": 1, "unchanged": 0}  # type: ignore[attr-defined]
+    assert first.json() == {"changed": 1, "unchanged": 0}
     same = await _rate(client, interview, {"competency": "M.01", "level": 3, "evidence": "Jelas"})
-    assert same.json() == {"changed": 0, "unchanged": 1}  # type: ignore[attr-defined]
+    assert same.json() == {"changed": 0, "unchanged": 1}
     changed = await _rate(
         client,
         interview,
         {"competency": "M.01", "level": 4, "evidence": "Jelas, dengan contoh"},
         {"competency": "M.02", "level": 2},
     )
-    assert changed.json() == {"changed": 2, "unchanged": 0}  # type: ignore[attr-defined]
+    assert changed.json() == {"changed": 2, "unchanged": 0}
     history = (await client.get(f"/api/assessor/assignments/{interview}/history")).json()
     assert [(h["competency_code"], h["version"], h["level"]) for h in history] == [
         ("M.01", 1, 3),

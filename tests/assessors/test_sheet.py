@@ -7,7 +7,7 @@ import io
 
 import openpyxl
 import pytest
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +44,7 @@ async def _method_id(client: AsyncClient, code: str) -> int:
     return int(href.rsplit("/", 1)[1].removesuffix(".xlsx"))
 
 
-async def _upload(client: AsyncClient, method_id: int, data: bytes, **form: str) -> object:
+async def _upload(client: AsyncClient, method_id: int, data: bytes, **form: str) -> Response:
     return await client.post(
         f"/api/assessor/sheet/{method_id}",
         files={"file": ("penilaian.xlsx", data, XLSX)},
@@ -96,10 +96,10 @@ async def test_a_filled_template_saves_every_rating(
     buffer = io.BytesIO()
     book.save(buffer)
     checked = await _upload(client, lgd, buffer.getvalue(), dry_run="true")
-    assert checked.status_code == 200 and await _count(db) == 0  # type: ignore[attr-defined]
+    assert checked.status_code == 200 and await _count(db) == 0
     saved = await _upload(client, lgd, buffer.getvalue())
-    assert saved.status_code == 200, saved.text  # type: ignore[attr-defined]
-    assert saved.json()["changed"] == 3  # type: ignore[attr-defined]
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["changed"] == 3
     ratings = (await db.scalars(select(AssessorRating).order_by(AssessorRating.id))).all()
     assert [(r.competency_code, r.level, r.source, r.version) for r in ratings] == [
         ("M.01", 3, "sheet", 1),
@@ -108,7 +108,7 @@ async def test_a_filled_template_saves_every_rating(
     ]
     assert ratings[0].evidence == "Mengajak semua bicara"
     again = await _upload(client, lgd, buffer.getvalue())
-    assert again.json()["changed"] == 0 and await _count(db) == 3  # type: ignore[attr-defined]
+    assert again.json()["changed"] == 0 and await _count(db) == 3
 
 
 async def test_every_bad_row_is_reported_and_nothing_is_saved(
@@ -132,8 +132,8 @@ async def test_every_bad_row_is_reported_and_nothing_is_saved(
         ]
     )
     answer = await _upload(client, lgd, data)
-    assert answer.status_code == 422  # type: ignore[attr-defined]
-    body = answer.json()  # type: ignore[attr-defined]
+    assert answer.status_code == 422
+    body = answer.json()
     assert body["error"] == "invalid_rating_sheet"
     assert [(p["row"], p["column"], p["code"]) for p in body["detail"]] == [
         (3, "D", "bad_level"),
@@ -197,6 +197,13 @@ async def test_the_sheet_page_reports_by_row(
         files={"file": ("penilaian.xlsx", good, XLSX)},
     )
     assert saved.status_code == 200 and await _count(db) == 1
+    assert "1 penilaian berubah" in saved.text
+    checked = await client.post(
+        "/assessor/sheet",
+        data={"method_id": str(lgd), "action": "check", "csrf_token": csrf},
+        files={"file": ("penilaian.xlsx", good, XLSX)},
+    )
+    assert "belum disimpan" in checked.text
     missing = await client.post(
         "/assessor/sheet",
         data={"method_id": "999999", "csrf_token": csrf},
