@@ -98,3 +98,39 @@ async def test_an_assessor_rates_an_assigned_participant(
         ("M.02", 3, "page"),
         ("M.05", 4, "page"),
     ]
+
+
+async def test_the_admins_matrix_and_assignment_pages_fit_1024(
+    live_server: LiveServer, kiosk_context: BrowserContext, tmp_path: Path
+) -> None:
+    async with create_sessionmaker(live_server.engine)() as db, db.begin():
+        programme = Programme(code="AC-ADM-2026", title="Asesmen Administrator 2026")
+        db.add(programme)
+        await db.flush()
+        await create_staff(db, "admin", username="admin-asesmen")
+        programme_id = programme.id
+    page = await kiosk_context.new_page()
+    await page.goto(f"{live_server.base_url}/login?next=/admin/assessment")
+    await page.locator('input[name="username"]').fill("admin-asesmen")
+    await page.locator('input[name="password"]').fill(PASSWORD)
+    await page.locator('main button[type="submit"]').click()
+    await expect(page.get_by_test_id("methods")).to_contain_text("WAWANCARA")
+    await page.goto(f"{live_server.base_url}/admin/assessment/programmes/{programme_id}/matrix")
+    await page.locator('input[name="w|M.01|WAWANCARA"]').fill("2")
+    await page.locator('input[name="w|M.01|LGD"]').fill("1,5")
+    await page.locator('[data-testid="matrix-form"] button[type="submit"]').click()
+    await expect(page.get_by_test_id("flash")).to_have_text("Matriks disimpan.")
+    await expect(page.locator('input[name="w|M.01|LGD"]')).to_have_value("1.50")
+    for path in ("matrix", "assignments"):
+        await page.goto(f"{live_server.base_url}/admin/assessment/programmes/{programme_id}/{path}")
+        await page.screenshot(path=str(tmp_path / f"{path}.png"), full_page=True)
+        if os.environ.get("CACT_KEEP_SHOTS"):
+            target = Path(os.environ["CACT_KEEP_SHOTS"]) / f"{path}.png"
+            target.write_bytes((tmp_path / f"{path}.png").read_bytes())
+        size = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert size[0] <= size[1], path
+        overflow = await page.evaluate(
+            "Array.from(document.querySelectorAll('.ed-scroll'))"
+            ".map(e => e.scrollWidth - e.clientWidth)"
+        )
+        assert max(overflow, default=0) <= 0, path
