@@ -69,6 +69,14 @@ async def test_an_assessor_rates_an_assigned_participant(
     await page.locator('main button[type="submit"]').click()
     await expect(page.get_by_test_id("my-participants")).to_contain_text("Ratna Sari Dewi")
     await expect(page.get_by_test_id("my-participants")).not_to_contain_text(other_name)
+    await expect(page.get_by_test_id("sheet-WAWANCARA")).to_be_visible()
+    wide = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1]  # "Peserta saya" fits 1024×768 too
+    await page.screenshot(path=str(tmp_path / "mine.png"))
+    if os.environ.get("CACT_KEEP_SHOTS"):
+        (Path(os.environ["CACT_KEEP_SHOTS"]) / "mine.png").write_bytes(
+            (tmp_path / "mine.png").read_bytes()
+        )
     await page.get_by_test_id(f"rate-{number}-WAWANCARA").click()
     for code, level in (("M.01", "4"), ("M.02", "3"), ("M.05", "4")):
         await page.get_by_test_id(f"level-{code}").select_option(level)
