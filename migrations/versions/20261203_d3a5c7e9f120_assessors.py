@@ -2,7 +2,7 @@
 versioned ratings; the assessor and lead-assessor staff roles.
 
 Revision ID: d3a5c7e9f120
-Revises: a21e4c7d9b01
+Revises: b5e1d7c3a921
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d3a5c7e9f120"
-down_revision = "a21e4c7d9b01"
+down_revision = "b5e1d7c3a921"
 branch_labels = None
 depends_on = None
 
