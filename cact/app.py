@@ -18,6 +18,8 @@ from cact.analysis.exposure_pages import router as exposure_pages
 from cact.analysis.exposure_router import router as exposure_router
 from cact.analysis.pages import router as analysis_pages
 from cact.analysis.router import router as analysis_router
+from cact.assessors.pages import router as assessors_pages
+from cact.assessors.router import router as assessors_router
 from cact.auditlog.pages import router as audit_pages
 from cact.auditlog.router import router as audit_router
 from cact.auth.pages import router as auth_pages
@@ -130,6 +132,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     packages_router,
     packages_pages,
     results_refusals_router,
+    assessors_router,
+    assessors_pages,
 )
 
 

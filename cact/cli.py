@@ -240,7 +240,10 @@ def _is_standby(url: str) -> bool:
 @users_app.command("add")
 def users_add(
     username: str,
-    role: Annotated[list[str], typer.Option("--role", "-r", help="admin, editor or proctor")],
+    role: Annotated[
+        list[str],
+        typer.Option("--role", "-r", help="admin, editor, proctor, assessor or lead_assessor"),
+    ],
     name: Annotated[str | None, typer.Option(help="Full name (default: the username)")] = None,
     password_stdin: Annotated[
         bool,

@@ -1,6 +1,12 @@
 """Every table, imported in one place so that Alembic and the tests see the whole schema."""
 
 from cact.analysis.models import ItemCalibration, ItemStatistic
+from cact.assessors.models import (
+    AssessmentMethod,
+    AssessorAssignment,
+    AssessorRating,
+    MethodWeight,
+)
 from cact.audit.models import AuditEvent
 from cact.auth.models import StaffSession, StaffUser
 from cact.bank.models import Item, ItemOption, ItemVersion, Media
@@ -29,6 +35,9 @@ from cact.standards.models import CompetencyStandard, Position
 
 __all__ = [
     "AnswerLog",
+    "AssessmentMethod",
+    "AssessorAssignment",
+    "AssessorRating",
     "Attempt",
     "AttemptItem",
     "AttemptSection",
@@ -48,6 +57,7 @@ __all__ = [
     "ItemStatistic",
     "ItemVersion",
     "Media",
+    "MethodWeight",
     "PackageReceipt",
     "PackageRefusal",
     "Participant",

@@ -7,13 +7,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cact.kit.db import Base, CreatedAt
 
-ROLES = ("admin", "editor", "proctor")
+ROLES = ("admin", "editor", "proctor", "assessor", "lead_assessor")
 
 
 class StaffUser(CreatedAt, Base):
     __tablename__ = "staff_user"
     __table_args__ = (
-        CheckConstraint("roles <@ ARRAY['admin','editor','proctor']::text[]", name="known_roles"),
+        CheckConstraint(
+            "roles <@ ARRAY['admin','editor','proctor','assessor','lead_assessor']::text[]",
+            name="known_roles",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -35,10 +35,13 @@ HOME_LINKS = {
         {"href": "/admin/standards", "label": "admin.nav.standards"},
         {"href": "/admin/staff", "label": "admin.home.staff"},
         {"href": "/admin/audit", "label": "admin.home.audit"},
+        {"href": "/admin/assessment", "label": "admin.nav.assessment"},
         *EDITOR_LINKS,
     ],
     "editor": EDITOR_LINKS,
     "proctor": [{"href": "/proctor", "label": "home.proctor"}],
+    "assessor": [{"href": "/assessor", "label": "assess.mine.title"}],
+    "lead_assessor": [{"href": "/assessor", "label": "assess.mine.title"}],
 }
 # Raw JSON for integrators: only on an admin's home, apart from the pages people work in.
 API_LINKS = [

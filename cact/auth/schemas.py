@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from cact.auth.passwords import password_problem
 
-Role = Literal["admin", "editor", "proctor"]
+Role = Literal["admin", "editor", "proctor", "assessor", "lead_assessor"]
 
 
 class LoginRequest(BaseModel):

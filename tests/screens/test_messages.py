@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cact.analysis.exposure import DRIFTING, OVER_EXPOSED, REASONS
+from cact.assessors.models import METHOD_KINDS
 from cact.auth.models import ROLES
 from cact.bank.models import ItemStatus
 from cact.exam.statuses import AttemptStatus, Attendance, SectionStatus, SittingStatus
@@ -57,6 +58,7 @@ BUILT_VALUES: dict[str, set[str] | None] = {
     "state.attendance.": _values(Attendance),
     "state.item.": _values(ItemStatus),
     "role.": set(ROLES),
+    "assess.kind.": set(METHOD_KINDS),
     "proctor.action.": _script_action_names(),
     "proctor.status.": set(STATUSES),
     "proctor.counter.": set(COUNTERS),
