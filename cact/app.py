@@ -49,6 +49,8 @@ from cact.kit.security_headers import SecurityHeadersMiddleware
 from cact.kit.templates import UI_DIR
 from cact.monitoring.router import router as monitoring_router
 from cact.monitoring.service import keep_counting
+from cact.packages.push_router import router as package_push_router
+from cact.packages.transfer_pages import router as transfer_pages
 from cact.participants.router import router as participants_router
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
@@ -120,6 +122,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     dif_pages,
     programmes_router,
     programmes_pages,
+    # Packages pushed over the network and their sent / acknowledged status (issue 21).
+    package_push_router,
+    transfer_pages,
 )
 
 

@@ -20,7 +20,12 @@ from cact.keys.models import TrustedKey
 from cact.kit.db import Base
 from cact.kit.ratelimit import RateLimitBucket
 from cact.lockdown.models import BrowserPolicy, BrowserRefusal
-from cact.packages.models import PackageReceipt
+from cact.packages.models import (
+    PackageReceipt,
+    PackageUpload,
+    PackageUploadChunk,
+    SentPackage,
+)
 from cact.participants.models import Participant
 from cact.programmes.models import Programme, ProgrammeMember
 from cact.rooms.models import Room, Seat
@@ -48,6 +53,8 @@ __all__ = [
     "ItemVersion",
     "Media",
     "PackageReceipt",
+    "PackageUpload",
+    "PackageUploadChunk",
     "Participant",
     "Position",
     "Programme",
@@ -59,6 +66,7 @@ __all__ = [
     "Room",
     "ScoringPolicy",
     "Seat",
+    "SentPackage",
     "Sitting",
     "SittingProctor",
     "StaffSession",
