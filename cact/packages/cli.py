@@ -25,6 +25,9 @@ def package_push(
         str, typer.Option("--to", help="The receiving server, e.g. https://kantor.example")
     ],
     chunk_kib: Annotated[int, typer.Option(help="Chunk size in KiB", min=16, max=4096)] = 1024,
+    retries: Annotated[
+        int, typer.Option(help="Retries of a failed request (backoff 0.5 s … 8 s)", min=0, max=8)
+    ] = 8,
 ) -> None:
     """Send a package file to another server (resumable: run it again after a break)."""
     from cact.keys.identity import grouped, load_identity
@@ -33,7 +36,7 @@ def package_push(
     from cact.kit.errors import CactError
     from cact.packages import sent
     from cact.packages.envelope import read_header
-    from cact.packages.push import push
+    from cact.packages.push import BACKOFF_SECONDS, push
     from cact.packages.transport import verify_acknowledgement
 
     settings = Settings()
@@ -55,7 +58,13 @@ def package_push(
         destination = to.rstrip("/")
         run_in_transaction(url, lambda db: sent.record_sent(db, data, destination))
         typer.echo(f"{file.name}: {header.kind}, {len(data)} bytes → {destination}")
-        pushed = push(data, destination, identity, chunk_bytes=chunk_kib * 1024)
+        pushed = push(
+            data,
+            destination,
+            identity,
+            chunk_bytes=chunk_kib * 1024,
+            backoff=BACKOFF_SECONDS[:retries],
+        )
         ack = pushed.acknowledgement
         trusted = run_in_transaction(url, lambda db: sent.trusted_signing_key(db, header.recipient))
         verify_acknowledgement(

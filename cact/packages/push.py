@@ -62,12 +62,14 @@ class _Receiver:
         identity: Identity,
         client: httpx.Client,
         sleep: Callable[[float], None],
+        backoff: tuple[float, ...],
     ) -> None:
         self.base = base_url.rstrip("/")
         self.prefix = httpx.URL(self.base).path.rstrip("/")
         self.identity = identity
         self.client = client
         self.sleep = sleep
+        self.backoff = backoff
 
     def call(
         self,
@@ -78,7 +80,7 @@ class _Receiver:
         accept: tuple[int, ...] = (200,),
     ) -> httpx.Response:
         """One request, retried on network errors and 502/503/504; refusals raise."""
-        for pause in (*BACKOFF_SECONDS, None):
+        for pause in (*self.backoff, None):
             signed = sign_request(self.identity, method, self.prefix + path, body)
             try:
                 response = self.client.request(
@@ -113,6 +115,7 @@ def push(
     chunk_bytes: int = CHUNK_BYTES,
     client: httpx.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    backoff: tuple[float, ...] = BACKOFF_SECONDS,
 ) -> Pushed:
     """Send the package to the server at ``url`` (its base, e.g. https://kantor.example)."""
     header = read_header(data)
@@ -120,7 +123,7 @@ def push(
     own = client is None
     http = client or httpx.Client(timeout=TIMEOUT)
     try:
-        receiver = _Receiver(url, identity, http, sleep)
+        receiver = _Receiver(url, identity, http, sleep, backoff)
         declaration = {"header_line": header_line(data), "size": len(data), "sha256": sha256}
         body = json.dumps(declaration).encode()
         state = receiver.state(
