@@ -80,7 +80,9 @@ def package_push(
     except CactError as exc:
         typer.secho(str(exc.detail), fg="red", err=True)
         raise typer.Exit(1) from None
-    if pushed.resumed_from:
+    if pushed.sent_bytes == 0:
+        typer.echo("sudah diterima sebelumnya / already received before")
+    elif pushed.resumed_from:
         typer.echo(f"resumed from byte {pushed.resumed_from}")
     state = "sudah diterapkan / already applied" if ack["already_applied"] else "applied"
     typer.echo(

@@ -488,7 +488,7 @@ async def test_the_command_pushes_records_sent_and_acknowledged(pair: Pair, tmp_
     assert row.size == len(data) and row.recipient == pair.room.fingerprint
 
     again = await asyncio.to_thread(_cli, pair, str(file), "--to", pair.url)
-    assert again.returncode == 0 and "already applied" in again.stdout
+    assert again.returncode == 0 and "already received before" in again.stdout
     async with create_sessionmaker(pair.office_engine)() as db:
         count = await db.scalar(
             select(func.count())
