@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +27,7 @@ from cact.keys import service as keys
 from cact.keys.identity import Identity, init_identity
 from cact.kit import migrate
 from cact.kit.db import create_engine, create_sessionmaker
+from cact.packages import sent
 from cact.packages.models import PackageReceipt, PackageUpload, PackageUploadChunk, SentPackage
 from cact.packages.push import PushRefused, push
 from cact.packages.service import export_wave
@@ -36,13 +38,17 @@ from cact.packages.transport import (
     sign_request,
     verify_acknowledgement,
 )
+from cact.programmes.models import Programme
+from tests.browser.conftest import browser  # noqa: F401  the fixture, shared
 from tests.conftest import TEST_SECRET, load_reference_data, recreate_database
 from tests.faults.conftest import CACT, ServerProcess
 from tests.fixtures.database import TestServer
+from tests.fixtures.factories import PASSWORD, create_staff
 from tests.packages.conftest import ACTOR, scheduled_wave
 
 ROOM_PORT = 18531
 MAX_BYTES = 2_000_000  # the room server's CACT_PUSH_MAX_BYTES
+SHOTS = Path(os.environ.get("CACT_SCREENSHOTS", "/tmp"))
 
 
 @dataclass
@@ -505,3 +511,74 @@ async def test_the_command_pushes_records_sent_and_acknowledged(pair: Pair, tmp_
     junk.write_bytes(b"not a package")
     refused = await asyncio.to_thread(_cli, pair, str(junk), "--to", pair.url)
     assert refused.returncode == 1 and "not a CACT package" in refused.stderr
+
+
+async def _admin(engine: AsyncEngine, username: str) -> None:
+    async with create_sessionmaker(engine)() as db, db.begin():
+        await create_staff(db, "admin", username=username)
+
+
+async def _sign_in(context: BrowserContext, base: str, target: str, username: str) -> Page:
+    page = await context.new_page()
+    await page.goto(f"{base}/login?next={target}")
+    await page.locator('input[name="username"]').fill(username)
+    await page.locator('input[name="password"]').fill(PASSWORD)
+    await page.locator('main button[type="submit"]').click()
+    await page.wait_for_url(f"{base}{target}")
+    return page
+
+
+async def test_the_room_dashboard_and_the_programme_page_show_what_was_sent_at_1024(
+    pair: Pair,
+    browser: Browser,  # noqa: F811  the fixture imported above
+) -> None:
+    """After the pushes above: the room's dashboard shows the wave it received; the office's
+    programme page shows the wave sent and acknowledged, results still awaited."""
+    data = await _wave(pair)
+    pushed = await asyncio.to_thread(push, data, pair.url, pair.office)
+    async with create_sessionmaker(pair.office_engine)() as db, db.begin():
+        await sent.record_sent(db, data, pair.url, acknowledgement=pushed.acknowledgement)
+        programme = Programme(code="PRG-PUSH", title="Pemetaan 2026", validity_months=24)
+        db.add(programme)
+        await db.flush()
+        sitting = await db.get(Sitting, pair.sitting_id)
+        assert sitting is not None
+        sitting.programme_id = programme.id
+        external_id, programme_id = sitting.external_id, programme.id
+    async with create_sessionmaker(pair.room_engine)() as db:
+        room_sitting = await db.scalar(select(Sitting.id).where(Sitting.external_id == external_id))
+    await _admin(pair.room_engine, "admin-ruang")
+    await _admin(pair.office_engine, "admin-kantor")
+    office_server = ServerProcess(
+        pair.office_url, port=ROOM_PORT + 1, extra_env={"CACT_DATA_DIR": str(pair.office_dir)}
+    )
+    await asyncio.to_thread(office_server.start)
+    context = await browser.new_context(viewport={"width": 1024, "height": 768}, locale="id-ID")
+    try:
+        room_page = await _sign_in(
+            context, pair.url, f"/proctor/sittings/{room_sitting}", "admin-ruang"
+        )
+        box = room_page.get_by_test_id("transfer-status")
+        await expect(box).to_be_visible()
+        await expect(room_page.get_by_test_id("wave-received").locator("time")).to_have_count(1)
+        await expect(room_page.get_by_test_id("results-sent")).to_have_attribute("data-state", "no")
+        await box.scroll_into_view_if_needed()
+        await room_page.screenshot(path=str(SHOTS / "push21-room-dashboard.png"))
+        shown = await room_page.get_by_test_id("transfer").bounding_box()
+        assert shown is not None and shown["x"] >= 0 and shown["x"] + shown["width"] <= 1024
+
+        office_page = await _sign_in(
+            context, office_server.base_url, f"/admin/programmes/{programme_id}", "admin-kantor"
+        )
+        table = office_page.get_by_test_id("transfer-table")
+        await expect(table).to_be_visible()
+        await expect(office_page.locator("[data-col=wave-acknowledged] time")).to_have_count(1)
+        await expect(office_page.get_by_test_id("transfer-all")).to_have_attribute(
+            "data-all-in", "no"
+        )
+        await table.scroll_into_view_if_needed()
+        await office_page.screenshot(path=str(SHOTS / "push21-programme.png"))
+        assert await office_page.evaluate("document.documentElement.scrollWidth") <= 1024
+    finally:
+        await context.close()
+        await asyncio.to_thread(office_server.stop)
