@@ -56,7 +56,6 @@ def package_push(
         url, _ = resolve_database_url(settings)
         export_database_url(url)
         destination = to.rstrip("/")
-        run_in_transaction(url, lambda db: sent.record_sent(db, data, destination))
         typer.echo(f"{file.name}: {header.kind}, {len(data)} bytes → {destination}")
         pushed = push(
             data,

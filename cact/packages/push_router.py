@@ -3,7 +3,6 @@ No staff session: every request is signed by a server this one trusts (``transpo
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +16,10 @@ from cact.kit.errors import error_body
 from cact.packages import uploads
 
 router = APIRouter(prefix="/api/packages/uploads", tags=["packages"])
+
+
+# The upload id is read after the signature (a str in the path): an unsigned request is
+# refused the same whatever it names, before any query.
 
 
 def _path(request: Request) -> str:
@@ -55,29 +58,29 @@ async def declare(request: Request, db: DbSession) -> dict[str, Any]:
 
 
 @router.get("/{upload_id}")
-async def upload_status(upload_id: uuid.UUID, request: Request, db: DbSession) -> dict[str, Any]:
+async def upload_status(upload_id: str, request: Request, db: DbSession) -> dict[str, Any]:
     signer = await _signer(request, db, b"")
-    return (await uploads.status(db, upload_id, signer)).body()
+    return (await uploads.status(db, uploads.upload_key(upload_id), signer)).body()
 
 
 @router.put("/{upload_id}", max_body_size=uploads.MAX_CHUNK_BYTES)
-async def upload_chunk(upload_id: uuid.UUID, request: Request, db: DbSession) -> dict[str, Any]:
+async def upload_chunk(upload_id: str, request: Request, db: DbSession) -> dict[str, Any]:
     """A chunk at ``Content-Range: bytes START-END/TOTAL``; START must be the upload's offset."""
     body = await request.body()
     signer = await _signer(request, db, body)
     state = await uploads.store_chunk(
-        db, upload_id, signer, request.headers.get("Content-Range"), body
+        db, uploads.upload_key(upload_id), signer, request.headers.get("Content-Range"), body
     )
     return state.body()
 
 
 @router.post("/{upload_id}/complete", response_model=None)
 async def complete(
-    upload_id: uuid.UUID, request: Request, db: DbSession
+    upload_id: str, request: Request, db: DbSession
 ) -> dict[str, Any] | JSONResponse:
     """Check and import the whole file; answers the signed acknowledgement."""
     signer = await _signer(request, db, b"")
-    done = await uploads.complete(db, upload_id, signer, _identity(request))
+    done = await uploads.complete(db, uploads.upload_key(upload_id), signer, _identity(request))
     if done.corrupt:  # the reset is committed: the sender starts over
         error = uploads.UploadCorrupt()
         return JSONResponse(

@@ -213,6 +213,13 @@ async def declare(
     return _state(upload)
 
 
+def upload_key(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise UploadNotFound() from None
+
+
 async def _own_upload(session: AsyncSession, upload_id: uuid.UUID, signer: str) -> PackageUpload:
     upload = await UploadRepository(session).for_update(upload_id)
     if upload is None or upload.sender != signer:  # another server's upload does not exist

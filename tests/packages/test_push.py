@@ -507,6 +507,13 @@ async def test_the_command_pushes_records_sent_and_acknowledged(pair: Pair, tmp_
         _cli, pair, str(file), "--to", "http://127.0.0.1:18599", "--retries", "1"
     )
     assert nowhere.returncode == 1 and "run the same command again" in nowhere.stderr
+    async with create_sessionmaker(pair.office_engine)() as db:
+        destinations = set(
+            await db.scalars(
+                select(SentPackage.destination).where(SentPackage.package_id == package_id)
+            )
+        )
+    assert destinations == {pair.url}  # a push that never arrived is not "sent"
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"not a package")
     refused = await asyncio.to_thread(_cli, pair, str(junk), "--to", pair.url)
