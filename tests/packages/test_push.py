@@ -211,6 +211,7 @@ class Recorder:
 
     def _response(self, response: httpx.Response) -> None:
         if response.request.method == "PUT" and response.status_code == 200:
+            response.read()  # the answer is in before anything is stopped
             self.ranges.append(response.request.headers["Content-Range"])
             for hook in self.on_chunk:
                 hook(len(self.ranges))  # type: ignore[operator]
