@@ -54,8 +54,10 @@ from cact.kit.templates import UI_DIR
 from cact.monitoring.router import router as monitoring_router
 from cact.monitoring.service import keep_counting
 from cact.packages.pages import router as packages_pages
+from cact.packages.push_router import router as package_push_router
 from cact.packages.results_router import router as results_refusals_router
 from cact.packages.router import router as packages_router
+from cact.packages.transfer_pages import router as transfer_pages
 from cact.participants.router import router as participants_router
 from cact.proctoring.pages import router as proctor_pages
 from cact.proctoring.router import router as proctor_router
@@ -134,6 +136,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     results_refusals_router,
     assessors_router,
     assessors_pages,
+    package_push_router,
+    transfer_pages,
 )
 
 

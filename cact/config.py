@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         default=False, description="Log every request (the reverse proxy logs them already)."
     )
     session_hours: float = Field(default=12.0, gt=0)
+    # Packages pushed over the network (cact/packages/uploads.py, deploy/packages.md).
+    push_max_bytes: int = Field(
+        default=1024**3, ge=1024, description="Refuse a pushed package larger than this."
+    )
+    push_stale_hours: float = Field(
+        default=72.0, gt=0, description="Drop an unfinished upload untouched for this long."
+    )
     secure_cookies: bool = Field(
         default=False, description="Send staff cookies only over HTTPS (behind the reverse proxy)."
     )

@@ -26,7 +26,14 @@ from cact.keys.models import TrustedKey
 from cact.kit.db import Base
 from cact.kit.ratelimit import RateLimitBucket
 from cact.lockdown.models import BrowserPolicy, BrowserRefusal
-from cact.packages.models import PackageReceipt, PackageRefusal, ResultsSource
+from cact.packages.models import (
+    PackageReceipt,
+    PackageRefusal,
+    PackageUpload,
+    PackageUploadChunk,
+    ResultsSource,
+    SentPackage,
+)
 from cact.participants.models import Participant
 from cact.programmes.models import Programme, ProgrammeMember
 from cact.rooms.models import Room, Seat
@@ -60,6 +67,8 @@ __all__ = [
     "MethodWeight",
     "PackageReceipt",
     "PackageRefusal",
+    "PackageUpload",
+    "PackageUploadChunk",
     "Participant",
     "Position",
     "Programme",
@@ -72,6 +81,7 @@ __all__ = [
     "Room",
     "ScoringPolicy",
     "Seat",
+    "SentPackage",
     "Sitting",
     "SittingProctor",
     "StaffSession",

@@ -59,6 +59,14 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
+def _note_written(url: str, data: bytes) -> None:
+    """The dashboard's and programme page's "sent" state: written to a file (USB)."""
+    from cact.kit.cli_support import run_in_transaction
+    from cact.packages import sent
+
+    run_in_transaction(url, lambda db: sent.record_sent(db, data, sent.FILE))
+
+
 def _show(overview: Overview) -> None:
     sitting = " — ".join(x for x in (overview.sitting_code, overview.sitting_title) if x)
     sender = overview.sender_name or "?"
@@ -110,6 +118,7 @@ def package_export(
     except CactError as exc:
         raise _fail(exc) from exc
     _write_atomically(output, data)
+    _note_written(url, data)
     typer.echo(
         f"{output}: {len(data):,} bita / bytes, untuk / for {recipient.name} "
         f"({grouped(recipient.fingerprint)})"
@@ -201,8 +210,81 @@ def package_results(
     except CactError as exc:
         raise _fail(exc) from exc
     _write_atomically(output, data)
+    _note_written(url, data)
     header = read_header(data)
     typer.echo(
         f"{output}: hasil / results, sesi / sitting {header.sitting_external_id}, "
         f"versi / version {header.version}, untuk / for {grouped(header.recipient)}"
     )
+
+
+@package_app.command("push")
+def package_push(
+    file: Path,
+    to: Annotated[
+        str, typer.Option("--to", help="The receiving server, e.g. https://kantor.example")
+    ],
+    chunk_kib: Annotated[int, typer.Option(help="Chunk size in KiB", min=16, max=4096)] = 1024,
+    retries: Annotated[
+        int, typer.Option(help="Retries of a failed request (backoff 0.5 s … 8 s)", min=0, max=8)
+    ] = 8,
+) -> None:
+    """Send a package file to another server (resumable: run it again after a break)."""
+    from cact.kit.cli_support import run_in_transaction
+    from cact.kit.database import export_database_url, resolve_database_url
+    from cact.packages import sent
+    from cact.packages.envelope import read_header
+    from cact.packages.push import BACKOFF_SECONDS, push
+    from cact.packages.transport import verify_acknowledgement
+
+    settings = Settings()
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        typer.secho(f"{file}: {exc.strerror}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    try:
+        header = read_header(data)
+        identity = load_identity(settings.data_dir)
+        if header.sender != identity.fingerprint:
+            raise CactError(
+                "Paket ini dibuat oleh server lain; kirim dari server pembuatnya. / "
+                "This package was made by another server; send it from the one that made it."
+            )
+        url, _ = resolve_database_url(settings)
+        export_database_url(url)
+        destination = to.rstrip("/")
+        typer.echo(f"{file.name}: {header.kind}, {len(data)} bytes → {destination}")
+        pushed = push(
+            data,
+            destination,
+            identity,
+            chunk_bytes=chunk_kib * 1024,
+            backoff=BACKOFF_SECONDS[:retries],
+        )
+        ack = pushed.acknowledgement
+        trusted = run_in_transaction(url, lambda db: sent.trusted_signing_key(db, header.recipient))
+        verify_acknowledgement(
+            ack,
+            package_id=str(header.package_id),
+            sha256=ack["sha256"],
+            recipient=header.recipient,
+            trusted_signing_public=trusted,
+        )
+        run_in_transaction(
+            url, lambda db: sent.record_sent(db, data, destination, acknowledgement=ack)
+        )
+    except CactError as exc:
+        typer.secho(str(exc.detail), fg="red", err=True)
+        raise typer.Exit(1) from None
+    if pushed.sent_bytes == 0:
+        typer.echo("sudah diterima sebelumnya / already received before")
+    elif pushed.resumed_from:
+        typer.echo(f"resumed from byte {pushed.resumed_from}")
+    state = "sudah diterapkan / already applied" if ack["already_applied"] else "applied"
+    typer.echo(
+        f"acknowledged by {ack['receiver_name']} ({grouped(ack['receiver'])}) at "
+        f"{ack['acknowledged_at']}: {state}"
+    )
+    for key, count in sorted(ack["summary"].items()):
+        typer.echo(f"  {key}: {count}")

@@ -31,8 +31,17 @@ NO_DATABASE = {
     # once the browser check (issue 22) has passed: that reads the worker's cache of browser
     # policies, and only when the cache is due (every 3 s) PostgreSQL, so a 503 is right too.
     ("GET", "/api/kiosk/v1/events"),
+    # A pushed package's upload status (issue 21): an unsigned request is refused (401) first.
+    ("GET", "/api/packages/uploads/{upload_id}"),
 }
 FROM_CACHE = {("GET", "/api/kiosk/v1/events")}
+# A pushed package's upload (issue 21) is signed by a server's key, not a staff session: the
+# walk's unsigned request is refused (401) before any query.
+UNSIGNED_REFUSED = {
+    ("POST", "/api/packages/uploads"),
+    ("PUT", "/api/packages/uploads/{upload_id}"),
+    ("POST", "/api/packages/uploads/{upload_id}/complete"),
+}
 
 
 def assert_as_before_or_unavailable(
@@ -146,6 +155,8 @@ async def test_with_postgresql_stopped_every_route_answers_503_with_retry_after(
     for call, response in during.items():
         if (call.method, call.path) in NO_DATABASE:
             assert_as_before_or_unavailable(call, response, before[call])
+        elif (call.method, call.path) in UNSIGNED_REFUSED:
+            assert response.json()["error"] == "push_not_signed", call
         elif response.status_code == 422 and refused_body(response):
             refused.add((call.method, call.path))  # the empty body, refused before any query
         else:
