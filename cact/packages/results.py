@@ -43,7 +43,6 @@ from cact.packages.envelope import Header
 from cact.packages.models import ResultsSource
 from cact.packages.records import assign, values_of
 from cact.packages.repository import ReceiptRepository, RefusalRepository, wave_recipients
-from cact.packages.service import APPLIERS
 from cact.participants.models import Participant
 from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
 
@@ -700,6 +699,3 @@ async def apply_results(
     await work.sitting_state(sitting, latest is None or header.version > latest)
     await work.source(sitting)
     return dict(sorted(work.counts.items()))
-
-
-APPLIERS["results"] = apply_results

@@ -26,13 +26,15 @@ from cact.packages.envelope import (
 )
 from cact.packages.models import PackageReceipt
 from cact.packages.repository import ReceiptRepository
+from cact.packages.results import apply_results
+from cact.packages.wave import apply_wave
 from cact.packages.wave_export import wave_records
 
 # await applier(session, header, records, actor, dry_run) -> summary {"created.x": n, ...}.
 # A preview runs the applier for real inside a savepoint that is rolled back, so an applier
 # needs no separate dry-run path; ``dry_run`` only tells it not to bother with side work.
 Applier = Callable[[AsyncSession, Header, dict[str, Any], Actor, bool], Awaitable[dict[str, int]]]
-APPLIERS: dict[str, Applier] = {}
+APPLIERS: dict[str, Applier] = {"wave": apply_wave, "results": apply_results}
 
 
 class UnsupportedKind(InvalidInput):
@@ -191,7 +193,3 @@ async def export_wave(
         },
     )
     return data
-
-
-import cact.packages.results  # noqa: E402  registers APPLIERS["results"]
-import cact.packages.wave  # noqa: E402, F401  registers APPLIERS["wave"]

@@ -23,7 +23,6 @@ from cact.packages import wave_export as fields
 from cact.packages.envelope import Header
 from cact.packages.records import assign, record_of, values_of
 from cact.packages.repository import ReceiptRepository
-from cact.packages.service import APPLIERS
 from cact.participants.models import Participant
 from cact.rooms.models import Room, Seat
 from cact.scoring.models import ScoringPolicy
@@ -420,6 +419,3 @@ async def apply_wave(
     sitting = await work.sitting(header, records["sitting"], room, blueprint, policy_id)
     await work.roster(sitting, records["roster"], participants, seats)
     return dict(sorted(work.counts.items()))
-
-
-APPLIERS["wave"] = apply_wave

@@ -5,8 +5,8 @@ real HTTP against the room's `cact serve`, the sitting closed, `cact package res
 package imported at the office — and then the office's results and responses exports of the
 sitting are the room's, byte for byte once the server-local attempt id is dropped.
 
-The wave's export and both imports run through the services here (`cact package export` and
-`cact package import` are pkgcli21's, merged separately); everything else is the real command."""
+Every step a technician takes is the real `cact` command: keys, `cact package export`,
+`cact package import`, `cact package results`, `cact export`."""
 
 from __future__ import annotations
 
@@ -32,10 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.exam import opening
 from cact.exam.models import Enrollment, Sitting
-from cact.keys.identity import load_identity, read_key_file
+from cact.keys.identity import load_identity
 from cact.kit.db import create_engine, create_sessionmaker
 from cact.kit.embedded_pg import EmbeddedPostgres
-from cact.packages.service import export_wave, import_package
+from cact.packages.envelope import read_header
+from cact.packages.service import preview_package
 from cact.participants.models import Participant
 from cact.proctoring import service as proctoring
 from tests.conftest import TEST_SECRET
@@ -188,21 +189,36 @@ async def test_a_wave_out_and_its_results_back_between_two_servers(
     listed = room.cact("keys", "list")
     assert "office" in listed and "Kantor BKPSDM" in listed
 
-    office_identity = load_identity(office.data_dir)
-    room_identity = load_identity(room.data_dir)
-    room_key = read_key_file(room.data_dir / "room.key")
+    async def wave(db: AsyncSession) -> int:
+        return (await scheduled_wave(db, participants=PARTICIPANTS)).id
 
-    async def wave(db: AsyncSession) -> tuple[int, bytes]:
-        sitting = await scheduled_wave(db, participants=PARTICIPANTS)
-        return sitting.id, await export_wave(db, sitting.id, office_identity, room_key, ACTOR)
+    office_sitting = await office.run(wave)
+    wave_file = office.data_dir / "wave.cactpkg"
+    office.cact(
+        "package", "export", "--sitting", str(office_sitting),
+        "--to", str(room.data_dir / "room.key"), "-o", str(wave_file),
+    )  # fmt: skip
+    wave_header = read_header(wave_file.read_bytes())
+    shown = room.cact("package", "import", str(wave_file), "--yes")
+    assert "Kantor BKPSDM" in shown and str(wave_header.sitting_external_id) in shown
+    assert "already" not in shown
 
-    office_sitting, wave_package = await office.run(wave)
-    imported = await room.run(lambda db: import_package(db, wave_package, ACTOR, room_identity))
-    assert imported.applied and imported.summary["created.enrollment"] == PARTICIPANTS
+    async def enrolled(db: AsyncSession) -> int:
+        return len(
+            (
+                await db.scalars(
+                    select(Enrollment.id)
+                    .join(Sitting, Sitting.id == Enrollment.sitting_id)
+                    .where(Sitting.external_id == wave_header.sitting_external_id)
+                )
+            ).all()
+        )
+
+    assert await room.run(enrolled) == PARTICIPANTS
 
     async def open_and_start(db: AsyncSession) -> tuple[int, str, list[str]]:
         sitting = await db.scalar(
-            select(Sitting).where(Sitting.external_id == imported.sitting_external_id)
+            select(Sitting).where(Sitting.external_id == wave_header.sitting_external_id)
         )
         assert sitting is not None
         await opening.open_sitting(db, sitting.id, ACTOR)
@@ -233,13 +249,14 @@ async def test_a_wave_out_and_its_results_back_between_two_servers(
 
     package = room.data_dir / "results.cactpkg"
     said = room.cact("package", "results", "--sitting", str(room_sitting), "-o", str(package))
-    assert "results" in said and str(imported.sitting_external_id) in said
-    merged = await office.run(
-        lambda db: import_package(db, package.read_bytes(), ACTOR, office_identity)
+    assert "results" in said and str(wave_header.sitting_external_id) in said
+    merged = office.cact("package", "import", str(package), "--yes")
+    assert "hasil / results" in merged and "Lab SMKN 1" in merged
+    office_identity = load_identity(office.data_dir)
+    merged_again = await office.run(
+        lambda db: preview_package(db, package.read_bytes(), ACTOR, office_identity)
     )
-    assert merged.applied and merged.kind == "results"
-    assert merged.summary["created.attempt"] == PARTICIPANTS
-    assert merged.summary["created.result"] == 3
+    assert merged_again.already_applied  # the command applied it
 
     for kind in ("results", "responses"):
         exported = {}
@@ -253,7 +270,5 @@ async def test_a_wave_out_and_its_results_back_between_two_servers(
         assert len(rows) > 1 + 3, f"{kind}: the room's export has the three attempts' rows"
         assert _without_local_ids(exported["office"]) == rows, kind
 
-    again = await office.run(
-        lambda db: import_package(db, package.read_bytes(), ACTOR, office_identity)
-    )
-    assert again.already_applied  # "sudah diterapkan"
+    again = office.cact("package", "import", str(package), "--yes")
+    assert "sudah diterapkan" in again or "already" in again
