@@ -8,8 +8,6 @@ participant number, the sitting by its ``external_id``. No local sequence number
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit.models import AuditEvent
-from cact.audit.service import Actor, record
+from cact.audit.service import Actor
 from cact.bank.models import ItemOption, ItemVersion
 from cact.blueprints.models import BlueprintSection
 from cact.exam.models import (
@@ -32,9 +30,9 @@ from cact.exam.models import (
 from cact.keys.identity import Identity, PublicKey
 from cact.keys.service import active_key, public_key_of
 from cact.kit.errors import Conflict
-from cact.packages.envelope import encode_payload, read_header, seal
 from cact.packages.records import record_of
 from cact.packages.repository import ReceiptRepository
+from cact.packages.sealing import seal_and_record
 from cact.packages.wave_export import SittingNotFound
 from cact.participants.models import Participant
 from cact.scoring.models import Result, ResultCompetency, ScoringPolicy
@@ -333,30 +331,7 @@ async def export_results(
     if recipient is None:
         recipient = await results_recipient(session, sitting_id)
     records = await results_records(session, sitting_id)
-    # Milliseconds since the epoch: a package made later carries a higher version.
-    version = int(datetime.now(UTC).timestamp() * 1000)
-    data = seal(
-        encode_payload(records),
-        kind="results",
-        sitting_external_id=uuid.UUID(records["sitting"]["external_id"]),
-        version=version,
-        identity=identity,
-        recipient=recipient,
+    counts = {"attempts": len(records["attempts"])}
+    return await seal_and_record(
+        session, "results", sitting_id, records, identity, recipient, actor, counts
     )
-    await record(
-        session,
-        actor,
-        "package.exported",
-        target_type="sitting",
-        target_id=sitting_id,
-        sitting_id=sitting_id,
-        details={
-            "kind": "results",
-            "package_id": str(read_header(data).package_id),
-            "version": version,
-            "recipient": recipient.fingerprint,
-            "recipient_name": recipient.name,
-            "attempts": len(records["attempts"]),
-        },
-    )
-    return data

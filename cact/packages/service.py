@@ -19,14 +19,13 @@ from cact.kit.errors import Conflict, InvalidInput
 from cact.packages.envelope import (
     Header,
     OpenedPackage,
-    encode_payload,
     open_envelope,
     read_header,
-    seal,
 )
 from cact.packages.models import PackageReceipt
 from cact.packages.repository import ReceiptRepository
 from cact.packages.results import apply_results
+from cact.packages.sealing import seal_and_record
 from cact.packages.wave import apply_wave
 from cact.packages.wave_export import wave_records
 
@@ -164,32 +163,7 @@ async def export_wave(
 ) -> bytes:
     """The sitting's wave package, signed by this server and encrypted to the room's key."""
     records = await wave_records(session, sitting_id)
-    external_id = uuid.UUID(records["sitting"]["external_id"])
-    # Milliseconds since the epoch: a package made later carries a higher version.
-    version = int(datetime.now(UTC).timestamp() * 1000)
-    data = seal(
-        encode_payload(records),
-        kind="wave",
-        sitting_external_id=external_id,
-        version=version,
-        identity=identity,
-        recipient=recipient,
+    counts = {"participants": len(records["participants"]), "items": len(records["items"])}
+    return await seal_and_record(
+        session, "wave", sitting_id, records, identity, recipient, actor, counts
     )
-    await record(
-        session,
-        actor,
-        "package.exported",
-        target_type="sitting",
-        target_id=sitting_id,
-        sitting_id=sitting_id,
-        details={
-            "kind": "wave",
-            "package_id": str(read_header(data).package_id),
-            "version": version,
-            "recipient": recipient.fingerprint,
-            "recipient_name": recipient.name,
-            "participants": len(records["participants"]),
-            "items": len(records["items"]),
-        },
-    )
-    return data
