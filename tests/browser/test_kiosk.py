@@ -32,7 +32,10 @@ async def _attempt(live: LiveServer, participant_no: str) -> Attempt:
             await conn.execute(
                 select(Attempt)
                 .join(Participant, Participant.id == Attempt.participant_id)
-                .where(Participant.participant_no == participant_no)
+                .where(
+                    Participant.participant_no == participant_no,
+                    Attempt.sitting_id == live.sitting_id,  # other tests' sittings share the db
+                )
             )
         ).one()
     return Attempt(**row._mapping)

@@ -29,7 +29,10 @@ async def _started(page: Page, live: LiveServer, participant_no: str) -> int:
         attempt_id = await conn.scalar(
             select(Attempt.id)
             .join(Participant, Participant.id == Attempt.participant_id)
-            .where(Participant.participant_no == participant_no)
+            .where(
+                Participant.participant_no == participant_no,
+                Attempt.sitting_id == live.sitting_id,  # other tests' sittings share the db
+            )
         )
     assert attempt_id is not None
     return int(attempt_id)
