@@ -234,7 +234,3 @@ class AnswerLog(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
     ip: Mapped[str | None] = mapped_column(String(64))
-    # The id every server knows the row by (a results package appends it once, never again).
-    external_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, unique=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
-    )

@@ -382,7 +382,6 @@ class _Merge:
         log = [
             {
                 **values_of(AnswerLog, r, fields.LOG_FIELDS),
-                "external_id": uuid.UUID(r["external_id"]),
                 "attempt_id": attempt_id,
                 "attempt_item_id": item_ids[(attempt_id, r["number"])],
                 "option_id": option(attempt_id, r["number"], r["option"]),
@@ -521,21 +520,24 @@ class _Merge:
         items: dict[int, int],
         options: dict[int, dict[int, int]],
     ) -> None:
-        """Append the rows not here yet, in the room's order; a row here is never changed."""
-        ids = [uuid.UUID(r["external_id"]) for r in records]
-        present = set(
-            await self.session.scalars(
-                select(AnswerLog.external_id).where(AnswerLog.external_id.in_(ids))
+        """Append the rows not here yet, in the room's order; a row here is never changed. A row
+        is known by its item and seq: the save logs an item's change only with a higher seq than
+        the item's last, so no two rows of an attempt share both."""
+        rows = await self.session.execute(
+            select(AnswerLog.attempt_item_id, AnswerLog.seq).where(
+                AnswerLog.attempt_id == attempt.id
             )
         )
-        for record, external_id in zip(records, ids, strict=True):
-            if external_id in present:
+        present = {(item, seq) for item, seq in rows}
+        for record in records:
+            number = record["number"]
+            key = (items[number], record["seq"])
+            if key in present:
                 self.count("answer_log", "unchanged")
                 continue
-            number = record["number"]
+            present.add(key)
             values = values_of(AnswerLog, record, fields.LOG_FIELDS)
             values.update(
-                external_id=external_id,
                 attempt_id=attempt.id,
                 attempt_item_id=items[number],
                 option_id=None if record["option"] is None else options[number][record["option"]],

@@ -212,7 +212,6 @@ async def _attempts(session: AsyncSession, sitting: Sitting) -> list[dict[str, A
     ):
         log[entry.attempt_id].append(
             {
-                "external_id": str(entry.external_id),
                 "number": numbers[entry.attempt_item_id],
                 "option": _option(positions, entry.option_id),
                 **record_of(entry, LOG_FIELDS),

@@ -1,4 +1,5 @@
-"""Results packages: a global id per attempt, answer-log row and audit event; where a merged
+"""Results packages: a global id per attempt and audit event (an answer-log row is known by its
+attempt, item and seq, which the save makes unique: no extra index on the save path); where a merged
 attempt came from; which server a sitting's results come from; the refused results.
 
 Revision ID: b5e1d7c3a921
@@ -16,7 +17,7 @@ down_revision = "b3d5f7a9c1e2"
 branch_labels = None
 depends_on = None
 
-GLOBAL_IDS = ("attempt", "answer_log", "audit_event")
+GLOBAL_IDS = ("attempt", "audit_event")
 
 
 def upgrade() -> None:
