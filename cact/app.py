@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from importlib.metadata import version as package_version
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import Receive, Scope, Send
 
 from cact import sweeper
 from cact.analysis.dif_pages import router as dif_pages
@@ -33,6 +35,7 @@ from cact.blueprints.pages import router as blueprint_pages
 from cact.blueprints.router import router as blueprints_router
 from cact.competencies.router import router as competencies_router
 from cact.config import Settings, get_settings
+from cact.delivery.hot_path import KioskHotPath
 from cact.delivery.pages import router as kiosk_page
 from cact.delivery.push import router as kiosk_push
 from cact.delivery.router import router as kiosk_router
@@ -210,8 +213,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             embedded.stop()
 
 
+class CactApp(FastAPI):
+    """FastAPI, with the kiosk's answer save and heartbeat answered before its layers
+    (cact/delivery/hot_path.py: they are nearly every call of an exam room)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hot_path = KioskHotPath(self)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            rest = await self.hot_path(scope, receive, send)
+            if rest is None:
+                return
+            receive = rest
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    app = FastAPI(
+    app = CactApp(
         title="CACT",
         version=package_version("cact"),
         description=API_DESCRIPTION,

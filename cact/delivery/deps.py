@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.datastructures import State
 
 from cact.delivery import calls
 from cact.delivery.errors import KioskUnauthorized
@@ -32,7 +33,10 @@ Kiosk = Annotated[KioskContext, Depends(kiosk_context)]
 
 def browser_gate_of(request: Request) -> Gate:
     """The worker's policy check (its cache lives as long as the app)."""
-    state = request.app.state
+    return gate_of_state(request.app.state)
+
+
+def gate_of_state(state: State) -> Gate:
     cache = policy_cache(state)
     return Gate(cache, state.raw_connections, state.sessionmaker, state.settings.public_base_url)
 

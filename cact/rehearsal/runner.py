@@ -103,9 +103,13 @@ async def _deadline_herd(
 
 
 async def run(
-    options: Options, sessionmaker: async_sessionmaker[AsyncSession], grace_seconds: float
+    options: Options,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    grace_seconds: float,
+    stats: Stats | None = None,
 ) -> tuple[Stats, int]:
-    stats = Stats()
+    """``stats``: the caller's, to watch the run's marks while it goes (bench/room.py)."""
+    stats = Stats() if stats is None else stats
     rng = random.Random(options.seed)
     started = time.perf_counter()
     async with sessionmaker() as db, db.begin():
@@ -140,8 +144,10 @@ async def run(
         sections = await asyncio.gather(*(k.login_and_start() for k in kiosks))
         ready = max(k.first_section_at or herd_start for k in kiosks)
         stats.figures["start herd s"] = round(ready - herd_start, 2)
+        stats.marks["ready"] = ready
         answering = time.monotonic()
         await asyncio.gather(*(k.run(s) for k, s in zip(kiosks, sections, strict=True)))
+        stats.marks["answered"] = time.monotonic()
         answer_seconds = time.monotonic() - answering
         busy, stolen = busy_and_stolen(cpu_before, cpu_times())
         stats.figures["machine CPU busy %"] = busy

@@ -26,6 +26,12 @@ class Stats:
     answer_times: list[tuple[float, float]] = field(default_factory=list)
     # monotonic time of every acknowledged save: the longest gap is a failover's cost
     acknowledged_at: list[float] = field(default_factory=list)
+    # monotonic time every call was sent (answered, 5xx included): calls per window for
+    # bench/room.py's CPU per kiosk call
+    sent_at: list[float] = field(default_factory=list)
+    # monotonic times of the run's phases ("ready": the last kiosk has its first section;
+    # "answered": the last kiosk has given its last answer)
+    marks: dict[str, float] = field(default_factory=dict)
 
     def longest_ack_gap(self) -> float:
         """Seconds of the longest stretch in which no kiosk had an answer acknowledged."""
@@ -34,12 +40,18 @@ class Stats:
 
     def record(self, call: str, seconds: float, sent_at: float | None = None) -> None:
         self.latencies[call].append(seconds * 1000)
+        if sent_at is not None:
+            self.sent_at.append(sent_at)
         if call == "answer" and sent_at is not None:
             self.answer_times.append((sent_at, seconds * 1000))
 
     def steady_answers(self, after: float) -> list[float]:
         """Latencies (ms) of the answer saves sent at or after ``after`` (monotonic)."""
         return [ms for sent_at, ms in self.answer_times if sent_at >= after]
+
+    def calls_between(self, start: float, end: float) -> int:
+        """How many calls were sent in [start, end) (monotonic)."""
+        return sum(1 for sent in self.sent_at if start <= sent < end)
 
     def error(self, call: str, what: str) -> None:
         self.errors[f"{call}: {what}"] += 1
