@@ -39,7 +39,7 @@ from cact.delivery.hot_path import KioskHotPath
 from cact.delivery.pages import router as kiosk_page
 from cact.delivery.push import router as kiosk_push
 from cact.delivery.router import router as kiosk_router
-from cact.exam.events import EventHub, asyncpg_dsn
+from cact.exam.events import EventHub, Touches, asyncpg_dsn
 from cact.exports.pages import router as exports_pages
 from cact.exports.router import router as exports_router
 from cact.ha.guard import StandbyGuard
@@ -154,6 +154,7 @@ def attach_database(
     app.state.raw_connections = rawdb.session_connections(sessionmaker)
     app.state.login_limiter = _limiter(settings, settings.login_max_failures)
     app.state.kiosk_limiter = _limiter(settings, settings.kiosk_login_max_failures)
+    app.state.touches = Touches()
 
 
 def _limiter(settings: Settings, free_failures: int) -> RateLimiter:
@@ -192,7 +193,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         name="deadline-sweeper",
     )
     counting = asyncio.create_task(keep_counting(app.state), name="active-kiosks")
-    tasks = [sweeping, counting]
+    touching = asyncio.create_task(
+        app.state.touches.run(app.state.raw_connections), name="room-touches"
+    )
+    tasks = [sweeping, counting, touching]
     if settings.ha_standby_name:
         guard = StandbyGuard(
             asyncpg_dsn(url), settings.ha_standby_name, settings.ha_standby_timeout_seconds

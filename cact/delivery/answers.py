@@ -2,10 +2,11 @@
 
 Two thousand kiosks send about 250 saves and 130 heartbeats a second, so these calls skip the
 ORM: one statement finds the attempt behind the kiosk token, checks the item and its section's
-clock, upserts the answer by seq, appends it to the answer log and tells the dashboards — all in
-one round trip, atomic because it is one statement. The database decides whether the answer is
-written (``accepted``); Python only explains a refusal, with the same clock rules
-(``clock.accepts_saves``) the statement applies.
+clock, upserts the answer by seq and appends it to the answer log — all in one round trip,
+atomic because it is one statement. The dashboards hear of it from the worker's ``Touches``
+(one notification per room every quarter second, not one per call: cact/exam/events.py). The
+database decides whether the answer is written (``accepted``); Python only explains a refusal,
+with the same clock rules (``clock.accepts_saves``) the statement applies.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from cact.delivery.errors import (
     UnknownAttemptItem,
 )
 from cact.exam import clock
-from cact.exam.events import attempt_notify
 from cact.exam.service import AttemptClosed
 from cact.exam.statuses import CLOSED_ATTEMPT, SectionStatus, sql_list
 
@@ -35,13 +35,6 @@ _KIOSK = """
         WHERE a.kiosk_session_hash = $1::text
     )"""
 
-_ANSWERED = attempt_notify(
-    "saved, accepted",
-    sitting_id="accepted.sitting_id",
-    attempt_id="accepted.attempt_id",
-    what="answer",
-)
-_SEEN = attempt_notify("kiosk", sitting_id="kiosk.sitting_id", attempt_id="kiosk.id", what="seen")
 
 # $1 token hash, $2 attempt_item id, $3 option id, $4 doubtful, $5 seq, $6 now, $7 ip, $8 grace
 SAVE = f"""
@@ -91,15 +84,14 @@ WITH {_KIOSK},
                $6::timestamptz, $7::text
         FROM saved, accepted
         RETURNING 1
-    ),
-    notified AS ({_ANSWERED})
-SELECT kiosk.id AS kiosk_attempt, kiosk.status AS attempt_status, kiosk.paused,
+    )
+SELECT kiosk.id AS kiosk_attempt, kiosk.sitting_id, kiosk.status AS attempt_status, kiosk.paused,
        target.attempt_id AS item_attempt, target.option_order, target.status,
        target.deadline_at, target.paused_at, target.time_limit_ms, target.extra_ms,
        (SELECT count(*) FROM accepted) = 1 AS accepted,
        (SELECT seq FROM saved) AS applied_seq,
        (SELECT seq FROM response WHERE attempt_item_id = $2) AS stored_seq,
-       (SELECT count(*) FROM logged) + (SELECT count(*) FROM notified) AS side_effects
+       (SELECT count(*) FROM logged) AS side_effects
 FROM (SELECT) AS one LEFT JOIN kiosk ON true LEFT JOIN target ON true
 """
 
@@ -111,7 +103,6 @@ WITH {_KIOSK},
         WHERE id = (SELECT id FROM kiosk)
         RETURNING id
     ),
-    notified AS ({_SEEN}),
     current AS (
         -- the open section, or the one waiting behind a break
         SELECT id, status, deadline_at, paused_at, time_limit_ms, extra_ms, break_ends_at
@@ -121,16 +112,18 @@ WITH {_KIOSK},
         ORDER BY position
         LIMIT 1
     )
-SELECT kiosk.id AS attempt_id, kiosk.status AS attempt_status, kiosk.paused,
+SELECT kiosk.id AS attempt_id, kiosk.sitting_id, kiosk.status AS attempt_status, kiosk.paused,
        current.id AS section_id, current.status, current.deadline_at, current.paused_at,
        current.time_limit_ms, current.extra_ms, current.break_ends_at,
-       (SELECT count(*) FROM touched) + (SELECT count(*) FROM notified) AS side_effects
+       (SELECT count(*) FROM touched) AS side_effects
 FROM (SELECT) AS one LEFT JOIN kiosk ON true LEFT JOIN current ON true
 """
 
 
 @dataclass(frozen=True)
 class Saved:
+    sitting_id: int
+    attempt_id: int
     applied: bool
     stored_seq: int
     remaining_ms: int
@@ -139,6 +132,8 @@ class Saved:
 
 @dataclass(frozen=True)
 class Beat:
+    sitting_id: int
+    attempt_id: int
     status: str
     paused: bool
     current_section_id: int | None
@@ -170,6 +165,8 @@ async def save(
     section = _clock(row)
     applied = row["applied_seq"] is not None
     return Saved(
+        sitting_id=row["sitting_id"],
+        attempt_id=row["kiosk_attempt"],
         applied=applied,
         stored_seq=int(row["applied_seq"] if applied else row["stored_seq"] or 0),
         remaining_ms=clock.remaining_ms(section, now),
@@ -206,10 +203,12 @@ async def heartbeat(connection: Any, token_hash: str, now: datetime, ip: str | N
     row = await connection.fetchrow(HEARTBEAT, token_hash, now, ip)
     if row["attempt_id"] is None:
         raise KioskUnauthorized()
+    ids = row["sitting_id"], row["attempt_id"]
     if row["section_id"] is None:
-        return Beat(row["attempt_status"], bool(row["paused"]), None, None, None)
+        return Beat(*ids, row["attempt_status"], bool(row["paused"]), None, None, None)
     section = _clock(row)
     return Beat(
+        *ids,
         status=row["attempt_status"],
         paused=bool(row["paused"]),
         current_section_id=row["section_id"],

@@ -19,6 +19,7 @@ from cact.delivery.errors import (
     TooManyKioskLogins,
 )
 from cact.delivery.service import AttemptRef, KioskContext
+from cact.exam.events import Touches
 from cact.exam.repository import AttemptRepository
 from cact.exam.service import AttemptClosed
 from cact.kit.metrics import ANSWER_SAVES
@@ -36,6 +37,7 @@ class Stores:
 
     raw: RawConnections
     sessions: async_sessionmaker[AsyncSession]
+    touches: Touches
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,8 @@ async def save(
             grace=grace,
             ip=ip,
         )
+    if saved.applied:
+        stores.touches.add(saved.sitting_id, saved.attempt_id)
     ANSWER_SAVES.labels(str(saved.applied).lower()).inc()
     return {
         "server_time": now.isoformat(),
@@ -209,6 +213,7 @@ async def heartbeat(
 ) -> dict[str, Any]:
     async with stores.raw() as connection:
         beat = await answers.heartbeat(connection, token_hash, now, ip)
+    stores.touches.add(beat.sitting_id, beat.attempt_id)
     return {
         "server_time": now.isoformat(),
         "status": beat.status,

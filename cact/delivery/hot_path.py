@@ -56,7 +56,7 @@ async def answer(
 ) -> dict[str, Any]:
     state = app.state
     return await calls.save(
-        calls.Stores(state.raw_connections, state.sessionmaker),
+        calls.Stores(state.raw_connections, state.sessionmaker, state.touches),
         token_hash,
         int(scope["path"][len(ANSWERS) :]),
         option_id=body["option_id"],
@@ -72,7 +72,7 @@ async def heartbeat(
     app: FastAPI, scope: Scope, token_hash: str, body: dict[str, Any]
 ) -> dict[str, Any]:
     state = app.state
-    stores = calls.Stores(state.raw_connections, state.sessionmaker)
+    stores = calls.Stores(state.raw_connections, state.sessionmaker, state.touches)
     return await calls.heartbeat(stores, token_hash, service.utcnow(), _ip(scope))
 
 

@@ -65,6 +65,53 @@ async def publish(db: AsyncSession, event: RoomEvent) -> None:
     )
 
 
+TOUCH_SECONDS = 0.25
+TOUCH_BATCH = 400  # attempt ids per notification: well inside PostgreSQL's 8,000-byte payload
+
+
+class Touches:
+    """Attempts the kiosk's frequent calls changed in passing (an answer saved, a heartbeat),
+    told to the room's dashboards as one ``attempts`` event per room every quarter second
+    instead of one notification per call: at 2,000 kiosks a notification per call cost
+    PostgreSQL and every worker's listener more than the calls themselves (issue 16). Only the
+    dashboard's tiles hear of them, and a tile reloads its attempt from the database, so a batch
+    lost with its worker costs a tile refresh, never an answer (the next one, or the resync
+    after a reconnect, brings the tile up to date)."""
+
+    def __init__(self) -> None:
+        self._by_sitting: dict[int, set[int]] = {}
+
+    def add(self, sitting_id: int, attempt_id: int) -> None:
+        self._by_sitting.setdefault(sitting_id, set()).add(attempt_id)
+
+    def take(self) -> list[RoomEvent]:
+        """What was touched since the last take, as the events to publish (and forgotten)."""
+        taken, self._by_sitting = self._by_sitting, {}
+        events = []
+        for sitting_id, attempt_ids in taken.items():
+            ordered = sorted(attempt_ids)
+            for start in range(0, len(ordered), TOUCH_BATCH):
+                ids = ordered[start : start + TOUCH_BATCH]
+                events.append(RoomEvent(sitting_id, "attempts", None, {"ids": ids}))
+        return events
+
+    async def run(self, connections: Any) -> None:
+        """Publish every quarter second (``connections``: the worker's raw pool)."""
+        while True:
+            await asyncio.sleep(TOUCH_SECONDS)
+            events = self.take()
+            if not events:
+                continue
+            try:
+                async with connections() as connection:
+                    for event in events:
+                        await connection.execute(
+                            "SELECT pg_notify($1, $2)", CHANNEL, event.payload()
+                        )
+            except Exception as exc:  # an outage, a full pool: this loop must outlive it
+                logger.warning("room events: %d batch(es) not sent: %r", len(events), exc)
+
+
 RECONNECT_SECONDS = 1.0  # between tries: a standby or a dead server is not polled in a busy loop
 
 

@@ -248,6 +248,8 @@ class RoomFeed:
         what = event.data.get("what")
         if event.kind == "attempt" and event.attempt_id is not None:
             pending.attempts.add(int(event.attempt_id))
+        elif event.kind == "attempts":  # the kiosks' answers and heartbeats, in a batch
+            pending.attempts.update(int(n) for n in event.data.get("ids", ()))
         elif event.kind == "enrollment" and isinstance(event.data.get("enrollment"), int):
             pending.enrollments.add(event.data["enrollment"])
         elif event.kind == "incident":

@@ -141,6 +141,7 @@ async def run(
             for n, number in enumerate(rehearsal.participant_nos)
         ]
         herd_start, cpu_before = time.monotonic(), cpu_times()
+        stats.marks["herd"] = herd_start
         sections = await asyncio.gather(*(k.login_and_start() for k in kiosks))
         ready = max(k.first_section_at or herd_start for k in kiosks)
         stats.figures["start herd s"] = round(ready - herd_start, 2)

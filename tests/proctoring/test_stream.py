@@ -93,8 +93,8 @@ async def test_thirty_browsers_and_a_burst_of_events_cost_one_read(
     sitting = opened.sitting.id
     for _ in range(20):
         hub.send(RoomEvent(sitting, "attempt", one.attempt_id, {"what": "answer"}))
-    for _ in range(5):
-        hub.send(RoomEvent(sitting, "attempt", two.attempt_id, {"what": "seen"}))
+    for _ in range(5):  # the workers' batches of answers and heartbeats (exam.events.Touches)
+        hub.send(RoomEvent(sitting, "attempts", None, {"ids": [two.attempt_id, one.attempt_id]}))
     messages = [await _next(b) for b in browsers]
     assert room.tile_loads == 1  # one batch read for 25 events and 30 browsers
     assert len({m.seq for m in messages}) == 1 and messages[0].event == "tiles"
