@@ -81,6 +81,22 @@ def _tree_cpu(root: psutil.Process) -> float:
     return total
 
 
+def _pg_processes(postmaster: psutil.Process) -> dict[int, tuple[str, float]]:
+    """PostgreSQL's processes: pid → (what it is, CPU seconds so far)."""
+    found = {}
+    for process in [postmaster, *postmaster.children()]:
+        try:
+            title = " ".join(process.cmdline())
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        what = title.removeprefix("postgres: ")
+        if "[local]" in what or "127.0.0.1" in what:
+            what = "backend"
+        found[process.pid] = (what[:40], times.user + times.system)
+    return found
+
+
 @dataclass
 class CpuSampler:
     """Samples the server's and PostgreSQL's CPU seconds every half second, in a thread (the
@@ -89,6 +105,8 @@ class CpuSampler:
     server: psutil.Process
     postgres: psutil.Process
     samples: list[tuple[float, float, float]] = field(default_factory=list)
+    # every PostgreSQL process's CPU at each sample (for the split by process)
+    by_process: list[dict[int, tuple[str, float]]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -106,8 +124,23 @@ class CpuSampler:
         while True:
             at = time.monotonic()
             self.samples.append((at, _tree_cpu(self.server), _tree_cpu(self.postgres)))
+            self.by_process.append(_pg_processes(self.postgres))
             if self._stop.wait(0.5):
                 return
+
+    def split(self, start: float, end: float, names: dict[int, str]) -> dict[str, float]:
+        """PostgreSQL's CPU seconds between the samples nearest inside, by process (a backend
+        by its connection's application_name, from ``names``)."""
+        times = [sample[0] for sample in self.samples]
+        first = self.by_process[min(bisect_left(times, start), len(times) - 1)]
+        last = self.by_process[max(bisect_left(times, end) - 1, 0)]
+        spent: dict[str, float] = {}
+        for pid, (what, cpu) in last.items():
+            if what == "backend":
+                what = f"backend {names.get(pid) or '(no application_name)'}"
+            before = first.get(pid, (what, 0.0))[1]
+            spent[what] = spent.get(what, 0.0) + cpu - before
+        return dict(sorted(spent.items(), key=lambda item: -item[1]))
 
     def between(self, start: float, end: float) -> tuple[float, float, float]:
         """(seconds, server CPU s, PostgreSQL CPU s) between the samples nearest inside."""
@@ -283,6 +316,15 @@ def _profile(server: psutil.Process, stats: Stats, folder: Path) -> None:
     _spy(server, folder, "steady", 30)
 
 
+async def _application_names(url: str) -> dict[int, str]:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        rows = await connection.fetch("SELECT pid, application_name FROM pg_stat_activity")
+        return {row["pid"]: row["application_name"] for row in rows}
+    finally:
+        await connection.close()
+
+
 def room_phase(
     env: dict[str, str],
     postgres: psutil.Process,
@@ -313,11 +355,16 @@ def room_phase(
     try:
         with CpuSampler(root, postgres) as sampler:
             stats, lost = _run(rehearse())
+            names = asyncio.run(_application_names(url))
     finally:
         _stop(server)
-    steady = _per_call(
-        sampler, stats.sent_at, stats.marks["ready"] + SETTLE_SECONDS, stats.marks["answered"]
-    )
+    window = stats.marks["ready"] + SETTLE_SECONDS, stats.marks["answered"]
+    steady = _per_call(sampler, stats.sent_at, *window)
+    stats.figures["steady-state PostgreSQL CPU ms per call, by process"] = {
+        what: round(1000 * seconds / steady.calls, 3)
+        for what, seconds in sampler.split(*window, names).items()
+        if seconds > 0
+    }
     return stats, lost, steady
 
 

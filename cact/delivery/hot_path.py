@@ -1,14 +1,16 @@
-"""The kiosk's two frequent calls, answer save and heartbeat, answered before the framework.
+"""Kiosk protocol v1's calls answered before the framework.
 
-Two thousand kiosks send little else, and FastAPI's layers around a route (its middleware
-chain, routing, dependency solving, the body model) cost a worker more CPU per call than the
-call's one statement (issue 16, bench/README.md). So the app answers exactly these two routes
-here, with the same rules and the same bodies as the routes in ``router.py`` (which document
-them, and still answer whatever this layer does not take):
+An exam room sends almost nothing else: the start herd's login, attempt, start and first
+section of every kiosk at once, then answer saves and heartbeats, section submits. FastAPI's
+layers around a route (its middleware chain, routing, dependency solving, the body model) cost
+a worker more CPU per call than the call's statements (issue 16, bench/README.md), so the app
+answers these calls here, with the same rules and the same bodies as the routes in
+``router.py`` (which document them in the OpenAPI schema, and still answer whatever this layer
+does not take):
 
-- ``PUT /api/kiosk/v1/answers/{item_id}`` with a Bearer token and a JSON body that is plainly
-  valid (``option_id`` an integer or null, ``doubtful`` a boolean if given, ``seq`` 1…2^62);
-- ``POST /api/kiosk/v1/heartbeat`` with a Bearer token.
+- the route's method and path, the Bearer token where the route needs one, and a body that is
+  plainly valid as it stands (the answer's ``option_id`` an integer or null, ``doubtful`` a
+  boolean if given, ``seq`` 1…2^62; the login's strings within their lengths).
 
 Anything else — no token, a body the route's model would have to coerce or refuse, a body over
 the kiosk limit — goes on, body and all, to the app, which answers as it always has (401, 422,
@@ -23,7 +25,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -33,14 +36,14 @@ from starlette.types import Message, Receive, Scope, Send
 
 from cact.delivery import calls, service
 from cact.delivery.deps import gate_of_state
+from cact.delivery.presenters import json_bytes
+from cact.delivery.router import login_view
 from cact.kit.limits import KIOSK_BODY_BYTES
 from cact.kit.metrics import REQUEST_SECONDS
 from cact.kit.security_headers import HEADERS
 from cact.lockdown.service import request_facts
 
-ANSWERS = "/api/kiosk/v1/answers/"
-HEARTBEAT = "/api/kiosk/v1/heartbeat"
-ANSWER_ROUTE = ANSWERS + "{item_id}"  # the metrics label: the route template, as the app's
+API = "/api/kiosk/v1"
 SEQ_MAX = 2**62
 BIGINT_MAX = 2**63 - 1
 _JSON_HEADERS = [
@@ -48,68 +51,112 @@ _JSON_HEADERS = [
     *((name.lower().encode(), value.encode()) for name, value in HEADERS.items()),
 ]
 
-Handler = Callable[[FastAPI, Scope, str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+@dataclass(frozen=True)
+class Call:
+    """One kiosk call as this layer sees it."""
+
+    scope: Scope
+    token_hash: str  # "" for the login
+    number: int  # the path's item or section id (0 where the path has none)
+    body: dict[str, Any]
+    now: datetime
+
+    @property
+    def ip(self) -> str | None:
+        client = self.scope.get("client")
+        return client[0] if client else None
 
 
-async def answer(
-    app: FastAPI, scope: Scope, token_hash: str, body: dict[str, Any]
-) -> dict[str, Any]:
+Handler = Callable[[FastAPI, Call], Awaitable[dict[str, Any]]]
+BodyCheck = Callable[[bytes], dict[str, Any] | None]
+
+
+def _stores(app: FastAPI) -> calls.Stores:
     state = app.state
+    return calls.Stores(state.raw_connections, state.sessionmaker, state.touches)
+
+
+async def _answer(app: FastAPI, call: Call) -> dict[str, Any]:
     return await calls.save(
-        calls.Stores(state.raw_connections, state.sessionmaker, state.touches),
-        token_hash,
-        int(scope["path"][len(ANSWERS) :]),
-        option_id=body["option_id"],
-        doubtful=body.get("doubtful", False),
-        seq=body["seq"],
-        now=service.utcnow(),
-        grace=timedelta(seconds=state.settings.save_grace_seconds),
-        ip=_ip(scope),
+        _stores(app),
+        call.token_hash,
+        call.number,
+        option_id=call.body["option_id"],
+        doubtful=call.body.get("doubtful", False),
+        seq=call.body["seq"],
+        now=call.now,
+        grace=timedelta(seconds=app.state.settings.save_grace_seconds),
+        ip=call.ip,
     )
 
 
-async def heartbeat(
-    app: FastAPI, scope: Scope, token_hash: str, body: dict[str, Any]
-) -> dict[str, Any]:
-    state = app.state
-    stores = calls.Stores(state.raw_connections, state.sessionmaker, state.touches)
-    return await calls.heartbeat(stores, token_hash, service.utcnow(), _ip(scope))
+async def _heartbeat(app: FastAPI, call: Call) -> dict[str, Any]:
+    return await calls.heartbeat(_stores(app), call.token_hash, call.now, call.ip)
 
 
-def _ip(scope: Scope) -> str | None:
-    client = scope.get("client")
-    return client[0] if client else None
+async def _attempt(app: FastAPI, call: Call) -> dict[str, Any]:
+    return await calls.attempt(_stores(app), call.token_hash, call.now)
 
 
-def route(scope: Scope) -> tuple[str, Handler] | None:
-    """The hot route this request is, if it is one (by method and path only)."""
-    path, method = scope["path"], scope["method"]
-    if method == "PUT" and path.startswith(ANSWERS):
-        number = path[len(ANSWERS) :]
+async def _start(app: FastAPI, call: Call) -> dict[str, Any]:
+    return await calls.start(_stores(app), call.token_hash, call.now)
+
+
+async def _section(app: FastAPI, call: Call) -> dict[str, Any]:
+    return await calls.section(_stores(app), call.token_hash, call.number, call.now)
+
+
+async def _submit(app: FastAPI, call: Call) -> dict[str, Any]:
+    return await calls.submit_section(_stores(app), call.token_hash, call.number, call.now)
+
+
+async def _login(app: FastAPI, call: Call) -> dict[str, Any]:
+    gate = gate_of_state(app.state)
+    done = await calls.login(
+        _stores(app),
+        app.state.kiosk_limiter,
+        participant_no=call.body["participant_no"],
+        token=call.body["token"],
+        secret=call.body.get("secret"),
+        ip=call.ip,
+        now=call.now,
+        gate=gate,
+        facts=request_facts(Request(call.scope), gate.base_url),
+    )
+    return login_view(done, call.now).model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str  # as the app's route is written: the metrics label
+    handler: Handler
+    body: BodyCheck | None = None  # None: the route reads no body
+    bearer: bool = True
+
+    def match(self, scope: Scope) -> int | None:
+        """The path's number (0 without one) when the request is this route, else None."""
+        if scope["method"] != self.method:
+            return None
+        path: str = scope["path"]
+        head, brace, tail = self.template.partition("{")
+        if not brace:
+            return 0 if path == self.template else None
+        tail = tail.partition("}")[2]
+        if not (path.startswith(head) and path.endswith(tail)):
+            return None
+        number = path[len(head) : len(path) - len(tail)]
         if number.isascii() and number.isdigit() and 0 < len(number) <= 18:
-            return ANSWER_ROUTE, answer
-    elif method == "POST" and path == HEARTBEAT:
-        return HEARTBEAT, heartbeat
-    return None
-
-
-def bearer(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            token = token.strip()
-            return token if scheme.lower() == "bearer" and token else None
-    return None
+            return int(number)
+        return None
 
 
 def plain_answer(body: bytes) -> dict[str, Any] | None:
     """The save's body when it is valid as it stands (no coercion), else None: the route's
     model decides, and words its 422."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = _object(body)
+    if data is None:
         return None
     option, seq, doubtful = data.get("option_id", ...), data.get("seq"), data.get("doubtful")
     if option is not None and not (_whole(option) and abs(option) <= BIGINT_MAX):
@@ -121,8 +168,62 @@ def plain_answer(body: bytes) -> dict[str, Any] | None:
     return data
 
 
+def plain_login(body: bytes) -> dict[str, Any] | None:
+    """The login's body when it is valid as it stands (KioskLoginRequest's rules), else None."""
+    data = _object(body)
+    if data is None:
+        return None
+    number, token, secret = data.get("participant_no"), data.get("token"), data.get("secret")
+    if not (isinstance(number, str) and 1 <= len(number) <= 32):
+        return None
+    if not (isinstance(token, str) and 1 <= len(token) <= 16):
+        return None
+    if secret is not None and not (isinstance(secret, str) and len(secret) <= 64):
+        return None
+    return data
+
+
+def _object(body: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _whole(value: Any) -> bool:
     return type(value) is int  # not bool, not float: those the model coerces or refuses
+
+
+ROUTES = (
+    Route("PUT", f"{API}/answers/{{item_id}}", _answer, plain_answer),
+    Route("POST", f"{API}/heartbeat", _heartbeat),
+    Route("GET", f"{API}/attempt", _attempt),
+    Route("POST", f"{API}/attempt/start", _start),
+    Route("GET", f"{API}/sections/{{section_id}}", _section),
+    Route("POST", f"{API}/sections/{{section_id}}/submit", _submit),
+    Route("POST", f"{API}/login", _login, plain_login, bearer=False),
+)
+
+
+def route(scope: Scope) -> tuple[Route, int] | None:
+    """The hot route this request is, and its path's number (by method and path only)."""
+    if not scope["path"].startswith(API):
+        return None
+    for candidate in ROUTES:
+        number = candidate.match(scope)
+        if number is not None:
+            return candidate, number
+    return None
+
+
+def bearer(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            token = token.strip()
+            return token if scheme.lower() == "bearer" and token else None
+    return None
 
 
 async def read_body(receive: Receive) -> tuple[bytes, bool]:
@@ -162,47 +263,53 @@ class KioskHotPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
         """None when answered here; else the receive to hand the app (the body replayed)."""
-        hot = route(scope)
-        if hot is None:
+        found = route(scope)
+        if found is None:
             return receive
-        token = bearer(scope)
+        hot, number = found
+        token = bearer(scope) if hot.bearer else ""
         if token is None:
             return receive
-        body, more = await read_body(receive)
+        body, over = await read_body(receive)
         data: dict[str, Any] | None = {}
-        if hot[1] is answer:
-            data = None if more else plain_answer(body)
+        if over:
+            data = None
+        elif hot.body is not None:
+            data = hot.body(body)
         if data is None:
-            return replay(body, more, receive)
+            return replay(body, over, receive)
         started = time.perf_counter()
-        status = await self._answer(scope, hot[1], token, data, send)
-        REQUEST_SECONDS.labels(scope["method"], hot[0], str(status)).observe(
+        token_hash = service.session_hash(token) if token else ""
+        call = Call(scope, token_hash, number, data, service.utcnow())
+        status = await self._answer(hot, call, send)
+        REQUEST_SECONDS.labels(hot.method, hot.template, str(status)).observe(
             time.perf_counter() - started
         )
         return None
 
-    async def _answer(
-        self, scope: Scope, handler: Handler, token: str, data: dict[str, Any], send: Send
-    ) -> int:
+    async def _answer(self, hot: Route, call: Call, send: Send) -> int:
         app = self.app
-        token_hash = service.session_hash(token)
         try:
-            gate = gate_of_state(app.state)
-            if await gate.policies():
-                request = Request(scope)
-                facts = request_facts(request, gate.base_url)
-                await gate.check_call(token_hash, facts, _ip(scope), service.utcnow())
-            view = await handler(app, scope, token_hash, data)
+            if hot.bearer:
+                await self._browser_checked(call)
+            view = await hot.handler(app, call)
         except Exception as error:  # answered by the app's own handlers
-            return await self._error(scope, error, send)
-        content = json.dumps(view, separators=(",", ":")).encode()
+            return await self._error(call.scope, error, send)
+        content = json_bytes(view)
         headers = [*_JSON_HEADERS, (b"content-length", str(len(content)).encode())]
-        if scope.get("scheme") == "https" and app.state.settings.hsts_seconds:
+        if call.scope.get("scheme") == "https" and app.state.settings.hsts_seconds:
             hsts = f"max-age={app.state.settings.hsts_seconds}".encode()
             headers.append((b"strict-transport-security", hsts))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": content})
         return 200
+
+    async def _browser_checked(self, call: Call) -> None:
+        """As the routes' BrowserChecked dependency (deps.browser_checked)."""
+        gate = gate_of_state(self.app.state)
+        if await gate.policies():
+            facts = request_facts(Request(call.scope), gate.base_url)
+            await gate.check_call(call.token_hash, facts, call.ip, call.now)
 
     async def _error(self, scope: Scope, error: Exception, send: Send) -> int:
         """The response the app's exception handler for this error gives (its 500 otherwise)."""

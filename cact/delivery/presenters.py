@@ -229,7 +229,11 @@ async def section_view(
 def json_response(view: dict[str, Any]) -> Response:
     """The view as JSON, without a second validation pass: the kiosk's hot path builds plain
     dicts (tests check them against the documented schemas in cact/delivery/schemas.py)."""
-    return Response(json.dumps(view, separators=(",", ":"), default=_plain), media_type=JSON)
+    return Response(json_bytes(view), media_type=JSON)
+
+
+def json_bytes(view: dict[str, Any]) -> bytes:
+    return json.dumps(view, separators=(",", ":"), default=_plain).encode()
 
 
 def _plain(value: Any) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -88,6 +88,10 @@ async def login(body: KioskLoginRequest, request: Request) -> KioskLoginResponse
         gate=(gate := browser_gate_of(request)),
         facts=request_facts(request, gate.base_url),
     )
+    return login_view(done, now)
+
+
+def login_view(done: calls.LoggedIn, now: datetime) -> KioskLoginResponse:
     return KioskLoginResponse(
         server_time=now,
         kiosk_token=done.token,

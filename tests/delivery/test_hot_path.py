@@ -37,9 +37,9 @@ def answered_here(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     paths: list[str] = []
     answer = app.hot_path._answer
 
-    async def counted(scope: Any, *args: Any) -> int:
-        paths.append(scope["path"])
-        return int(await answer(scope, *args))
+    async def counted(hot: Any, call: Any, send: Any) -> int:
+        paths.append(call.scope["path"])
+        return int(await answer(hot, call, send))
 
     monkeypatch.setattr(app.hot_path, "_answer", counted)
     return paths
@@ -56,6 +56,7 @@ async def test_a_plain_save_and_heartbeat_are_answered_here_with_the_routes_body
     kiosk: KioskClient, db: AsyncSession, answered_here: list[str]
 ) -> None:
     item = await _item(kiosk)
+    answered_here.clear()  # the start and the section went that way too
     option = item["options"][1]["option_id"]
     saved = await kiosk.call(
         "PUT", f"/answers/{item['item_id']}", json={"option_id": option, "seq": 1}
@@ -78,6 +79,7 @@ async def test_a_body_the_model_must_coerce_goes_to_the_route_and_saves_the_same
     kiosk: KioskClient, answered_here: list[str]
 ) -> None:
     item = await _item(kiosk)
+    answered_here.clear()  # the start and the section went that way too
     option = item["options"][0]["option_id"]
     saved = await kiosk.call(
         "PUT", f"/answers/{item['item_id']}", json={"option_id": str(option), "seq": "2"}
@@ -107,6 +109,7 @@ async def test_an_invalid_body_gets_the_routes_422_and_saves_nothing(
     kiosk: KioskClient, db: AsyncSession, answered_here: list[str], body: Any
 ) -> None:
     item = await _item(kiosk)
+    answered_here.clear()  # the start and the section went that way too
     refused = await kiosk.call("PUT", f"/answers/{item['item_id']}", json=body)
     assert refused.status_code == 422 and refused.json()["error"] == "invalid"
     assert answered_here == []
@@ -117,6 +120,7 @@ async def test_a_refusal_reads_the_same_on_the_hot_path_as_from_the_route(
     kiosk: KioskClient, answered_here: list[str]
 ) -> None:
     await _item(kiosk)
+    answered_here.clear()  # the start and the section went that way too
     here = await kiosk.call("PUT", "/answers/999999999", json={"option_id": None, "seq": 5})
     routed = await kiosk.call("PUT", "/answers/999999999", json={"option_id": None, "seq": "5"})
     assert answered_here == [f"{API}/answers/999999999"]
@@ -130,6 +134,7 @@ async def test_a_bad_or_missing_token_is_refused_on_either_path(
     client: AsyncClient, kiosk: KioskClient, answered_here: list[str]
 ) -> None:
     item = await _item(kiosk)
+    answered_here.clear()  # the start and the section went that way too
     path = f"{API}/answers/{item['item_id']}"
     forged = await client.put(
         path, json={"option_id": None, "seq": 1}, headers={"Authorization": "Bearer forged"}
@@ -145,29 +150,46 @@ async def test_a_body_over_the_kiosk_limit_goes_to_the_route_and_is_refused(
     kiosk: KioskClient, answered_here: list[str]
 ) -> None:
     item = await _item(kiosk)
+    answered_here.clear()  # the start and the section went that way too
     padded = {"option_id": None, "seq": 1, "pad": "x" * 20_000}
     refused = await kiosk.call("PUT", f"/answers/{item['item_id']}", json=padded)
     assert refused.status_code == 413
     assert answered_here == []
 
 
-def test_only_the_two_hot_routes_are_taken() -> None:
-    def scope(method: str, path: str) -> dict[str, Any]:
-        return {"method": method, "path": path}
+def test_only_the_kiosk_protocols_own_routes_are_taken() -> None:
+    def taken(method: str, path: str) -> tuple[str, int] | None:
+        found = hot_path.route({"method": method, "path": path})
+        return None if found is None else (found[0].template, found[1])
 
-    assert hot_path.route(scope("PUT", f"{API}/answers/12")) is not None
-    assert hot_path.route(scope("POST", f"{API}/heartbeat")) is not None
+    assert taken("PUT", f"{API}/answers/12") == (f"{API}/answers/{{item_id}}", 12)
+    assert taken("POST", f"{API}/heartbeat") == (f"{API}/heartbeat", 0)
+    assert taken("GET", f"{API}/attempt") == (f"{API}/attempt", 0)
+    assert taken("POST", f"{API}/attempt/start") == (f"{API}/attempt/start", 0)
+    assert taken("GET", f"{API}/sections/7") == (f"{API}/sections/{{section_id}}", 7)
+    assert taken("POST", f"{API}/sections/7/submit") == (
+        f"{API}/sections/{{section_id}}/submit",
+        7,
+    )
+    assert taken("POST", f"{API}/login") == (f"{API}/login", 0)
     for method, path in [
         ("GET", f"{API}/answers/12"),
         ("PUT", f"{API}/answers/"),
         ("PUT", f"{API}/answers/12/x"),
         ("PUT", f"{API}/answers/-1"),
-        ("PUT", f"{API}/answers/١٢"),  # Arabic-Indic digits: the route's int refuses them
+        ("PUT", f"{API}/answers/\u0661\u0662"),  # Arabic-Indic digits: the route's int refuses
         ("PUT", f"{API}/answers/{'9' * 19}"),
         ("GET", f"{API}/heartbeat"),
         ("POST", f"{API}/heartbeat/"),
+        ("GET", f"{API}/sections/7/submit"),
+        ("POST", f"{API}/sections/x/submit"),
+        ("POST", f"{API}/finish"),  # the ORM's: rare, and answered by the route
+        ("POST", f"{API}/logout"),
+        ("GET", f"{API}/events"),
+        ("GET", f"{API}/login"),
+        ("POST", "/api/kiosk/v2/login"),
     ]:
-        assert hot_path.route(scope(method, path)) is None, (method, path)
+        assert taken(method, path) is None, (method, path)
 
 
 def test_only_a_body_valid_as_it_stands_is_taken() -> None:
@@ -184,3 +206,19 @@ def test_only_a_body_valid_as_it_stands_is_taken() -> None:
         b"",
     ]:
         assert hot_path.plain_answer(body) is None, body
+
+
+def test_only_a_login_valid_as_it_stands_is_taken() -> None:
+    assert hot_path.plain_login(b'{"participant_no": "P-1", "token": "ABC123"}') is not None
+    assert hot_path.plain_login(b'{"participant_no": "P-1", "token": "A", "secret": null}')
+    for body in [
+        b'{"participant_no": "", "token": "ABC123"}',
+        b'{"participant_no": "' + b"9" * 33 + b'", "token": "ABC123"}',
+        b'{"participant_no": 12345, "token": "ABC123"}',
+        b'{"participant_no": "P-1", "token": "' + b"A" * 17 + b'"}',
+        b'{"participant_no": "P-1"}',
+        b'{"participant_no": "P-1", "token": "A", "secret": 19800101}',
+        b'{"participant_no": "P-1", "token": "A", "secret": "' + b"1" * 65 + b'"}',
+        b'["P-1", "A"]',
+    ]:
+        assert hot_path.plain_login(body) is None, body
