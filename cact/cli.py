@@ -355,6 +355,15 @@ def rehearsal(
         float | None,
         typer.Option(min=1, max=600, help="Each call retries this long (default: 8 tries)"),
     ] = None,
+    one_address: Annotated[
+        bool,
+        typer.Option(
+            "--one-address",
+            help="Every kiosk from this machine's address (default: each its own 10.x.y.z, "
+            "passed as X-Forwarded-For, as the room's reverse proxy does; the server must "
+            "trust 127.0.0.1's forwarded headers, as `cact serve` does).",
+        ),
+    ] = False,
 ) -> None:
     """Rehearse a full sitting against a running server; exit 1 when an acknowledged answer is
     lost. Uses the server's database (same CACT_DATABASE_URL / CACT_DATA_DIR) to prepare the
@@ -377,6 +386,7 @@ def rehearsal(
         deadline=deadline,
         failover_urls=tuple(u.rstrip("/") for u in failover_url or ()),
         retry_seconds=retry_seconds,
+        one_address=one_address,
     )
 
     async def main() -> tuple[Stats, int]:

@@ -62,6 +62,9 @@ class SimKiosk:
     bases: tuple[str, ...] = ()
     base: int = 0
     retry_seconds: float | None = None  # keep retrying this long (a failover), not RETRIES
+    # The workstation's own address, as the room's reverse proxy passes it on (X-Forwarded-For,
+    # which the server trusts from 127.0.0.1): a lab's kiosks do not share one address.
+    address: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -82,8 +85,11 @@ class SimKiosk:
         while self._may_retry(attempt, first_try):
             started, sent_at = time.perf_counter(), time.monotonic()
             try:
+                headers = self.headers
+                if self.address is not None:
+                    headers = {**headers, "X-Forwarded-For": self.address}
                 async with self.http.request(
-                    method, self.base_url + API + path, json=body, headers=self.headers
+                    method, self.base_url + API + path, json=body, headers=headers
                 ) as response:
                     text = await response.text()
                     reply = Reply(response.status, _json(text), text)

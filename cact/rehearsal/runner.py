@@ -43,6 +43,13 @@ class Options:
     seed: int = 2026
     failover_urls: tuple[str, ...] = ()  # the standby's address(es), tried after ``url``
     retry_seconds: float | None = None  # each call retries this long (None: a few tries)
+    one_address: bool = False  # every kiosk from this machine's address (else one each)
+
+
+def kiosk_address(n: int) -> str:
+    """The n-th simulated workstation's address (10.x.y.z, one per kiosk)."""
+    number = n + 1
+    return f"10.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
 
 
 async def _verify(
@@ -137,6 +144,7 @@ async def run(
                 random.Random(options.seed + n),
                 bases=bases,
                 retry_seconds=options.retry_seconds,
+                address=None if options.one_address else kiosk_address(n),
             )
             for n, number in enumerate(rehearsal.participant_nos)
         ]
