@@ -309,11 +309,14 @@ def _wait_for(stats: Stats, mark: str, after: float = 0.0) -> None:
 
 def _profile(server: psutil.Process, stats: Stats, folder: Path) -> None:
     """py-spy on every worker, as collapsed stacks: the start herd's first 8 s
-    (folder/herd-PID.txt) and 30 s of the steady state from 10 s after it (steady-PID.txt)."""
+    (folder/herd-PID.txt), 30 s of the steady state from 10 s after it (steady-PID.txt) and
+    the deadline herd's first 8 s (deadline-PID.txt)."""
     _wait_for(stats, "herd")
     _spy(server, folder, "herd", 8)
     _wait_for(stats, "ready", SETTLE_SECONDS)
     _spy(server, folder, "steady", 30)
+    _wait_for(stats, "deadline due")
+    _spy(server, folder, "deadline", 8)
 
 
 async def _application_names(url: str) -> dict[int, str]:

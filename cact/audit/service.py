@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -53,7 +54,36 @@ async def record(
     sitting_id: int | None = None,
 ) -> AuditEvent:
     """Add the event to the caller's transaction: it commits or rolls back with the change."""
-    event = AuditEvent(
+    event = event_of(
+        actor,
+        action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        details=details,
+        sitting_id=sitting_id,
+    )
+    return await AuditRepository(session).add(event)
+
+
+async def record_all(session: AsyncSession, events: Sequence[AuditEvent]) -> None:
+    """Add events made with ``event_of`` in one flush (a batch of hundreds: one INSERT)."""
+    if events:
+        session.add_all(events)
+        await session.flush()
+
+
+def event_of(
+    actor: Actor,
+    action: str,
+    *,
+    target_type: str | None = None,
+    target_id: object = None,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    sitting_id: int | None = None,
+) -> AuditEvent:
+    return AuditEvent(
         actor_kind=actor.kind,
         actor_id=actor.id,
         actor_name=actor.name,
@@ -65,7 +95,6 @@ async def record(
         sitting_id=sitting_id,
         ip=actor.ip,
     )
-    return await AuditRepository(session).add(event)
 
 
 async def search(

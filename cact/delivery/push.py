@@ -129,6 +129,11 @@ class RoomControl:
         elif event.kind == "attempt" and what not in NOT_CONTROL and event.attempt_id is not None:
             for queue in self._by_attempt.get(int(event.attempt_id), ()):
                 _offer(queue, _control(what, "attempt"))
+        elif event.kind == "attempts" and "what" in event.data and what not in NOT_CONTROL:
+            message = _control(what, "attempt")  # a batch (the deadline herd's closes)
+            for attempt_id in event.data.get("ids", ()):
+                for queue in self._by_attempt.get(int(attempt_id), ()):
+                    _offer(queue, message)
 
 
 def _control(what: str, scope: str, paused: bool | None = None) -> str:

@@ -11,6 +11,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.audit import service as audit
+from cact.audit.models import AuditEvent
 from cact.audit.service import Actor
 from cact.auth.passwords import verify_password
 from cact.delivery.errors import (
@@ -321,11 +322,14 @@ async def expire_overdue(
 ) -> list[int]:
     """The sweeper's batch: close the overdue sections of these attempts (skipping any another
     worker holds), open the sections whose break is over, close the attempts whose last
-    section ended, score those in one pass. Returns the attempts this call advanced."""
+    section ended, score those in one pass — each step once for the whole batch (a flush, an
+    INSERT of the audit events, one event per room). Returns the attempts this call advanced."""
     attempts = await AttemptRepository(db).lock_free_ones(attempt_ids)
     sections_of_attempt = await SectionRepository(db).of_attempts([a.id for a in attempts])
     advanced: list[int] = []
-    closed: list[int] = []
+    closing: list[tuple[Attempt, str]] = []
+    moved: list[Attempt] = []
+    events: list[AuditEvent] = []
     for attempt in attempts:
         sections = sections_of_attempt.get(attempt.id, [])
         closed_sections, opened_sections, ending = _sweep_attempt(sections, now, grace)
@@ -333,32 +337,38 @@ async def expire_overdue(
             continue  # another worker moved it a moment ago, or it was extended or paused
         advanced.append(attempt.id)
         if closed_sections:
-            await audit.record(
-                db,
-                Actor.system("deadline"),
-                "section.expire",
-                target_type="attempt",
-                target_id=attempt.id,
-                sitting_id=attempt.sitting_id,
-                details={"sections": closed_sections, "attempt_status": ending or attempt.status},
+            events.append(
+                audit.event_of(
+                    Actor.system("deadline"),
+                    "section.expire",
+                    target_type="attempt",
+                    target_id=attempt.id,
+                    sitting_id=attempt.sitting_id,
+                    details={
+                        "sections": closed_sections,
+                        "attempt_status": ending or attempt.status,
+                    },
+                )
             )
         if opened_sections:
-            await audit.record(
-                db,
-                Actor.system("break"),
-                "section.start_after_break",
-                target_type="attempt",
-                target_id=attempt.id,
-                sitting_id=attempt.sitting_id,
-                details={"sections": opened_sections},
+            events.append(
+                audit.event_of(
+                    Actor.system("break"),
+                    "section.start_after_break",
+                    target_type="attempt",
+                    target_id=attempt.id,
+                    sitting_id=attempt.sitting_id,
+                    details={"sections": opened_sections},
+                )
             )
         if ending:
-            await close_and_score(db, attempt, now, ending, "deadline", score=False)
-            closed.append(attempt.id)
+            closing.append((attempt, ending))
         else:
-            await exam.attempt_changed(db, attempt, "section")
-    await db.flush()
-    await score_closed(db, closed, "deadline")
+            moved.append(attempt)
+    await audit.record_all(db, events)  # with the sections' changes: one flush for the batch
+    await exam.close_attempts(db, closing, now, "deadline")
+    await exam.attempts_changed(db, moved, "section")
+    await score_closed(db, [attempt.id for attempt, _ in closing], "deadline")
     return advanced
 
 

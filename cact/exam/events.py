@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -69,6 +69,24 @@ TOUCH_SECONDS = 0.25
 TOUCH_BATCH = 400  # attempt ids per notification: well inside PostgreSQL's 8,000-byte payload
 
 
+def attempt_batches(
+    by_sitting: Mapping[int, Iterable[int]], what: str | None = None
+) -> list[RoomEvent]:
+    """``attempts`` events (``{"ids": […], "what": …}``), one per room and TOUCH_BATCH ids:
+    many attempts' changes told in a few notifications. Without ``what``: touched in passing
+    (answers, heartbeats: only the dashboards' tiles care); with it, a change the kiosks of
+    those attempts are told of as well (``closed``)."""
+    events = []
+    for sitting_id, attempt_ids in by_sitting.items():
+        ordered = sorted(set(attempt_ids))
+        for start in range(0, len(ordered), TOUCH_BATCH):
+            data: dict[str, Any] = {"ids": ordered[start : start + TOUCH_BATCH]}
+            if what is not None:
+                data["what"] = what
+            events.append(RoomEvent(sitting_id, "attempts", None, data))
+    return events
+
+
 class Touches:
     """Attempts the kiosk's frequent calls changed in passing (an answer saved, a heartbeat),
     told to the room's dashboards as one ``attempts`` event per room every quarter second
@@ -87,13 +105,7 @@ class Touches:
     def take(self) -> list[RoomEvent]:
         """What was touched since the last take, as the events to publish (and forgotten)."""
         taken, self._by_sitting = self._by_sitting, {}
-        events = []
-        for sitting_id, attempt_ids in taken.items():
-            ordered = sorted(attempt_ids)
-            for start in range(0, len(ordered), TOUCH_BATCH):
-                ids = ordered[start : start + TOUCH_BATCH]
-                events.append(RoomEvent(sitting_id, "attempts", None, {"ids": ids}))
-        return events
+        return attempt_batches(taken)
 
     async def run(self, connections: Any) -> None:
         """Publish every quarter second (``connections``: the worker's raw pool)."""

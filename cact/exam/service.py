@@ -3,14 +3,14 @@ an attempt closed exactly once, and the room told about every change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cact.exam import clock
-from cact.exam.events import RoomEvent, publish
+from cact.exam.events import RoomEvent, attempt_batches, publish
 from cact.exam.models import Attempt, AttemptSection, Enrollment, Sitting
 from cact.exam.repository import AttemptRepository, EnrollmentRepository, SittingRepository
 from cact.exam.statuses import CLOSED_ATTEMPT, SectionStatus, SittingStatus
@@ -118,6 +118,18 @@ async def close_attempt(
     await attempt_changed(db, attempt, "closed")
 
 
+async def close_attempts(
+    db: AsyncSession, closing: Sequence[tuple[Attempt, str]], now: datetime, reason: str
+) -> None:
+    """``close_attempt`` for a batch of (locked) attempts, each with its status: one flush and
+    one event per room (the sweeper's deadline herd closes hundreds at once)."""
+    for attempt, status in closing:
+        attempt.status, attempt.closed_at, attempt.close_reason = status, now, reason
+        attempt.paused = False
+    await db.flush()
+    await attempts_changed(db, [attempt for attempt, _ in closing], "closed")
+
+
 class AttemptLike(Protocol):
     @property
     def id(self) -> int: ...
@@ -127,6 +139,15 @@ class AttemptLike(Protocol):
 
 async def attempt_changed(db: AsyncSession, attempt: AttemptLike, what: str) -> None:
     await publish(db, RoomEvent(attempt.sitting_id, "attempt", attempt.id, {"what": what}))
+
+
+async def attempts_changed(db: AsyncSession, attempts: Sequence[AttemptLike], what: str) -> None:
+    """``attempt_changed`` for many attempts: one ``attempts`` event per room and batch."""
+    by_sitting: dict[int, list[int]] = {}
+    for attempt in attempts:
+        by_sitting.setdefault(attempt.sitting_id, []).append(attempt.id)
+    for event in attempt_batches(by_sitting, what):
+        await publish(db, event)
 
 
 async def sitting_changed(db: AsyncSession, sitting: Sitting, what: str, **details: Any) -> None:

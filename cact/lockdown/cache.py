@@ -8,6 +8,7 @@ they are remembered for as long as the token is used (bounded, oldest forgotten 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -27,18 +28,34 @@ class PolicyCache:
         self._loaded_at = float("-inf")
         self._tokens: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self._written: dict[tuple[int, str], float] = {}
+        self._loading: asyncio.Future[dict[int, Enforced]] | None = None
 
     async def policies(
         self, load: Callable[[], Awaitable[dict[int, Enforced]]]
     ) -> dict[int, Enforced]:
-        if time.monotonic() - self._loaded_at > self.ttl:
+        """The policies, read again when they are older than ``ttl``: by one read that every
+        call arriving meanwhile waits for (a start herd of 2,000 logins is one query, not
+        2,000 queries queueing for the pool)."""
+        if time.monotonic() - self._loaded_at <= self.ttl:
+            return self._policies
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(self._load(load))
+        return await asyncio.shield(self._loading)
+
+    async def _load(
+        self, load: Callable[[], Awaitable[dict[int, Enforced]]]
+    ) -> dict[int, Enforced]:
+        try:
             self._policies = await load()
             self._loaded_at = time.monotonic()
-        return self._policies
+            return self._policies
+        finally:
+            self._loading = None
 
     def forget(self) -> None:
         """This worker changed a policy: read them again on the next call."""
         self._loaded_at = float("-inf")
+        self._loading = None  # a read under way may be from before the change
 
     def attempt_of(self, token_hash: str) -> tuple[int, int] | None:
         found = self._tokens.get(token_hash)

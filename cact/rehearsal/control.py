@@ -51,27 +51,49 @@ class Listener:
         self.done[what] = asyncio.Event()
 
     async def listen(self, streams: aiohttp.ClientSession) -> None:
-        with contextlib.suppress(aiohttp.ClientError, asyncio.CancelledError):
-            headers = {**self.kiosk.headers, "Accept": "text/event-stream"}
-            url = self.kiosk.base_url + API + "/events"
-            async with streams.get(url, headers=headers) as response:
-                event = ""
-                async for raw in response.content:
-                    line = raw.decode().rstrip("\n")
-                    if line.startswith("event: "):
-                        event = line[7:]
-                    elif line.startswith("data: ") and event == "hello":
-                        self.hello.set()
-                    elif line.startswith("data: ") and event == "control":
-                        control = json.loads(line[6:])
-                        what = str(control.get("what"))
-                        if what in self.done and what not in self.pushed:
-                            self.pushed[what] = time.monotonic()
-                            if control.get("paused") is (what == "pause"):
-                                self.acked[what] = self.pushed[what]
-                            task = asyncio.create_task(self._confirm(what))
-                            self.confirming.add(task)
-                            task.add_done_callback(self.confirming.discard)
+        """Hold the stream, as the kiosk page does: a refused or broken one (a 503 while the
+        whole room connects at once) is tried again with the page's backoff."""
+        failures = 0
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                try:
+                    status = await self._stream(streams)
+                except aiohttp.ClientError as exc:
+                    self.kiosk.stats.error("events", type(exc).__name__)
+                else:
+                    if status != 200:
+                        self.kiosk.stats.error("events", f"HTTP {status}")
+                failures += 1
+                ceiling = min(10.0, 0.5 * 2 ** (failures - 1))  # kiosk/outbox.js backoffDelay
+                await asyncio.sleep(ceiling / 2 + self.rng.random() * ceiling / 2)
+
+    async def _stream(self, streams: aiohttp.ClientSession) -> int:
+        headers = {**self.kiosk.headers, "Accept": "text/event-stream"}
+        if self.kiosk.address is not None:
+            headers["X-Forwarded-For"] = self.kiosk.address
+        url = self.kiosk.base_url + API + "/events"
+        async with streams.get(url, headers=headers) as response:
+            if response.status != 200:
+                await response.read()
+                return response.status
+            event = ""
+            async for raw in response.content:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event == "hello":
+                    self.hello.set()
+                elif line.startswith("data: ") and event == "control":
+                    control = json.loads(line[6:])
+                    what = str(control.get("what"))
+                    if what in self.done and what not in self.pushed:
+                        self.pushed[what] = time.monotonic()
+                        if control.get("paused") is (what == "pause"):
+                            self.acked[what] = self.pushed[what]
+                        task = asyncio.create_task(self._confirm(what))
+                        self.confirming.add(task)
+                        task.add_done_callback(self.confirming.discard)
+            return 200
 
     async def _confirm(self, what: str) -> None:
         await asyncio.sleep(self.rng.random() * RECONCILE_SECONDS)
@@ -115,9 +137,12 @@ async def measure(
     ) as s:
         tasks = [asyncio.create_task(listener.listen(s)) for listener in listeners]
         try:
-            await asyncio.wait_for(
-                asyncio.gather(*(listener.hello.wait() for listener in listeners)), 120
-            )
+            with contextlib.suppress(TimeoutError):  # the figures say how many were listening
+                await asyncio.wait_for(
+                    asyncio.gather(*(listener.hello.wait() for listener in listeners)), 120
+                )
+            listening = sum(listener.hello.is_set() for listener in listeners)
+            stats.figures["kiosks holding the push channel"] = f"{listening}/{len(listeners)}"
             actions = (
                 ("pause", proctoring.pause_sitting, "gladi: jeda ruangan"),
                 ("resume", proctoring.resume_sitting, "gladi: lanjut"),

@@ -173,6 +173,7 @@ async def run(
             options.url, kiosks, sessionmaker, rehearsal.sitting_id, stats, options.seed
         )
     if options.deadline:
+        stats.marks["deadline due"] = time.monotonic() + 1 + grace_seconds
         herd = await _deadline_herd(
             sessionmaker, rehearsal.sitting_id, grace_seconds, options.deadline_wait_seconds
         )
