@@ -447,3 +447,33 @@ async def set_rule(db: AsyncSession, programme_id: int, chosen: str, actor: Acto
         details={"rule": chosen},
     )
     return chosen
+
+
+@dataclass(frozen=True)
+class SignedProfile:
+    """The newest signed-off version an attempt's report follows."""
+
+    integration: Integration
+    levels: dict[str, IntegrationLevel]
+    signed_off_by: str
+    time_zone: str
+    review_reasons: list[str]
+
+
+async def signed_profile(db: AsyncSession, attempt_id: int) -> SignedProfile | None:
+    """The participant's newest sign-off in the attempt's programme, when it read this attempt
+    (or no CACT at all); None without one: the report stays the CACT result's."""
+    repository = IntegrationRepository(db)
+    current = await repository.current_for_attempt(attempt_id)
+    if current is None:
+        return None
+    levels = await repository.levels(current.id)
+    cact = await repository.cact_result(current.programme_id, current.participant_id)
+    zone = cact.time_zone if cact else await repository.time_zone(current.programme_id)
+    return SignedProfile(
+        current,
+        levels,
+        await repository.signer(current.signed_off_by),
+        zone,
+        review_reasons(current, levels, cact),
+    )

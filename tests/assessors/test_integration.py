@@ -159,3 +159,33 @@ async def test_a_malformed_body_is_a_422(client: AsyncClient, h: Hand) -> None:
 
 async def as_admin(client: AsyncClient, db: AsyncSession) -> None:
     await as_user(client, await create_staff(db, "admin"))
+
+
+async def test_the_report_follows_the_final_levels_after_the_sign_off(
+    client: AsyncClient, db: AsyncSession, h: Hand
+) -> None:
+    await as_admin(client, db)
+    report = f"/api/reports/attempts/{h.attempt.id}"
+    before = (await client.get(report)).json()
+    assert before["integrated"] is None and before["jpm"] == "83.33"
+    assert [u["competency"] for u in before["untested"]] == ["M.03"]
+    await as_user(client, h.lead)
+    assert (await client.post(f"{h.api}/sign-off", json={"levels": FINAL})).status_code == 201
+    await as_admin(client, db)
+    after = (await client.get(report)).json()
+    assert after["jpm"] == "88.89" and after["category"] == "Cukup Optimal"
+    assert [(c["competency"], c["attained_level"], c["gap"]) for c in after["competencies"]] == [
+        ("M.01", 3, 0),
+        ("M.02", 2, -1),
+        ("M.03", 4, 1),
+    ]
+    assert after["untested"] == []
+    assert [r["competency"] for r in after["recommendations"]] == ["M.02"]
+    part = after["integrated"]
+    assert part["signed_off_by"] == "Rina Asesor Utama" and part["cact_jpm"] == "83.33"
+    assert part["needs_review"] is False
+    m01 = part["rows"][0]
+    assert m01["methods"] == {"WAWANCARA": [4], "LGD": [2, 3]} and m01["cact_level"] == 3
+    page = await client.get(f"/reports/attempts/{h.attempt.id}")
+    assert page.status_code == 200
+    assert "Profil terintegrasi" in page.text and "Rina Asesor Utama" in page.text
