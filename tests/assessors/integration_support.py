@@ -70,10 +70,14 @@ async def hand(client: AsyncClient, db: AsyncSession) -> Hand:
     await with_cact_weights(db, w)
     budi = w.people[1]
     wave = await seed.sitting(db, w.programme, f"SESI-INT-{w.programme.id}")
-    attempt = await seed.result(db, wave, budi, {"M.01": (3, 3), "M.02": (2, 3)}, jpm="83.33")
+    levels = {"M.01": (3, 3), "M.02": (2, 3)}
+    attempt = await seed.result(db, wave, budi, levels, jpm="83.33", nine_box=5)
     row = await db.scalar(select(Result).where(Result.attempt_id == attempt.id))
     assert row is not None
-    row.details = {"untested": [{"competency": "M.03", "required_level": 3}]}
+    row.details = {
+        "untested": [{"competency": "M.03", "required_level": 3}],
+        "performance_rating": "meets",
+    }
     await db.flush()
     no = budi.participant_no
     await as_user(client, w.assessor)
