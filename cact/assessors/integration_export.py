@@ -41,20 +41,27 @@ PROFILE_COLUMNS: tuple[str, ...] = (
 IDENTIFIERS = frozenset({"programme_code", "participant_no", "nip", "competency"})
 
 
-def method_levels(level: IntegrationLevel) -> str:
-    """``CACT=3; WAWANCARA=3.5`` — each method's level as the rule used it."""
+def method_levels(level: IntegrationLevel, order: Sequence[str]) -> str:
+    """``CACT=3; WAWANCARA=3.5`` — each method's level as the rule used it, in the methods'
+    table order."""
     parts = [] if level.cact_level is None else [f"CACT={level.cact_level}"]
-    for method, ratings in (level.methods or {}).items():
+    rated = level.methods or {}
+    for method, ratings in sorted(rated.items(), key=lambda m: _place(order, m[0])):
         mean = method_level([int(r["level"]) for r in ratings])
         if mean is not None:
             parts.append(f"{method}={shown(mean).normalize()}")
     return "; ".join(parts)
 
 
+def _place(order: Sequence[str], method: str) -> tuple[int, str]:
+    return (order.index(method) if method in order else len(order), method)
+
+
 async def _rows(
     session: AsyncSession, programme_id: int, code: str
 ) -> AsyncIterator[Sequence[Any]]:
     repository = IntegrationRepository(session)
+    order = await repository.method_order()
     for current in await repository.current_of_programme(programme_id):
         person = await repository.person(programme_id, current.participant_id)
         if person is None:
@@ -75,7 +82,7 @@ async def _rows(
                 current.rule,
                 level.cact_level,
                 level.cact_index,
-                method_levels(level),
+                method_levels(level, order),
                 level.weighted_mean,
                 level.proposed_level,
                 level.final_level,
