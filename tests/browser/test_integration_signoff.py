@@ -1,8 +1,9 @@
 """Multi-method integration at 1024×768: an assessor rates on the rating page, then the lead
 assessor opens the participant's integration page (CACT level and index, the assessor's
 levels and notes, the weights and the proposal side by side), sets a final level below the
-proposal with a reason and signs off (CACT_UPDATE_SCREENSHOTS=1 refreshes
-docs/screenshots/integration-signoff-1024x768.png)."""
+proposal with a reason and signs off; the report then follows the final levels
+(CACT_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/integration-signoff-1024x768.png and
+report-integrated-1024x768.png)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ SHOT = (
     / "screenshots"
     / "integration-signoff-1024x768.png"
 )
+REPORT_SHOT = SHOT.with_name("report-integrated-1024x768.png")
 WEIGHTS = {"CACT": {"M.01": 1, "M.02": 1}, "WAWANCARA": {"M.01": 2, "M.02": 1}}
 
 
@@ -69,6 +71,7 @@ async def test_a_lead_assessor_sets_a_final_level_and_signs_off(
         assessor.full_name = "Dr. Hendra Wijaya"
         lead = await create_staff(db, "lead_assessor", username="ketua-integrasi")
         lead.full_name = "Prof. Ratna Kusuma"
+        await create_staff(db, "admin", username="admin-integrasi")
         await service.assign(
             db,
             AssignmentCreate(
@@ -80,6 +83,7 @@ async def test_a_lead_assessor_sets_a_final_level_and_signs_off(
             actor,
         )
         number, programme_id, person_id = person.participant_no, programme.id, person.id
+        attempt_id = attempt.id
 
     base = live_server.base_url
     page = await kiosk_context.new_page()
@@ -120,6 +124,17 @@ async def test_a_lead_assessor_sets_a_final_level_and_signs_off(
     assert button is not None and button["x"] + button["width"] <= 1024
     if os.environ.get("CACT_UPDATE_SCREENSHOTS") == "1":
         SHOT.write_bytes(shot.read_bytes())
+
+    await _login(page, base, "admin-integrasi", f"/reports/attempts/{attempt_id}")
+    part = page.get_by_test_id("integrated")
+    await expect(part).to_contain_text("Prof. Ratna Kusuma")
+    await expect(part.locator('[data-integrated="M.02"]')).to_contain_text("Contoh kerja sama")
+    await expect(page.locator('tr[data-competency="M.01"]')).to_contain_text("4")
+    await _fits(page)
+    report = tmp_path / REPORT_SHOT.name
+    await page.screenshot(path=str(report), full_page=True)
+    if os.environ.get("CACT_UPDATE_SCREENSHOTS") == "1":
+        REPORT_SHOT.write_bytes(report.read_bytes())
 
     async with create_sessionmaker(live_server.engine)() as db:
         signed = await db.scalar(
