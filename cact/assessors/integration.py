@@ -353,8 +353,18 @@ async def sign_off(
 ) -> IntegrationView:
     """All or nothing: every bad final level is listed. A sign-off adds version n+1; the same
     levels and reasons again (with nothing to review) are refused."""
+    await service.programme(db, programme_id)
+    await IntegrationRepository(db).lock(programme_id, participant_id)
     found = await facts(db, programme_id, participant_id)
     problems = refusals(found.rows, body.levels)
+    if not found.rows:
+        problems.append(
+            {
+                "at": found.person.participant.participant_no,
+                "code": "no_evidence",
+                "message": "Belum ada bukti untuk diintegrasikan. / There is no evidence to integrate.",
+            }
+        )
     if problems:
         raise IntegrationRejected(problems)
     given = {g.competency: g for g in body.levels}

@@ -103,6 +103,16 @@ class IntegrationRepository:
         row = (await self.session.execute(statement)).first()
         return None if row is None else Person(row[0], row[1] or "")
 
+    async def lock(self, programme_id: int, participant_id: int) -> None:
+        """One sign-off at a time per person and programme (the next version number)."""
+        await self.session.execute(
+            select(
+                func.pg_advisory_xact_lock(
+                    func.hashtextextended(f"integration:{programme_id}:{participant_id}", 0)
+                )
+            )
+        )
+
     async def cact_result(self, programme_id: int, participant_id: int) -> CactResult | None:
         statement = (
             select(Result, Sitting.code, Room.time_zone, ScoringPolicy)

@@ -88,3 +88,15 @@ async def test_the_page_shows_the_evidence_and_signs_off_with_the_form(
     after = await client.get(done.headers["location"])
     assert "Profil terintegrasi ditandatangani." in after.text
     assert "Rina Asesor Utama" in after.text
+
+
+async def test_a_member_without_any_evidence_cannot_be_signed_off(
+    client: AsyncClient, h: Hand
+) -> None:
+    ani = h.w.people[0].id  # a member, assigned, but not rated and without a CACT result
+    base = f"/api/programmes/{h.w.programme.id}/integration/{ani}"
+    view = (await client.get(base)).json()
+    assert {r["proposed_level"] for r in view["rows"]} == {None}  # the matrix, no evidence
+    answer = await client.post(f"{base}/sign-off", json={"levels": []})
+    assert answer.status_code == 422
+    assert {d["code"] for d in answer.json()["detail"]} == {"missing_level"}
