@@ -362,7 +362,9 @@ async def sign_off(
             {
                 "at": found.person.participant.participant_no,
                 "code": "no_evidence",
-                "message": "Belum ada bukti untuk diintegrasikan. / There is no evidence to integrate.",
+                "message": (
+                    "Belum ada bukti untuk diintegrasikan. / There is no evidence to integrate."
+                ),
             }
         )
     if problems:

@@ -3,9 +3,9 @@ evidence side by side with the form that sets the final levels and signs off."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,12 +13,13 @@ from cact.assessors import integration, service
 from cact.assessors.deps import LeadOrAdmin
 from cact.assessors.integration_repository import people
 from cact.assessors.integration_schemas import FinalLevel, SignOffBody
+from cact.assessors.models import INTEGRATION_RULES
 from cact.assessors.pages import refusal_lines
 from cact.audit.service import Actor
-from cact.auth.deps import client_ip
+from cact.auth.deps import AdminUser, client_ip
 from cact.auth.models import StaffUser
 from cact.kit.db import DbSession
-from cact.kit.errors import CactError
+from cact.kit.errors import CactError, InvalidInput
 from cact.kit.i18n import request_language, translate
 from cact.kit.pages import attempt_value, error_page, flash_text
 from cact.kit.templates import render
@@ -29,14 +30,47 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/integration/programmes/{programme_id}")
 async def people_page(
-    programme_id: PathId, _: LeadOrAdmin, request: Request, db: DbSession
+    programme_id: PathId, user: LeadOrAdmin, request: Request, db: DbSession
 ) -> HTMLResponse:
     try:
         programme = await service.programme(db, programme_id)
     except CactError as exc:
         return error_page(request, exc)
-    page = {"programme": programme, "people": await people(db, programme_id)}
+    page = {
+        "programme": programme,
+        "people": await people(db, programme_id),
+        "rule": await integration.rule(db, programme_id),
+        "rules": INTEGRATION_RULES if user.has_role("admin") else (),
+        "flash": flash_text(request),
+    }
     return render(request, "assessor/integration_people.html", page)
+
+
+@router.post("/integration/programmes/{programme_id}/rule")
+async def set_rule(
+    programme_id: PathId,
+    admin: AdminUser,
+    request: Request,
+    db: DbSession,
+    rule: Annotated[str, Form(max_length=24)] = "",
+) -> Response:
+    if rule not in INTEGRATION_RULES:
+        return error_page(request, RuleUnknown())
+    actor = Actor.staff(admin, client_ip(request))
+    outcome = await attempt_value(db, lambda: integration.set_rule(db, programme_id, rule, actor))
+    if isinstance(outcome, CactError):
+        return error_page(request, outcome)
+    return RedirectResponse(
+        f"/integration/programmes/{programme_id}?done=integration_rule_set", status_code=303
+    )
+
+
+class RuleUnknown(InvalidInput):
+    code = "unknown_integration_rule"
+    message = (
+        "Aturan integrasi tidak dikenal (weighted_mean, assessors_decide). / "
+        "Unknown integration rule (weighted_mean, assessors_decide)."
+    )
 
 
 async def _page(

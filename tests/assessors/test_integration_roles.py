@@ -100,3 +100,21 @@ async def test_a_member_without_any_evidence_cannot_be_signed_off(
     answer = await client.post(f"{base}/sign-off", json={"levels": []})
     assert answer.status_code == 422
     assert {d["code"] for d in answer.json()["detail"]} == {"missing_level"}
+
+
+async def test_an_admin_sets_the_rule_on_the_page_and_a_lead_cannot(
+    client: AsyncClient, db: AsyncSession, h: Hand
+) -> None:
+    path = f"/integration/programmes/{h.w.programme.id}/rule"
+    token = client.headers["X-CSRF-Token"]
+    refused = await client.post(path, data={"csrf_token": token, "rule": "assessors_decide"})
+    assert refused.status_code == 403
+    await as_user(client, await create_staff(db, "admin"))
+    token = client.headers["X-CSRF-Token"]
+    bad = await client.post(path, data={"csrf_token": token, "rule": "median"})
+    assert bad.status_code == 422 and "tidak dikenal" in bad.text
+    done = await client.post(path, data={"csrf_token": token, "rule": "assessors_decide"})
+    assert done.status_code == 303
+    page = await client.get(done.headers["location"])
+    assert "Aturan integrasi disimpan." in page.text and "asesor memutuskan" in page.text
+    assert (await client.get(h.api)).json()["rule"] == "assessors_decide"
