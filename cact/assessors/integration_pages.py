@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cact.assessors import integration, service
+from cact.assessors import integration, integration_signoff, service
 from cact.assessors.deps import LeadOrAdmin
 from cact.assessors.integration_repository import people
 from cact.assessors.integration_schemas import FinalLevel, SignOffBody
@@ -155,6 +155,6 @@ async def _sign(
     user: StaffUser,
     actor: Actor,
 ) -> object:
-    return await integration.sign_off(
+    return await integration_signoff.sign_off(
         db, programme_id, participant_id, SignOffBody(levels=levels), user, actor
     )

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cact.assessors import integration, integration_export, service
+from cact.assessors import integration, integration_export, integration_signoff, service
 from cact.assessors.deps import LeadOrAdmin
 from cact.assessors.integration_schemas import IntegrationView, RuleBody, SignOffBody
 from cact.audit import service as audit
@@ -65,7 +65,7 @@ async def sign_off(
     """Every competency's final level (a reason where it differs from the proposal); a new
     signed-off version, audited as ``integration.sign_off``."""
     actor = Actor.staff(user, client_ip(request))
-    return await integration.sign_off(db, programme_id, participant_id, body, user, actor)
+    return await integration_signoff.sign_off(db, programme_id, participant_id, body, user, actor)
 
 
 async def _profile_chunks(

@@ -107,7 +107,7 @@ class ResultRepository:
             latest = latest.where(Participant.unit == filters.unit)
         if filters.group is not None:
             latest = latest.where(group == filters.group)
-        return latest.subquery("assessed")
+        return latest.cte("assessed")
 
     def levels(self, base: Any) -> Any:
         """(result_id, competency_code, attained_level, required_level, gap) of everyone in
