@@ -3,6 +3,8 @@ the training needs and position matching, its nine-box in the talent pool."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +25,7 @@ async def h(client: AsyncClient, db: AsyncSession) -> Hand:
     return await hand(client, db)
 
 
-async def _analytics(client: AsyncClient, h: Hand) -> tuple[list, list, list]:  # type: ignore[type-arg]
+async def _analytics(client: AsyncClient, h: Hand) -> tuple[list[Any], list[Any], list[Any]]:
     base = f"/api/programmes/{h.w.programme.id}/analytics"
     needs = (await client.get(f"{base}/training-needs")).json()
     boxes = (await client.get(f"{base}/nine-box")).json()
