@@ -20,6 +20,8 @@ from cact.analysis.exposure_pages import router as exposure_pages
 from cact.analysis.exposure_router import router as exposure_router
 from cact.analysis.pages import router as analysis_pages
 from cact.analysis.router import router as analysis_router
+from cact.assessors.integration_pages import router as integration_pages
+from cact.assessors.integration_router import router as integration_router
 from cact.assessors.pages import router as assessors_pages
 from cact.assessors.router import router as assessors_router
 from cact.auditlog.pages import router as audit_pages
@@ -139,6 +141,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     results_refusals_router,
     assessors_router,
     assessors_pages,
+    integration_router,
+    integration_pages,
     package_push_router,
     transfer_pages,
 )

@@ -5,6 +5,9 @@ from cact.assessors.models import (
     AssessmentMethod,
     AssessorAssignment,
     AssessorRating,
+    Integration,
+    IntegrationLevel,
+    IntegrationRule,
     MethodWeight,
 )
 from cact.audit.models import AuditEvent
@@ -58,6 +61,9 @@ __all__ = [
     "CompetencyLevel",
     "CompetencyStandard",
     "Enrollment",
+    "Integration",
+    "IntegrationLevel",
+    "IntegrationRule",
     "Item",
     "ItemCalibration",
     "ItemOption",

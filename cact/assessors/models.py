@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -19,7 +20,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cact.kit.db import Base, CreatedAt
@@ -145,3 +148,87 @@ class AssessorRating(Base):
     source: Mapped[str] = mapped_column(String(8))
     rated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     rated_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="RESTRICT"))
+
+
+INTEGRATION_RULES = ("weighted_mean", "assessors_decide")
+
+
+class IntegrationRule(Base):
+    """How a programme proposes an integrated level: the matrix's weighted mean, or none."""
+
+    __tablename__ = "integration_rule"
+    __table_args__ = (
+        CheckConstraint("rule IN ('weighted_mean', 'assessors_decide')", name="known_rule"),
+    )
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True
+    )
+    rule: Mapped[str] = mapped_column(String(24))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Integration(Base):
+    """One signed-off version of a participant's integrated profile in a programme: a change
+    after a sign-off is a new version; the versions before it stay."""
+
+    __tablename__ = "integration"
+    __table_args__ = (
+        CheckConstraint("version >= 1", name="version_from_1"),
+        UniqueConstraint(
+            "programme_id", "participant_id", "version", name="uq_integration_one_version"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="RESTRICT"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="RESTRICT"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(24))
+    # the CACT result read at the sign-off (none when the person has no CACT result)
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("result.id", ondelete="RESTRICT"))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempt.id", ondelete="RESTRICT"))
+    signed_off_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="RESTRICT"))
+    signed_off_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    jpm: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    category: Mapped[str | None] = mapped_column(String(64))
+    nine_box: Mapped[int | None] = mapped_column(SmallInteger)
+    # every scale's category, potential, combined score and parts, untested required levels
+    details: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+
+
+class IntegrationLevel(Base):
+    """One competency of a signed-off version: the evidence read, the proposal, the final."""
+
+    __tablename__ = "integration_level"
+    __table_args__ = (
+        CheckConstraint("final_level BETWEEN 1 AND 5", name="final_level_1_to_5"),
+        CheckConstraint(
+            "proposed_level IS NULL OR proposed_level BETWEEN 1 AND 5", name="proposed_1_to_5"
+        ),
+    )
+
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("integration.id", ondelete="CASCADE"), primary_key=True
+    )
+    competency_code: Mapped[str] = mapped_column(
+        ForeignKey("competency.code", ondelete="RESTRICT"), primary_key=True
+    )
+    cact_level: Mapped[int | None] = mapped_column(SmallInteger)
+    cact_index: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    # method code → the current levels read at the sign-off ([{assessor, level, version}])
+    methods: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+    weighted_mean: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
+    proposed_level: Mapped[int | None] = mapped_column(SmallInteger)
+    final_level: Mapped[int] = mapped_column(SmallInteger)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    required_level: Mapped[int | None] = mapped_column(SmallInteger)
+    gap: Mapped[int | None] = mapped_column(SmallInteger)

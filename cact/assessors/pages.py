@@ -38,7 +38,7 @@ from item_bank.safety import DEFAULT_LIMITS
 router = APIRouter(include_in_schema=False)
 
 
-def _refusal_lines(error: CactError, lang: str) -> list[str]:
+def refusal_lines(error: CactError, lang: str) -> list[str]:
     """A list refusal (matrix, assignment, ratings) as one line per entry."""
     if isinstance(error.detail, list):
         return [
@@ -203,7 +203,7 @@ async def matrix_save(
             programme_id,
             group,
             status_code=refused.status,
-            errors=_refusal_lines(refused, lang),
+            errors=refusal_lines(refused, lang),
         )
     return RedirectResponse(
         f"/admin/assessment/programmes/{programme_id}/matrix?group={group}&done=matrix_saved",
@@ -289,7 +289,7 @@ async def assignments_create(
             db,
             programme_id,
             status_code=outcome.status,
-            errors=_refusal_lines(outcome, lang),
+            errors=refusal_lines(outcome, lang),
             draft=draft,
         )
     return RedirectResponse(
@@ -338,6 +338,9 @@ async def _mine_page(
         "sheet_methods": [
             {"id": method_ids[code], "code": code, "name": name} for code, name in methods.items()
         ],
+        "integration_programmes": (
+            await service.programmes(db) if user.has_role("lead_assessor") else []
+        ),
         "report": None,
         "flash": flash_text(request),
         "error": None,
@@ -452,7 +455,7 @@ async def rating_save(
             user,
             assignment_id,
             status_code=outcome.status,
-            errors=_refusal_lines(outcome, lang),
+            errors=refusal_lines(outcome, lang),
             draft=draft,
         )
     return RedirectResponse(

@@ -1,6 +1,9 @@
 """The result rows the programme's analytics read: per person the latest finished, scored
 attempt in the programme (after the filters), aggregated in PostgreSQL where a page shows
-aggregates, so that a programme of 10,000 people stays a few hundred milliseconds a page."""
+aggregates, so that a programme of 10,000 people stays a few hundred milliseconds a page.
+
+A person whose integrated profile is signed off counts with its final levels and nine-box
+(``levels``), everyone else with the attempt's result."""
 
 from __future__ import annotations
 
@@ -8,10 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy import Select, and_, case, func, or_, select, tuple_, union_all
 from sqlalchemy.dialects.postgresql import aggregate_order_by, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cact.assessors.models import Integration, IntegrationLevel
 from cact.exam.models import Attempt, Sitting
 from cact.exam.statuses import FINISHED_ATTEMPT
 from cact.participants.models import Participant
@@ -40,8 +44,21 @@ class ResultRepository:
         self.session = session
 
     def assessed(self, programme_id: int, filters: Filters) -> Any:
-        """The latest finished, scored attempt per person in the programme: a subquery."""
+        """The latest finished, scored attempt per person in the programme, with the newest
+        sign-off of their integrated profile that read it (``integration_id``): a subquery."""
         group = func.coalesce(ProgrammeMember.position_group, Position.group)
+        signed = (
+            select(
+                Integration.id,
+                Integration.participant_id,
+                Integration.attempt_id,
+                Integration.nine_box,
+            )
+            .where(Integration.programme_id == programme_id)
+            .order_by(Integration.participant_id, Integration.version.desc())
+            .ext(distinct_on(Integration.participant_id))
+            .subquery("signed")
+        )
         latest = (
             select(
                 Result.id.label("result_id"),
@@ -51,8 +68,11 @@ class ResultRepository:
                 Participant.unit,
                 group.label("group"),
                 Position.code.label("position_code"),
-                Result.nine_box,
+                case((signed.c.id.is_not(None), signed.c.nine_box), else_=Result.nine_box).label(
+                    "nine_box"
+                ),
                 Result.policy_id,
+                signed.c.id.label("integration_id"),
             )
             .select_from(Result)
             .join(Attempt, Attempt.id == Result.attempt_id)
@@ -64,6 +84,13 @@ class ResultRepository:
                 and_(
                     ProgrammeMember.programme_id == programme_id,
                     ProgrammeMember.participant_id == Participant.id,
+                ),
+            )
+            .outerjoin(
+                signed,
+                and_(
+                    signed.c.participant_id == Participant.id,
+                    or_(signed.c.attempt_id == Attempt.id, signed.c.attempt_id.is_(None)),
                 ),
             )
             .where(
@@ -80,7 +107,25 @@ class ResultRepository:
             latest = latest.where(Participant.unit == filters.unit)
         if filters.group is not None:
             latest = latest.where(group == filters.group)
-        return latest.subquery("assessed")
+        return latest.cte("assessed")
+
+    def levels(self, base: Any) -> Any:
+        """(result_id, competency_code, attained_level, required_level, gap) of everyone in
+        ``base``: the final levels of a signed-off profile, else the result's."""
+        rc, il = ResultCompetency, IntegrationLevel
+        from_result = (
+            select(rc.result_id, rc.competency_code, rc.attained_level, rc.required_level, rc.gap)
+            .join(base, base.c.result_id == rc.result_id)
+            .where(base.c.integration_id.is_(None))
+        )
+        from_integration = select(
+            base.c.result_id,
+            il.competency_code,
+            il.final_level,
+            il.required_level,
+            il.gap,
+        ).join(base, base.c.integration_id == il.integration_id)
+        return union_all(from_result, from_integration).subquery("levels")
 
     async def with_levels(
         self, programme_id: int, filters: Filters, competencies: Sequence[str]
@@ -88,7 +133,7 @@ class ResultRepository:
         """Everyone assessed with their attained level per competency of ``competencies``; one
         row per person, one integer column per competency (no arrays to decode)."""
         base = self.assessed(programme_id, filters)
-        rc = ResultCompetency
+        rc = self.levels(base).c
         levels = (
             select(
                 rc.result_id,
@@ -124,7 +169,7 @@ class ResultRepository:
     async def heat(self, programme_id: int, filters: Filters) -> list[tuple[Any, ...]]:
         """(unit, competency, assessed, below, mean gap) against each person's own standard."""
         base = self.assessed(programme_id, filters)
-        rc = ResultCompetency
+        rc = self.levels(base).c
         unit = func.coalesce(base.c.unit, "")
         statement = (
             select(
@@ -144,7 +189,7 @@ class ResultRepository:
     def needs(self, programme_id: int, filters: Filters) -> Select[Any]:
         """Everyone below their required level, per competency, the largest gap first."""
         base = self.assessed(programme_id, filters)
-        rc = ResultCompetency
+        rc = self.levels(base).c
         return (
             select(
                 rc.competency_code,

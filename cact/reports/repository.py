@@ -111,6 +111,14 @@ class ReportRepository:
         )
         return {code: (name_id, name_en) for code, name_id, name_en in rows}
 
+    async def competencies(self, codes: Collection[str]) -> dict[str, Competency]:
+        if not codes:
+            return {}
+        rows = await self.session.scalars(
+            select(Competency).where(Competency.code.in_(list(codes)))
+        )
+        return {c.code: c for c in rows}
+
     async def sitting(self, sitting_id: int) -> Sitting | None:
         return await self.session.get(Sitting, sitting_id)
 

@@ -47,7 +47,7 @@ class CompetencyRow(BaseModel):
     name_id: str
     name_en: str
     kind: str
-    index: Decimal
+    index: Decimal | None  # none for a competency only the assessors evidenced
     attained_level: int
     required_level: int | None
     gap: int | None
@@ -92,6 +92,35 @@ class IndividualReport(BaseModel):
     competencies: list[CompetencyRow]
     untested: list[UntestedRow]
     recommendations: list[RecommendationRead]
+    integrated: IntegratedPart | None = Field(
+        default=None, description="the signed-off integrated profile the levels above follow"
+    )
+
+
+class IntegratedRow(BaseModel):
+    """One competency's evidence as the sign-off read it, and the final level."""
+
+    competency: str
+    cact_level: int | None
+    cact_index: Decimal | None
+    methods: dict[str, list[int]]  # method code → the assessors' levels
+    proposed_level: int | None
+    final_level: int
+    reason: str
+
+
+class IntegratedPart(BaseModel):
+    programme_id: int
+    version: int
+    rule: str
+    signed_off_by: str
+    signed_off_at: datetime
+    time_zone: str
+    cact_jpm: Decimal | None  # the CACT result's own JPM, before the integration
+    cact_category: str | None
+    needs_review: bool
+    review_reasons: list[str]
+    rows: list[IntegratedRow]
 
 
 class CategoryCount(BaseModel):
@@ -196,3 +225,6 @@ class SittingReport(BaseModel):
     participants: list[RosterRow] = Field(
         default_factory=list, description="everyone on the roster, by participant number"
     )
+
+
+IndividualReport.model_rebuild()

@@ -13,7 +13,7 @@ from cact.exam.models import Sitting
 from cact.exam.service import SittingNotFound
 from cact.exam.statuses import AttemptStatus
 from cact.kit.errors import Conflict
-from cact.reports import closing
+from cact.reports import closing, integrated
 from cact.reports.repository import ReportRepository, RosterEntry
 from cact.reports.schemas import (
     AbsentRow,
@@ -80,7 +80,8 @@ def _boxes(policy: ScoringPolicy | None) -> dict[str, dict[str, int]]:
 
 
 async def individual_report(db: AsyncSession, attempt_id: int) -> IndividualReport:
-    """The current result of the attempt with everything its printed report shows.
+    """The current result of the attempt with everything its printed report shows; after a
+    sign-off, the integrated profile's final levels and what follows from them.
 
     Raises ``AttemptNotFound`` (404) and ``ResultNotReady`` (409, not scored yet)."""
     repository = ReportRepository(db)
@@ -125,7 +126,7 @@ async def individual_report(db: AsyncSession, attempt_id: int) -> IndividualRepo
         if u.get("competency") is not None and u.get("required_level") is not None
     ]
     participant, position = header.participant, header.position
-    return IndividualReport(
+    report = IndividualReport(
         attempt_id=header.attempt.id,
         attempt_status=header.attempt.status,
         closed_at=header.attempt.closed_at,
@@ -178,6 +179,7 @@ async def individual_report(db: AsyncSession, attempt_id: int) -> IndividualRepo
         untested=untested,
         recommendations=shown.recommendations,
     )
+    return await integrated.follow(db, report)
 
 
 def presence(entry: RosterEntry) -> str:

@@ -223,6 +223,21 @@ def score_attempt(
     (None or empty: no position standard, so no JPM, category or nine-box)."""
     required = standard or {}
     scores = competency_scores(answers, required, policy.level_cutoffs)
+    return score_levels(scores, policy, standard=required, kinds=kinds, group=group, rating=rating)
+
+
+def score_levels(
+    scores: Sequence[CompetencyScore],
+    policy: PolicyBody,
+    *,
+    standard: Mapping[str, int] | None,
+    kinds: Mapping[str, str],
+    group: str | None = None,
+    rating: str | None = None,
+) -> AttemptScore:
+    """JPM, categories, combined score and nine-box from levels already attained: the attempt's
+    own, or the final levels of an integrated profile (docs/scoring.md, "Integrasi")."""
+    required = standard or {}
     tested = {s.code for s in scores}
     untested = tuple(sorted((c, lvl) for c, lvl in required.items() if c not in tested))
     jpm = job_person_match(
@@ -236,7 +251,7 @@ def score_attempt(
         if (band := category(basis, bands)) is not None
     }
     return AttemptScore(
-        competencies=scores,
+        competencies=tuple(scores),
         untested=untested,
         jpm=jpm,
         category=categories.get(policy.category_scale),

@@ -64,6 +64,14 @@ def _recommendations(
     ]
 
 
+async def recommend(
+    db: AsyncSession, rows: Sequence[ResultCompetencyRead]
+) -> list[RecommendationRead]:
+    """Recommendations for levels from elsewhere (an integrated profile's final levels)."""
+    short = {c.competency for c in rows if (c.gap or 0) < 0}
+    return _recommendations(rows, await _dictionary(ScoringRepository(db), short))
+
+
 async def present(
     db: AsyncSession, results: Sequence[Result], *, recommend: bool
 ) -> list[ResultRead]:
