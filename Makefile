@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint format serve clean browser
+.PHONY: demo test lint format serve clean browser bench-room
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CACT needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -47,6 +47,11 @@ browser:
 	    echo "LibreOffice is missing for the Word import and spreadsheet tests: sudo apt-get install -y libreoffice-writer libreoffice-calc"; \
 	  fi; \
 	fi
+
+# Issue 16's room benchmark (about 9 minutes): the day's bare save limit, then 2,000 kiosks
+# against two workers, and CPU per kiosk call against the bare save (bench/README.md).
+bench-room: $(INSTALLED)  ## the 2,000-kiosk rehearsal against the day's bare save limit
+	$(BIN)/python bench/room.py $(BENCH_ROOM_ARGS)
 
 lint: $(INSTALLED)  ## ruff (lint + format check), mypy and the layer contract (import-linter)
 	$(BIN)/ruff check .
