@@ -37,6 +37,7 @@ from cact.blueprints.pages import router as blueprint_pages
 from cact.blueprints.router import router as blueprints_router
 from cact.competencies.router import router as competencies_router
 from cact.config import Settings, get_settings
+from cact.delivery.admission import LoginAdmission
 from cact.delivery.hot_path import KioskHotPath
 from cact.delivery.pages import router as kiosk_page
 from cact.delivery.push import router as kiosk_push
@@ -159,6 +160,9 @@ def attach_database(
     app.state.login_limiter = _limiter(settings, settings.login_max_failures)
     app.state.kiosk_limiter = _limiter(settings, settings.kiosk_login_max_failures)
     app.state.touches = Touches()
+    app.state.logins = LoginAdmission(
+        settings.kiosk_login_concurrency, settings.db_pool_timeout_seconds
+    )
 
 
 def _limiter(settings: Settings, free_failures: int) -> RateLimiter:

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     kiosk_pool_size: int = Field(
         default=20, ge=1, description="Connections per worker for answer saves and heartbeats."
     )
+    kiosk_login_concurrency: int = Field(
+        default=8,
+        ge=1,
+        description="Kiosk logins per worker using the database at once; the others wait their "
+        "turn (up to the pool time-out, then 503 + Retry-After), so that a start herd leaves "
+        "the kiosk pool to the answers of kiosks already working.",
+    )
     keep_alive_seconds: int = Field(
         default=75,
         ge=1,

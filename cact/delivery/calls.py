@@ -4,6 +4,7 @@ and records everything unusual. The router only translates HTTP."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.delivery import answers, logins, presenters, service, starting
+from cact.delivery.admission import LoginAdmission
 from cact.delivery.errors import (
     AlreadyLoggedIn,
     KioskUnauthorized,
@@ -38,6 +40,7 @@ class Stores:
     raw: RawConnections
     sessions: async_sessionmaker[AsyncSession]
     touches: Touches
+    logins: LoginAdmission
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,32 @@ async def login(
             def browser(sitting_id: int, attempt_id: int) -> None:
                 gate.judge(policies.get(sitting_id), attempt_id, facts)
 
+    async with stores.logins.admitted():
+        return await _login(
+            stores,
+            limiter,
+            participant_no=participant_no,
+            token=token,
+            secret=secret,
+            ip=ip,
+            now=now,
+            gate=gate,
+            browser=browser,
+        )
+
+
+async def _login(
+    stores: Stores,
+    limiter: RateLimiter,
+    *,
+    participant_no: str,
+    token: str,
+    secret: str | None,
+    ip: str | None,
+    now: datetime,
+    gate: Gate | None,
+    browser: Callable[[int, int], None] | None,
+) -> LoggedIn:
     async with stores.raw() as connection:
         # The try is checked and counted first, in one statement: parallel tries see each other.
         admission = await limiter.admit(connection, service.login_keys(participant_no, ip), now)

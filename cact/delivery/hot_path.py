@@ -74,7 +74,7 @@ BodyCheck = Callable[[bytes], dict[str, Any] | None]
 
 def _stores(app: FastAPI) -> calls.Stores:
     state = app.state
-    return calls.Stores(state.raw_connections, state.sessionmaker, state.touches)
+    return calls.Stores(state.raw_connections, state.sessionmaker, state.touches, state.logins)
 
 
 async def _answer(app: FastAPI, call: Call) -> dict[str, Any]:

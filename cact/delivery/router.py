@@ -59,7 +59,7 @@ def _grace(request: Request) -> timedelta:
 
 def _stores(request: Request) -> calls.Stores:
     state = request.app.state
-    return calls.Stores(state.raw_connections, state.sessionmaker, state.touches)
+    return calls.Stores(state.raw_connections, state.sessionmaker, state.touches, state.logins)
 
 
 @router.post(

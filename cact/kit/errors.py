@@ -7,6 +7,7 @@ machine code, ``detail`` a sentence for a person (or, for 422, the list of inval
 from __future__ import annotations
 
 import logging
+import random
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -78,7 +79,14 @@ class TooManyRequests(CactError):
     message = "Too many tries; wait and try again."
 
 
-RETRY_AFTER_SECONDS = 2
+RETRY_AFTER_SECONDS = 2  # the mean: each answer asks for 1–3 s (retry_after_seconds)
+
+
+def retry_after_seconds(mean: float = RETRY_AFTER_SECONDS) -> int:
+    """Whole seconds around ``mean`` (half to one and a half times it, at least 1), drawn
+    afresh for every 503: a room's kiosks, refused in the same second, come back spread out
+    instead of in step."""
+    return max(1, round(mean * (0.5 + random.random())))
 
 
 class DatabaseUnavailable(CactError):
@@ -94,7 +102,7 @@ class DatabaseUnavailable(CactError):
     )
 
     def __init__(self) -> None:
-        super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        super().__init__(headers={"Retry-After": str(retry_after_seconds())})
 
 
 class StandbyReadOnly(CactError):
@@ -110,7 +118,7 @@ class StandbyReadOnly(CactError):
     )
 
     def __init__(self) -> None:
-        super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        super().__init__(headers={"Retry-After": str(retry_after_seconds())})
 
 
 def read_only_standby(exc: BaseException) -> bool:

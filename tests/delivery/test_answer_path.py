@@ -199,7 +199,7 @@ async def test_a_busy_pool_answers_503_with_retry_after_quickly(
         busy = await kiosk.answer(item["item_id"], item["options"][0]["option_id"])
         waited = asyncio.get_running_loop().time() - started
     assert busy.status_code == 503
-    assert busy.headers["Retry-After"] == "2"
+    assert busy.headers["Retry-After"] in {"1", "2", "3"}  # drawn around 2 s: a room spreads out
     assert busy.json()["error"] == "database_unavailable"
     assert waited < 5  # the pool's time-out, not a request piling up for 30 s
     app.state.raw_connections = connections
@@ -233,6 +233,6 @@ async def test_staff_and_kiosk_calls_get_503_when_the_orm_pool_is_exhausted(
                 "/api/kiosk/v1/attempt", headers={"Authorization": "Bearer x"}
             )
         assert response.status_code == 503
-        assert response.headers["Retry-After"] == "2"
+        assert response.headers["Retry-After"] in {"1", "2", "3"}
     finally:
         await engine.dispose()
