@@ -361,6 +361,9 @@ def room_phase(
             names = asyncio.run(_application_names(url))
     finally:
         _stop(server)
+    herd = _per_call(sampler, stats.sent_at, stats.marks["herd"], stats.marks["ready"])
+    stats.figures["start herd CPU ms per call (server + PG)"] = _ms(herd)
+    stats.figures["start herd calls"] = herd.calls
     window = stats.marks["ready"] + SETTLE_SECONDS, stats.marks["answered"]
     steady = _per_call(sampler, stats.sent_at, *window)
     stats.figures["steady-state PostgreSQL CPU ms per call, by process"] = {

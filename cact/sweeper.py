@@ -3,6 +3,8 @@ when its break is over, with no kiosk involved.
 
 Every worker runs one; ``FOR UPDATE SKIP LOCKED`` on the attempt row makes each close happen
 exactly once, and a restarted server catches up on everything that expired while it was down.
+Each second costs one statement (``what_is_due``: are there overdue sections, ended breaks,
+unscored closed attempts, sittings due to start?); the work itself runs only for what is due.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import time
 from collections.abc import Sequence
 from datetime import timedelta
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cact.delivery import service
 from cact.exam.repository import AttemptRepository
+from cact.exam.statuses import CLOSED_ATTEMPT, sql_list
 from cact.kit.errors import database_down
 from cact.kit.ratelimit import RateLimiter
 from cact.proctoring import autostart
@@ -26,6 +30,32 @@ from cact.scoring.closing import SCORER
 logger = logging.getLogger("cact.sweeper")
 BATCH = 200
 FORGET_EVERY_SECONDS = 60.0
+
+
+# $1 the deadline cut-off (now − grace), $2 now. Each EXISTS is one of the work's own queries,
+# stopped at the first row (the open-deadline and break indexes answer the first two).
+_DUE = text(f"""
+SELECT
+    EXISTS (SELECT 1 FROM attempt_section
+            WHERE status = 'open' AND paused_at IS NULL AND deadline_at < :cutoff)
+    OR EXISTS (SELECT 1 FROM attempt_section
+               WHERE status = 'pending' AND break_ends_at IS NOT NULL AND paused_at IS NULL
+                 AND break_ends_at <= :now) AS sections,
+    EXISTS (SELECT 1 FROM attempt
+            WHERE status IN ({sql_list(CLOSED_ATTEMPT)}) AND scored_at IS NULL) AS unscored,
+    EXISTS (SELECT 1 FROM sitting
+            WHERE auto_start AND status = 'open' AND starts_at <= :now) AS sittings
+""")
+
+
+async def what_is_due(
+    sessionmaker: async_sessionmaker[AsyncSession], grace: timedelta
+) -> tuple[bool, bool, bool]:
+    """(sections to close or open, closed attempts to score, sittings to start): one statement."""
+    now = service.utcnow()
+    async with sessionmaker() as session:
+        row = (await session.execute(_DUE, {"cutoff": now - grace, "now": now})).one()
+    return bool(row.sections), bool(row.unscored), bool(row.sittings)
 
 
 async def sweep_once(sessionmaker: async_sessionmaker[AsyncSession], grace: timedelta) -> int:
@@ -66,10 +96,13 @@ async def run(
     forgotten_at = 0.0
     while True:
         try:
-            while await sweep_once(sessionmaker, grace) >= BATCH:
+            sections, unscored, sittings = await what_is_due(sessionmaker, grace)
+            while sections and await sweep_once(sessionmaker, grace) >= BATCH:
                 pass  # a deadline herd: keep going without sleeping
-            await score_left_over(sessionmaker)
-            await autostart.start_due(sessionmaker, service.utcnow())
+            if unscored:
+                await score_left_over(sessionmaker)
+            if sittings:
+                await autostart.start_due(sessionmaker, service.utcnow())
             if limiters and time.monotonic() - forgotten_at >= FORGET_EVERY_SECONDS:
                 forgotten_at = time.monotonic()
                 await forget_stale_logins(sessionmaker, limiters)

@@ -155,3 +155,27 @@ async def test_two_workers_racing_close_every_section_exactly_once(pg_server: Te
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_each_second_one_statement_says_what_is_due(
+    client: AsyncClient, db: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    opened = await open_sitting(db, participants=1)
+    kiosk = KioskClient(client, opened.participant_nos[0], opened.token)
+    await kiosk.login()
+    await kiosk.call("POST", "/attempt/start")
+    await db.commit()
+    assert await sweeper.what_is_due(sessionmaker, GRACE) == (False, False, False)
+
+    await _expire_open_sections(db)
+    await db.commit()
+    assert await sweeper.what_is_due(sessionmaker, GRACE) == (True, False, False)
+
+    await db.execute(
+        update(Attempt)
+        .where(Attempt.id == kiosk.attempt_id)
+        .values(status="expired", closed_at=datetime.now(UTC), scored_at=None)
+    )
+    await db.execute(update(AttemptSection).values(status="closed"))
+    await db.commit()
+    assert await sweeper.what_is_due(sessionmaker, GRACE) == (False, True, False)
