@@ -279,3 +279,19 @@ async def test_the_page_sign_off_with_too_many_competencies_is_a_clear_refusal(
     assert answer.status_code == 422, answer.text[:300]
     assert "terlalu banyak kompetensi" in answer.text
     assert await _count(db, Integration) == 0
+
+
+async def test_a_member_with_only_the_matrix_and_no_evidence_cannot_be_signed_off(
+    client: AsyncClient, db: AsyncSession, h: Hand
+) -> None:
+    """The matrix lists what to assess, it is no evidence: without a CACT result or a rating,
+    final levels for every listed competency are still refused."""
+    ani = h.w.people[0].id  # a member, assigned, not rated, without a CACT result
+    base = f"/api/programmes/{h.w.programme.id}/integration/{ani}"
+    codes = [r["competency"] for r in (await client.get(base)).json()["rows"]]
+    assert codes == ["M.01", "M.02", "M.03"]
+    levels = [{"competency": c, "level": 3, "reason": "tanpa bukti"} for c in codes]
+    answer = await client.post(f"{base}/sign-off", json={"levels": levels})
+    assert answer.status_code == 422, answer.text
+    assert {d["code"] for d in answer.json()["detail"]} == {"no_evidence"}
+    assert await _count(db, Integration) == 0
