@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cact.assessors import integration, integration_signoff, service
 from cact.assessors.deps import LeadOrAdmin
 from cact.assessors.integration_repository import people
-from cact.assessors.integration_schemas import FinalLevel, SignOffBody
+from cact.assessors.integration_schemas import MAX_LEVELS, FinalLevel, SignOffBody
 from cact.assessors.models import INTEGRATION_RULES
 from cact.assessors.pages import refusal_lines
 from cact.audit.service import Actor
@@ -117,7 +117,11 @@ async def sign_off(
     draft: dict[str, dict[str, str]] = {}
     levels: list[FinalLevel] = []
     errors: list[str] = []
-    for code in [str(v)[:32] for v in form.getlist("competency")]:
+    codes = [str(v)[:32] for v in form.getlist("competency")]
+    if len(codes) > MAX_LEVELS:  # a forged form: the body's own limit, said on the page
+        errors.append(translate(lang, "integ.too_many"))
+        codes = []
+    for code in codes:
         level = str(form.get(f"level|{code}", "")).strip()
         reason = str(form.get(f"reason|{code}", "")).strip()
         draft[code] = {"level": level, "reason": reason}

@@ -12,6 +12,7 @@ from cact.assessors.schemas import EvidenceRating
 
 Rule = Literal["weighted_mean", "assessors_decide"]
 MAX_REASON = 2000
+MAX_LEVELS = 200  # competencies in one sign-off
 
 
 class RuleBody(BaseModel):
@@ -34,7 +35,7 @@ class FinalLevel(BaseModel):
 class SignOffBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    levels: list[FinalLevel] = Field(max_length=200)
+    levels: list[FinalLevel] = Field(max_length=MAX_LEVELS)
 
 
 class IntegrationRow(BaseModel):

@@ -156,7 +156,8 @@ def _unchanged(found: integration.Facts, given: dict[str, FinalLevel]) -> bool:
 
 
 def _no_evidence(found: integration.Facts) -> list[dict[str, str]]:
-    if found.rows:
+    """The matrix lists what to assess; it is no evidence. A CACT level or a rating is."""
+    if any(r.cact_level is not None or any(r.ratings.values()) for r in found.rows):
         return []
     return [
         {

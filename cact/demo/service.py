@@ -17,6 +17,7 @@ from cact.blueprints import service as blueprints
 from cact.blueprints.repository import BlueprintRepository
 from cact.competencies import service as competencies
 from cact.demo import analysis, people
+from cact.demo.assessment import load_assessment
 from cact.demo.programme import load_programme
 from cact.exam import opening
 from cact.exam.models import Sitting, SittingProctor
@@ -49,6 +50,10 @@ DEMO_STAFF = (
     DemoStaff("admin", "demo-admin-2026", ["admin"], "Admin Demo"),
     DemoStaff("editor", "demo-editor-2026", ["editor"], "Penyusun Soal Demo"),
     DemoStaff("proktor", "demo-proktor-2026", ["proctor"], "Pengawas Demo"),
+    DemoStaff("asesor", "demo-asesor-2026", ["assessor"], "Dr. Hendra Wijaya (Asesor Demo)"),
+    DemoStaff(
+        "ketua", "demo-ketua-2026", ["lead_assessor"], "Prof. Ratna Kusuma (Asesor Utama Demo)"
+    ),
 )
 
 
@@ -60,6 +65,7 @@ class DemoData:
     participants: list[str] = field(default_factory=list)
     programme: dict[str, object] | None = None
     analysis: dict[str, object] | None = None
+    assessment: dict[str, object] | None = None
 
 
 async def _ensure_staff(db: AsyncSession, staff: DemoStaff) -> bool:
@@ -183,6 +189,10 @@ async def load(db: AsyncSession) -> DemoData:
     await load_demo_standards(db, DEMO_ACTOR)
     programme = await load_programme(db, DEMO_ACTOR)
     data.programme = {"id": programme.id, "code": programme.code}
+    assessor = await StaffUserRepository(db).by_username("asesor")
+    data.assessment = await load_assessment(
+        db, programme, assessor if assessor and assessor.has_role("assessor") else None, DEMO_ACTOR
+    )
     sitting = await open_demo_sitting(db)
     await _assign_proctors(db, sitting)
     data.sitting = {"id": sitting.id, "code": sitting.code, "token": sitting.token}
@@ -211,6 +221,7 @@ def summary(base_url: str, data: DemoData) -> dict[str, object]:
         "competencies": data.competencies,
         "programme": data.programme,
         "analysis": data.analysis,
+        "assessment": data.assessment,
     }
 
 
@@ -231,6 +242,11 @@ def describe(base_url: str, data: DemoData, demo_file: Path) -> str:
         lines.append(
             f"  Item analysis (closed sitting {data.analysis['code']}): "
             f"{base_url}/admin/sittings/{data.analysis['id']}/item-analysis"
+        )
+    if data.assessment:
+        lines.append(
+            "  Asesmen multi-metode / multi-method assessment: "
+            f"{base_url}/assessor (asesor, ketua), {base_url}{data.assessment['integration']}"
         )
     lines += ["", f"  Written to {demo_file}", ""]
     return "\n".join(lines)

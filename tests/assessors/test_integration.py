@@ -60,6 +60,8 @@ async def test_the_page_data_is_the_hand_table(client: AsyncClient, h: Hand) -> 
     assert sorted(e["level"] for e in rows["M.01"]["ratings"]["LGD"]) == [2, 3]
     assert rows["M.01"]["ratings"]["WAWANCARA"][0]["evidence"] == "catatan M.01"
     assert [r["required_level"] for r in rows.values()] == [3, 3, 3]
+    # the CACT index is the result's own (13/20, 10/20), in its level's band of the cutoffs
+    assert [r["cact_index"] for r in rows.values()] == ["0.6500", "0.5000", None]
 
 
 async def test_a_sign_off_records_the_final_levels_and_the_jpm_from_them(

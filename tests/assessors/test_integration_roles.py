@@ -99,7 +99,7 @@ async def test_a_member_without_any_evidence_cannot_be_signed_off(
     assert {r["proposed_level"] for r in view["rows"]} == {None}  # the matrix, no evidence
     answer = await client.post(f"{base}/sign-off", json={"levels": []})
     assert answer.status_code == 422
-    assert {d["code"] for d in answer.json()["detail"]} == {"missing_level"}
+    assert {d["code"] for d in answer.json()["detail"]} == {"missing_level", "no_evidence"}
 
 
 async def test_an_admin_sets_the_rule_on_the_page_and_a_lead_cannot(

@@ -103,6 +103,7 @@ async def test_a_lead_assessor_sets_a_final_level_and_signs_off(
     await expect(page.get_by_test_id("proposal-M.01")).to_contain_text("3.6667")
     await expect(page.get_by_test_id("proposal-M.02")).to_contain_text("2.5000")
     await expect(page.get_by_test_id("cact-M.01")).to_contain_text("3")
+    await expect(page.get_by_test_id("cact-M.01")).to_contain_text("0.6500")  # 13 of 20
     await expect(page.get_by_test_id("method-M.01-WAWANCARA")).to_contain_text("Dr. Hendra Wijaya")
     await expect(page.get_by_test_id("final-M.01")).to_have_value("4")
     await page.get_by_test_id("final-M.02").select_option("2")

@@ -56,7 +56,13 @@ def test_demo_serves_prints_the_logins_and_writes_demo_json(tmp_path: Path) -> N
         demo = json.loads((tmp_path / "data" / "demo.json").read_text("utf-8"))
         assert set(demo) >= {"urls", "staff", "sitting", "participants"}
         assert set(demo["urls"]) >= {"kiosk", "dashboard", "admin"}
-        assert {s["username"] for s in demo["staff"]} == {"admin", "editor", "proktor"}
+        assert {s["username"] for s in demo["staff"]} == {
+            "admin",
+            "editor",
+            "proktor",
+            "asesor",
+            "ketua",
+        }
         assert len(demo["competencies"]) >= 9
 
         admin = next(s for s in demo["staff"] if "admin" in s["roles"])

@@ -18,6 +18,11 @@ from tests.fixtures.factories import create_blueprint, create_room
 
 _n = iter(range(1, 10**6))
 
+# A raw score out of MAX per attained level, inside that level's band of the default policy's
+# cutoffs (0.40, 0.55, 0.70, 0.85; docs/scoring.md § 4): a level shown with its index agrees.
+MAX = 20
+RAW = {1: 6, 2: 10, 3: 13, 4: 16, 5: 18}  # index 0.30, 0.50, 0.65, 0.80, 0.90
+
 
 async def position(db: AsyncSession, code: str, group: str, levels: dict[str, int]) -> Position:
     found = Position(code=code, name=f"Jabatan {code}", group=group)
@@ -118,9 +123,9 @@ async def result(
         ResultCompetency(
             result_id=row.id,
             competency_code=code,
-            raw_score=Decimal(0),
-            max_score=Decimal(1),
-            index=Decimal(0),
+            raw_score=Decimal(RAW[got]),
+            max_score=Decimal(MAX),
+            index=Decimal(RAW[got]) / MAX,
             attained_level=got,
             required_level=need,
             gap=None if need is None else got - need,
