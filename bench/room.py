@@ -364,6 +364,11 @@ def room_phase(
     herd = _per_call(sampler, stats.sent_at, stats.marks["herd"], stats.marks["ready"])
     stats.figures["start herd CPU ms per call (server + PG)"] = _ms(herd)
     stats.figures["start herd calls"] = herd.calls
+    stats.figures["start herd PostgreSQL CPU ms per call, by process"] = {
+        what: round(1000 * seconds / herd.calls, 3)
+        for what, seconds in sampler.split(stats.marks["herd"], stats.marks["ready"], names).items()
+        if seconds > 0
+    }
     window = stats.marks["ready"] + SETTLE_SECONDS, stats.marks["answered"]
     steady = _per_call(sampler, stats.sent_at, *window)
     stats.figures["steady-state PostgreSQL CPU ms per call, by process"] = {
@@ -428,6 +433,7 @@ def main(
     bare_clients: int,
     bare_seconds: float,
     json_file: Path | None,
+    paced_seconds: float = PACED_SECONDS,
 ) -> int:
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
@@ -463,7 +469,7 @@ def main(
             paced = bare_phase(
                 env,
                 postgres,
-                lambda base: _bare_paced(base, kiosks, steady.rate, PACED_SECONDS),
+                lambda base: _bare_paced(base, kiosks, steady.rate, paced_seconds),
                 PACED_WARMUP_SECONDS,
             )
         finally:
@@ -501,6 +507,7 @@ if __name__ == "__main__":
     parser.add_argument("--bare-clients", type=int, default=50)
     parser.add_argument("--bare-seconds", type=float, default=20)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--paced-seconds", type=float, default=PACED_SECONDS)
     parser.add_argument("--profile", type=Path, default=None, help="py-spy stacks to this folder")
     arguments = parser.parse_args()
     sys.exit(
@@ -511,5 +518,6 @@ if __name__ == "__main__":
             arguments.bare_clients,
             arguments.bare_seconds,
             arguments.json,
+            arguments.paced_seconds,
         )
     )

@@ -37,6 +37,7 @@ from cact.blueprints.pages import router as blueprint_pages
 from cact.blueprints.router import router as blueprints_router
 from cact.competencies.router import router as competencies_router
 from cact.config import Settings, get_settings
+from cact.delivery import warmup
 from cact.delivery.admission import LoginAdmission
 from cact.delivery.hot_path import KioskHotPath
 from cact.delivery.pages import router as kiosk_page
@@ -204,7 +205,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     touching = asyncio.create_task(
         app.state.touches.run(app.state.raw_connections), name="room-touches"
     )
-    tasks = [sweeping, counting, touching]
+    warming = asyncio.create_task(
+        warmup.warm(kiosk_pool, settings.kiosk_pool_size), name="kiosk-pool-warm-up"
+    )
+    tasks = [sweeping, counting, touching, warming]
     if settings.ha_standby_name:
         guard = StandbyGuard(
             asyncpg_dsn(url), settings.ha_standby_name, settings.ha_standby_timeout_seconds

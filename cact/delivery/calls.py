@@ -124,6 +124,7 @@ async def _login(
                     ip=ip,
                     now=now,
                     browser=browser,
+                    touches=stores.touches,
                 )
             except Refused as refusal:
                 not_this_browser = refusal
@@ -181,7 +182,7 @@ async def attempt(stores: Stores, token_hash: str, now: datetime) -> dict[str, A
 
 async def start(stores: Stores, token_hash: str, now: datetime) -> dict[str, Any]:
     async with stores.raw() as connection:
-        attempt_id = await starting.start(connection, token_hash, now)
+        attempt_id = await starting.start(connection, token_hash, now, stores.touches)
         rows = await presenters.attempt_rows(connection, attempt_id=attempt_id)
     return presenters.attempt_view(rows, now)
 

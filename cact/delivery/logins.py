@@ -3,8 +3,9 @@
 When a whole lab logs in at once, nearly every login is the plain case: right number, right
 token, no active session, attempt not closed. After the limiter's admission (one statement that
 checks and counts the try), that case is one read (the participant's attempt, sitting token and
-position), one guarded write (claim the attempt for this kiosk, audit, tell the dashboard) and
-the limiter's give-back (the try was right), each one statement on the kiosk pool. Every other
+position), one guarded write (claim the attempt for this kiosk, audit; the dashboards hear of
+it in the worker's next batch of touched attempts) and the limiter's give-back (the try was
+right), each one statement on the kiosk pool. Every other
 case — a refusal, a second kiosk, a lost race for the claim — returns None and the caller runs
 ``service.login``, the one place where refusals are decided and recorded. The checks here call
 the service's own token and second-factor rules.
@@ -20,12 +21,12 @@ from typing import Any
 
 from cact.audit.statements import participant_event
 from cact.delivery import service
-from cact.exam.events import attempt_notify
+from cact.exam.events import Touches
 from cact.exam.statuses import CLOSED_ATTEMPT, LOGIN_SITTING, sql_list
 from cact.kit.ratelimit import Admission, RateLimiter
 
 # $1 participant number
-_READ = f"""
+READ = f"""
 WITH found AS (
     SELECT a.id AS attempt_id, a.sitting_id, a.status, a.kiosk_session_hash IS NOT NULL AS active,
            p.id AS participant_id, p.participant_no, p.name, p.birth_date, p.pin_hash,
@@ -53,13 +54,10 @@ _AUDITED = participant_event(
     sitting_id="claimed.sitting_id",
     ip="$4::text",
 )
-_NOTIFIED = attempt_notify(
-    "claimed", sitting_id="claimed.sitting_id", attempt_id="claimed.id", what="login"
-)
 
 # $1 attempt, $2 new session hash, $3 now, $4 ip, $5 participant id, $6 participant number
 # (the audit's actor name)
-_CLAIM = f"""
+CLAIM = f"""
 WITH claimed AS (
     UPDATE attempt
     SET kiosk_session_hash = $2::text, kiosk_session_started_at = $3::timestamptz,
@@ -68,11 +66,9 @@ WITH claimed AS (
       AND status NOT IN ({sql_list(CLOSED_ATTEMPT)})
     RETURNING id, sitting_id
 ), audited AS ({_AUDITED}
-), notified AS ({_NOTIFIED}
 )
 SELECT (SELECT count(*) FROM claimed) AS claimed,
-       (SELECT count(*) FROM audited)
-           + (SELECT count(*) FROM notified) AS side_effects
+       (SELECT count(*) FROM audited) AS side_effects
 """
 
 
@@ -109,11 +105,12 @@ async def try_login(
     ip: str | None,
     now: datetime,
     browser: Callable[[int, int], None] | None = None,
+    touches: Touches | None = None,
 ) -> QuickLogin | None:
     """The plain login of an admitted try, or None when the service must decide (and record)
     the outcome. ``browser(sitting_id, attempt_id)`` raises when the sitting's browser policy
     refuses this kiosk (before the token is looked at: the browser is the first thing to fix)."""
-    row = await connection.fetchrow(_READ, participant_no.strip())
+    row = await connection.fetchrow(READ, participant_no.strip())
     if row["attempt_id"] is not None and browser is not None:
         browser(int(row["sitting_id"]), int(row["attempt_id"]))
     if row["attempt_id"] is None or row["active"] or row["status"] in CLOSED_ATTEMPT:
@@ -125,7 +122,7 @@ async def try_login(
         return None
     kiosk_token = secrets.token_urlsafe(32)
     claim = await connection.fetchrow(
-        _CLAIM,
+        CLAIM,
         row["attempt_id"],
         service.session_hash(kiosk_token),
         now,
@@ -135,6 +132,8 @@ async def try_login(
     )
     if not claim["claimed"]:
         return None  # another kiosk or a proctor got there first: the service explains
+    if touches is not None:  # the dashboards hear of it in the worker's next batch
+        touches.add(row["sitting_id"], row["attempt_id"])
     await limiter.succeeded(connection, admission, now)
     return QuickLogin(
         kiosk_token, row["attempt_id"], row["participant_no"], row["name"], row["position"]

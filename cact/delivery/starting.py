@@ -26,7 +26,7 @@ from cact.delivery.errors import (
     SittingNotRunning,
     SittingNotStarted,
 )
-from cact.exam.events import attempt_notify
+from cact.exam.events import Touches, attempt_notify
 from cact.exam.service import AttemptClosed
 from cact.exam.statuses import CLOSED_ATTEMPT, AttemptStatus, SittingStatus
 
@@ -39,9 +39,6 @@ _STARTED_AUDIT = participant_event(
     target_id="started.id::text",
     sitting_id="started.sitting_id",
     ip="started.last_ip",
-)
-_STARTED_NOTIFY = attempt_notify(
-    "started", sitting_id="started.sitting_id", attempt_id="started.id", what="start"
 )
 
 _RESUMED_AUDIT = participant_event(
@@ -108,12 +105,12 @@ WITH kiosk AS ({_KIOSK}
       AND s.position = (SELECT min(position) FROM attempt_section WHERE attempt_id = started.id)
     RETURNING s.id
 ), audited AS ({_STARTED_AUDIT}
-), notified AS ({_STARTED_NOTIFY}
 )
-SELECT kiosk.id, kiosk.status, kiosk.sitting_status, kiosk.paused,
+SELECT kiosk.id, kiosk.sitting_id, kiosk.status, kiosk.sitting_status, kiosk.paused,
        (SELECT count(*) FROM resumed) AS resumed,
+       (SELECT count(*) FROM started) AS started,
        (SELECT count(*) FROM opened) + (SELECT count(*) FROM audited)
-           + (SELECT count(*) FROM notified) + (SELECT count(*) FROM resumed_audited)
+           + (SELECT count(*) FROM resumed_audited)
            + (SELECT count(*) FROM resumed_notified) AS side_effects
 FROM (SELECT) AS one LEFT JOIN kiosk ON true
 """
@@ -144,12 +141,17 @@ async def end_break(connection: Any, token_hash: str, now: datetime, section_id:
     return bool(row["resumed"])
 
 
-async def start(connection: Any, token_hash: str, now: datetime) -> int:
+async def start(
+    connection: Any, token_hash: str, now: datetime, touches: Touches | None = None
+) -> int:
     """Start the attempt (or find it started); during a break between sections, start the next
-    section (the participant's click). Returns the attempt's id."""
+    section (the participant's click). Returns the attempt's id. The dashboards hear of a
+    start from ``touches`` (in the worker's next batch: cact/exam/events.py)."""
     row = await connection.fetchrow(START, token_hash, now, None)
     if row["id"] is None:
         raise KioskUnauthorized()
+    if row["started"] and touches is not None:
+        touches.add(row["sitting_id"], row["id"])
     if (
         row["status"] == AttemptStatus.NOT_STARTED
         and row["sitting_status"] != SittingStatus.RUNNING
