@@ -217,6 +217,17 @@ def route(scope: Scope) -> tuple[Route, int] | None:
     return None
 
 
+def json_content(scope: Scope) -> bool:
+    """Whether the request says its body is JSON (application/json or application/…+json), as
+    the route requires before it reads one (FastAPI's strict content type)."""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            kind: str = value.decode("latin-1").partition(";")[0].strip().lower()
+            main, _, sub = kind.partition("/")
+            return main == "application" and (sub == "json" or sub.endswith("+json"))
+    return False
+
+
 def bearer(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
         if name == b"authorization":
@@ -275,7 +286,7 @@ class KioskHotPath:
         if over:
             data = None
         elif hot.body is not None:
-            data = hot.body(body)
+            data = hot.body(body) if json_content(scope) else None
         if data is None:
             return replay(body, over, receive)
         started = time.perf_counter()

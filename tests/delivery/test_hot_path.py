@@ -157,6 +157,35 @@ async def test_a_body_over_the_kiosk_limit_goes_to_the_route_and_is_refused(
     assert answered_here == []
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+async def test_a_body_not_sent_as_json_gets_the_routes_422_and_saves_nothing(
+    client: AsyncClient,
+    kiosk: KioskClient,
+    db: AsyncSession,
+    answered_here: list[str],
+    content_type: str | None,
+) -> None:
+    item = await _item(kiosk)
+    answered_here.clear()
+    headers = dict(kiosk.headers)
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    refused = await client.put(
+        f"{API}/answers/{item['item_id']}",
+        content=b'{"option_id": null, "seq": 1}',
+        headers=headers,
+    )
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid"
+    assert answered_here == []
+    assert await db.scalar(select(Response.attempt_item_id)) is None
+    vendor = await client.put(
+        f"{API}/answers/{item['item_id']}",
+        content=b'{"option_id": null, "seq": 1}',
+        headers={**kiosk.headers, "Content-Type": "application/vnd.cact+json; charset=utf-8"},
+    )
+    assert vendor.status_code == 200 and answered_here == [f"{API}/answers/{item['item_id']}"]
+
+
 def test_only_the_kiosk_protocols_own_routes_are_taken() -> None:
     def taken(method: str, path: str) -> tuple[str, int] | None:
         found = hot_path.route({"method": method, "path": path})
